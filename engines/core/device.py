@@ -1,0 +1,121 @@
+"""Which chip runs the models (CPU, CUDA, MPS) and which runtime (PyTorch, ONNX Runtime).
+
+torch is imported only when a question needs it, so the app window appears fast.
+Without torch installed (the lite build), CUDA is detected through onnxruntime's providers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+BACKEND_CHOICES = ("torch", "onnx")
+BACKEND_NAMES = {"torch": "PyTorch", "onnx": "ONNX Runtime"}
+
+
+class DeviceError(ValueError):
+    """A device or backend the user asked for does not exist on this machine."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """The resolved compute device.
+
+    ``kind`` is ``cpu``/``cuda``/``mps``; ``name`` is what a person reads
+    (e.g. ``CUDA: NVIDIA H100``); ``torch_device`` is what ``torch.device()`` takes;
+    ``note`` explains a fallback (e.g. "CUDA asked for but not available").
+    """
+
+    kind: str
+    name: str
+    torch_device: str
+    note: str = ""
+
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def onnxruntime_available() -> bool:
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def _ort_providers() -> list[str]:
+    if not onnxruntime_available():
+        return []
+    import onnxruntime as ort
+
+    return list(ort.get_available_providers())
+
+
+def available_devices() -> dict[str, str]:
+    """Map of device kind → display name for every device this machine has (CPU always)."""
+    found = {"cpu": "CPU"}
+    if torch_available():
+        import torch
+
+        if torch.cuda.is_available():
+            found["cuda"] = f"CUDA: {torch.cuda.get_device_name(0)}"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            found["mps"] = "MPS (Apple GPU)"
+    elif "CUDAExecutionProvider" in _ort_providers():
+        found["cuda"] = "CUDA (ONNX Runtime)"
+    return found
+
+
+def resolve_device(preference: str = "auto") -> DeviceInfo:
+    """Pick the device for ``preference``: ``auto`` tries CUDA, then MPS, then CPU.
+
+    A named device that is missing falls back to CPU with a ``note`` saying so.
+    Raises :class:`DeviceError` for a name that is not a device at all.
+    """
+    if preference not in DEVICE_CHOICES:
+        raise DeviceError(f"unknown device {preference!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    found = available_devices()
+    order = ("cuda", "mps", "cpu") if preference == "auto" else (preference,)
+    for kind in order:
+        if kind in found:
+            torch_device = "cuda:0" if kind == "cuda" else kind
+            return DeviceInfo(kind, found[kind], torch_device)
+    return DeviceInfo("cpu", "CPU", "cpu", note=f"{preference.upper()} is not available here; using the CPU")
+
+
+def resolve_backend(preference: str) -> tuple[str, str]:
+    """Return ``(backend, note)`` for ``torch``/``onnx``, falling back to the one installed."""
+    if preference not in BACKEND_CHOICES:
+        raise DeviceError(f"unknown backend {preference!r}; choose one of {', '.join(BACKEND_CHOICES)}")
+    have = {"torch": torch_available(), "onnx": onnxruntime_available()}
+    if have[preference]:
+        return preference, ""
+    other = "onnx" if preference == "torch" else "torch"
+    if have[other]:
+        return other, f"{BACKEND_NAMES[preference]} is not installed; using {BACKEND_NAMES[other]}"
+    raise DeviceError("neither PyTorch nor ONNX Runtime is installed")
+
+
+def set_cpu_threads(n: int, import_torch: bool = True) -> None:
+    """Use ``n`` CPU threads in torch.
+
+    On small machines more threads than cores make OpenMP contend badly, so callers
+    pass the user's setting (default: half the cores, at least one). With
+    ``import_torch=False`` nothing happens unless torch is already loaded (the app sets
+    ``OMP_NUM_THREADS`` at start-up, which torch reads when it is first imported).
+    """
+    import sys
+
+    n = max(1, int(n))
+    if not import_torch and "torch" not in sys.modules:
+        return
+    if torch_available():
+        import torch
+
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+
+
+def default_thread_count() -> int:
+    import os
+
+    return max(1, (os.cpu_count() or 2) // 2)

@@ -1,0 +1,81 @@
+"""ONNX Runtime sessions with explicit providers, a thread count, and checks for untrusted files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engines.core.device import DeviceInfo
+from engines.core.model_io import ModelFileError, check_size
+
+# User-chosen ONNX files larger than this are refused (the shipped models are a few MB).
+MAX_USER_ONNX_BYTES = 2 * 1024**3
+
+
+def providers_for(device: DeviceInfo) -> list[str]:
+    """Execution providers in priority order: CUDA only when asked for and present, CPU always."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    chosen = []
+    if device.kind == "cuda" and "CUDAExecutionProvider" in available:
+        chosen.append("CUDAExecutionProvider")
+    chosen.append("CPUExecutionProvider")
+    return chosen
+
+
+def check_external_data(path: Path) -> None:
+    """Refuse an ONNX file whose external-data references leave its own folder.
+
+    Raises :class:`ModelFileError` (kind ``unsafe`` or ``corrupt``).
+    """
+    import onnx
+    from onnx.external_data_helper import _get_all_tensors, uses_external_data
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf decode errors come in many types
+        raise ModelFileError("corrupt", path, f"not a readable ONNX model ({exc.__class__.__name__})") from exc
+    folder = path.resolve().parent
+    for tensor in _get_all_tensors(model):
+        if not uses_external_data(tensor):
+            continue
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        target = (folder / location).resolve()
+        if Path(location).is_absolute() or not target.is_relative_to(folder):
+            raise ModelFileError(
+                "unsafe", path, f"it refers to data outside its folder ({location!r}); refusing to read it"
+            )
+        if not target.is_file():
+            raise ModelFileError("missing", path, f"its external data file {location!r} is missing")
+
+
+def create_session(
+    path: str | Path,
+    device: DeviceInfo,
+    threads: int = 1,
+    trusted: bool = False,
+    max_bytes: int = MAX_USER_ONNX_BYTES,
+):
+    """Open ``path`` as an ``onnxruntime.InferenceSession``.
+
+    Providers are always explicit (see :func:`providers_for`); ``threads`` sets the
+    intra-op thread count. Untrusted files (``trusted=False``: anything a user picked)
+    are size-capped and their external data must stay inside their folder.
+    """
+    import onnxruntime as ort
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError("missing", path, "the file does not exist")
+    if not trusted:
+        check_size(path, max_bytes)
+        check_external_data(path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, int(threads))
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise here
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=providers_for(device))
+    except Exception as exc:
+        raise ModelFileError("corrupt", path, f"ONNX Runtime could not load it: {exc}") from exc

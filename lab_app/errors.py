@@ -1,0 +1,95 @@
+"""The log file and the readable error dialog that keeps the app alive after an exception."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from engines.core.paths import user_data_dir
+
+log = logging.getLogger("ai_lab")
+
+
+def setup_logging(folder: Path | None = None) -> Path:
+    """Log to ``<user data>/logs/ai-lab.log`` (rotated at 1 MB, 3 kept); return the file's path."""
+    folder = folder or (user_data_dir() / "logs")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "ai-lab.log"
+    root = logging.getLogger()
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+class ErrorReporter(QObject):
+    """Shows errors as dialogs (one at a time; repeats are counted) and logs them.
+
+    ``install()`` routes uncaught exceptions (slots, timers, plain threads) here, so a bug
+    shows a message instead of ending the app.
+    """
+
+    reported = Signal(str, str)  # title, message
+    _from_thread = Signal(str, str, str)
+
+    def __init__(self, parent_widget: QWidget | None = None) -> None:
+        super().__init__()
+        self.parent_widget = parent_widget
+        self.dialog: QMessageBox | None = None
+        self.history: list[tuple[str, str]] = []
+        self._repeats = 0
+        self._from_thread.connect(self._show)
+
+    def install(self) -> None:
+        sys.excepthook = self._excepthook
+        threading.excepthook = lambda args: self._excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def _excepthook(self, exc_type, exc_value, exc_tb) -> None:
+        details = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        message = f"{exc_type.__name__}: {exc_value}"
+        self.report("Something went wrong", message, details)
+
+    def report(self, title: str, message: str, details: str = "") -> None:
+        """Log the error and show it; safe to call from any thread."""
+        log.error("%s: %s\n%s", title, message, details)
+        app = QApplication.instance()
+        if app is None:
+            print(f"{title}: {message}\n{details}", file=sys.stderr)
+            return
+        if threading.current_thread() is not threading.main_thread():
+            self._from_thread.emit(title, message, details)
+        else:
+            self._show(title, message, details)
+
+    @Slot(str, str, str)
+    def _show(self, title: str, message: str, details: str) -> None:
+        self.history.append((title, message))
+        self.reported.emit(title, message)
+        if self.dialog is not None and self.dialog.isVisible():
+            self._repeats += 1
+            self.dialog.setInformativeText(f"{self._repeats} more error(s) happened since; see the log file.")
+            return
+        self._repeats = 0
+        box = QMessageBox(self.parent_widget)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(f"AI Lab: {title}")
+        box.setText(message)
+        box.setInformativeText("The app is still running. Details are in the log file (Help → Open log folder).")
+        if details:
+            box.setDetailedText(details)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.setModal(False)
+        self.dialog = box
+        box.show()  # not exec()/open(): the rest of the app stays usable while it is up

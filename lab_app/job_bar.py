@@ -1,0 +1,74 @@
+"""The status-bar strip that appears while a job runs: what it is, a progress bar, Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from engines.core.jobs import Progress
+from lab_app.jobs import QtJobRunner
+
+
+class JobBar(QWidget):
+    """Follows every runner added with :meth:`watch`; shows the most recently started one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the running job (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_current)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._active: list[QtJobRunner] = []
+        self.setVisible(False)
+
+    @property
+    def current(self) -> QtJobRunner | None:
+        return self._active[-1] if self._active else None
+
+    def watch(self, runner: QtJobRunner) -> None:
+        if not runner.show_in_status_bar:
+            return
+        runner.started.connect(lambda label, r=runner: self._on_started(r, label))
+        runner.running_changed.connect(lambda running, r=runner: None if running else self._on_stopped(r))
+        runner.progress.connect(lambda p, r=runner: self._on_progress(r, p))
+
+    def cancel_current(self) -> None:
+        runner = self.current
+        if runner is not None:
+            self.label.setText(f"Cancelling {runner.label}…")
+            runner.cancel()
+
+    def _on_started(self, runner: QtJobRunner, label: str) -> None:
+        if runner in self._active:
+            self._active.remove(runner)
+        self._active.append(runner)
+        self.label.setText(label)
+        self.bar.setRange(0, 0)  # busy until the first progress arrives
+        self.setVisible(True)
+
+    def _on_stopped(self, runner: QtJobRunner) -> None:
+        if runner in self._active:
+            self._active.remove(runner)
+        if self.current is None:
+            self.setVisible(False)
+        else:
+            self.label.setText(self.current.label)
+
+    def _on_progress(self, runner: QtJobRunner, progress: Progress) -> None:
+        if runner is not self.current:
+            return
+        if progress.total:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(min(progress.step, progress.total))
+        else:
+            self.bar.setRange(0, 0)
+        metrics = "  ".join(f"{k} {v:.3g}" for k, v in list(progress.metrics.items())[:3])
+        text = "  ·  ".join(t for t in (runner.label, progress.message, metrics) if t)
+        self.label.setText(text)

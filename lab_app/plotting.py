@@ -1,0 +1,60 @@
+"""pyqtgraph, imported on first use and kept in step with the app's theme.
+
+Pages call :func:`pg` instead of ``import pyqtgraph`` at module level, so the window
+paints before pyqtgraph (about half a second to import) is loaded, and register their
+plot widgets with :func:`themed` so a theme change recolours them.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+
+from lab_app.theme import PLOT_COLORS, current_theme
+
+_themed: weakref.WeakSet = weakref.WeakSet()
+_configured_for: str | None = None
+
+
+def pg():
+    """The pyqtgraph module, configured for the current theme."""
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    import pyqtgraph
+
+    global _configured_for
+    theme = current_theme()
+    if _configured_for != theme:
+        background, foreground = PLOT_COLORS[theme]
+        pyqtgraph.setConfigOptions(
+            background=background, foreground=foreground, antialias=True, imageAxisOrder="row-major"
+        )
+        _configured_for = theme
+    return pyqtgraph
+
+
+def themed(widget):
+    """Register a pyqtgraph widget (PlotWidget, GraphicsLayoutWidget…) to follow theme changes."""
+    _themed.add(widget)
+    _restyle(widget, current_theme())
+    return widget
+
+
+def _restyle(widget, theme: str) -> None:
+    background, foreground = PLOT_COLORS[theme]
+    if hasattr(widget, "setBackground"):
+        widget.setBackground(background)
+    plot_item = widget.getPlotItem() if hasattr(widget, "getPlotItem") else None
+    if plot_item is not None:
+        for name in ("left", "bottom", "right", "top"):
+            axis = plot_item.getAxis(name)
+            axis.setPen(foreground)
+            axis.setTextPen(foreground)
+
+
+def on_theme_changed(theme: str) -> None:
+    """Recolour every registered widget (called by the main window after a theme switch)."""
+    if _configured_for is None:
+        return  # pyqtgraph not imported yet: it will be configured on first use
+    pg()
+    for widget in list(_themed):
+        _restyle(widget, theme)

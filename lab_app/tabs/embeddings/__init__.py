@@ -1,0 +1,19 @@
+from lab_app.tabs.spec import PageSpec, TabSpec
+
+TAB = TabSpec(
+    key="embeddings",
+    title="Embeddings",
+    summary="Words, sentences and songs as lists of numbers you can add and subtract.",
+    pages=(
+        PageSpec("three-numbers", "A 3-number universe", "Describe words with three numbers and do king − man + woman.",
+                 plans=("Sliders for royalty, masculinity and femininity", "The arithmetic drawn as arrows in 3D")),
+        PageSpec("word-vectors", "Real word vectors in 3D", "Real GloVe vectors, squeezed to 3D by PCA or by axes you "
+                 "choose.", plans=("Nearest neighbours and analogies", "Axes such as man→woman or young→old")),
+        PageSpec("learn-vectors", "Learn vectors live", "Watch word vectors move as a skip-gram model reads a story.",
+                 plans=("Words drifting into place, the loss falling", "Which neighbouring words count as context")),
+        PageSpec("sentences", "Sentences as vectors", "A sentence encoder scores how alike two sentences are.",
+                 plans=("Similarity of sentences you type",)),
+        PageSpec("songs", "Songs as vectors", "Songs learned from playlists; your taste is the average of your songs.",
+                 plans=("Recommendations from the songs you pick",)),
+    ),
+)

@@ -1,0 +1,18 @@
+from lab_app.tabs.spec import PageSpec, TabSpec
+
+TAB = TabSpec(
+    key="neuralnet",
+    title="Neural Net",
+    summary="A neuron is a weighted sum and a threshold; training nudges the weights.",
+    pages=(
+        PageSpec("neuron", "One neuron", "Inputs, weights and a threshold: when does the neuron fire?",
+                 plans=("Sliders for weights and threshold, presets for AND, OR and a line detector",
+                        "Why one neuron cannot do XOR")),
+        PageSpec("playground", "Playground", "Train a small network live and watch its decision boundary form.",
+                 plans=("Datasets, layers, activation, learning rate", "A picture for every neuron, loss curves")),
+        PageSpec("classifier", "Image classifier", "Real handwritten digits: train a classifier, then draw your own.",
+                 plans=("Accuracy curves and a confusion matrix", "A drawing pad with live class probabilities")),
+        PageSpec("compression", "Compression", "An autoencoder squeezes each digit into 2 or 3 numbers.",
+                 plans=("The latent space as a scatter", "Walk the latent space and see digits morph")),
+    ),
+)
