@@ -1,0 +1,87 @@
+"""The Qt job runner as a user meets it: progress in the status bar, Cancel, errors, closing."""
+
+from engines.core.jobs import Frame, Progress
+
+
+def slow_count(total, cancel, delay=0.005):
+    for i in range(total):
+        if cancel.wait(delay):
+            break
+        yield Progress(i + 1, total, {"step": float(i)})
+    cancel.raise_if_cancelled()
+    return total
+
+
+def test_job_shows_progress_and_cancel_stops_it(window, qtbot):
+    runner = window.ctx.new_runner("counting")
+    seen = []
+    runner.progress.connect(seen.append)
+    runner.start(lambda cancel: slow_count(100_000, cancel), label="Counting")
+    qtbot.waitUntil(lambda: window.job_bar.isVisible() and window.job_bar.bar.value() > 0, timeout=5000)
+    assert window.job_bar.label.text().startswith("Counting")
+    thread = runner._thread
+    with qtbot.waitSignal(runner.cancelled, timeout=3000):
+        window.job_bar.cancel_button.click()
+    assert not runner.is_running() and thread.isFinished()
+    assert not window.job_bar.isVisible()
+    assert 0 < seen[-1].step < 100_000
+
+
+def test_finished_job_delivers_result_and_only_recent_frames(window, qtbot):
+    runner = window.ctx.new_runner("frames")
+    frames = []
+    runner.frame.connect(lambda f: frames.append(f.payload))
+
+    def many_frames(cancel):
+        for i in range(20_000):
+            yield Frame(i)
+        return "done"
+
+    with qtbot.waitSignal(runner.finished, timeout=10000) as result:
+        runner.start(many_frames)
+    assert result.args == ["done"]
+    assert frames[-1] == 19_999  # the last frame always arrives
+    assert len(frames) < 2_000  # …but the GUI was not flooded with all 20,000
+
+
+def test_error_in_a_job_shows_a_dialog_and_the_next_job_runs(window, qtbot):
+    runner = window.ctx.new_runner("broken")
+
+    def broken(cancel):
+        yield Progress(1, 3)
+        raise ValueError("the text file is empty")
+
+    with qtbot.waitSignal(runner.failed, timeout=5000):
+        runner.start(broken, label="Training")
+    errors = window.ctx.errors
+    qtbot.waitUntil(lambda: errors.dialog is not None and errors.dialog.isVisible(), timeout=2000)
+    assert errors.history[-1] == ("Training failed", "the text file is empty")
+    assert "ValueError" in errors.dialog.detailedText()
+    with qtbot.waitSignal(runner.finished, timeout=5000) as result:
+        runner.start(lambda cancel: slow_count(3, cancel, delay=0))
+    assert result.args == [3]
+
+
+def test_starting_a_new_job_replaces_the_running_one(window, qtbot):
+    runner = window.ctx.new_runner("typing")
+    results = []
+    runner.finished.connect(results.append)
+    runner.start(lambda cancel: slow_count(100_000, cancel), label="old")
+    runner.start(lambda cancel: slow_count(2, cancel, delay=0), label="middle")
+    runner.start(lambda cancel: slow_count(5, cancel, delay=0), label="newest")
+    qtbot.waitUntil(lambda: results == [5], timeout=5000)
+    qtbot.wait(100)
+    assert results == [5] and not runner.is_running()
+
+
+def test_closing_the_window_ends_running_jobs_quickly(window, qtbot):
+    import time
+
+    runner = window.ctx.new_runner("long")
+    runner.start(lambda cancel: slow_count(10**9, cancel, delay=0.01))
+    qtbot.waitUntil(runner.is_running, timeout=2000)
+    thread = runner._thread
+    start = time.monotonic()
+    window.close()
+    assert time.monotonic() - start < 2.0
+    assert thread.isFinished()
