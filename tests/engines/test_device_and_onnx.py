@@ -59,6 +59,7 @@ def _tiny_model(path, external_location=None):
         initializer=[weight],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # readable by older ONNX Runtime releases too (GPU machines may have one)
     if external_location is not None:
         weight.data_location = TensorProto.EXTERNAL
         entry = weight.external_data.add()
