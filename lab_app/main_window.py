@@ -12,11 +12,9 @@ from engines.core.device import DeviceInfo, resolve_device
 from engines.core.jobs import CancelToken
 from engines.core.paths import assets_dir
 from lab_app import APP_NAME
-from lab_app.about import about_html, about_rows
 from lab_app.context import AppContext
 from lab_app.job_bar import JobBar
 from lab_app.plotting import on_theme_changed
-from lab_app.settings_dialog import SettingsDialog
 from lab_app.tabs import TABS
 from lab_app.tabs.lab_tab import LabTab
 from lab_app.theme import apply_theme
@@ -37,9 +35,12 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.persist = persist
         self.setWindowTitle(APP_NAME)
-        icon_path = assets_dir() / "icons" / "ai-lab.svg"
-        if icon_path.is_file():
-            self.setWindowIcon(QIcon(str(icon_path)))
+        icon = QIcon()  # PNGs, not the SVG: loading the SVG plugin would slow the first paint
+        for size in (16, 32, 48, 64, 128, 256):
+            icon_path = assets_dir() / "icons" / f"ai-lab-{size}.png"
+            if icon_path.is_file():
+                icon.addFile(str(icon_path))
+        self.setWindowIcon(icon)
         ctx.errors.parent_widget = self
 
         self.tabs = QTabWidget()
@@ -140,11 +141,15 @@ class MainWindow(QMainWindow):
         self._device_runner.start(lambda cancel: _resolve_device_job(pref, cancel), label="Checking device")
 
     def open_settings(self) -> None:
+        from lab_app.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.ctx.current, self)
         if dialog.exec():
             self.ctx.settings.save(dialog.chosen())
 
     def show_about(self) -> QMessageBox:
+        from lab_app.about import about_html, about_rows  # reads package metadata: not needed at start-up
+
         rows = about_rows(self.device_label.text().removeprefix("Device: "), self.ctx.backend_name)
         box = QMessageBox(self)
         box.setWindowTitle("About AI Lab")
