@@ -3,6 +3,10 @@
 Pages call :func:`pg` instead of ``import pyqtgraph`` at module level, so the window
 paints before pyqtgraph (about half a second to import) is loaded, and register their
 plot widgets with :func:`themed` so a theme change recolours them.
+
+3D views (``pyqtgraph.opengl``) take the theme's background too: give their items
+``glOptions="translucent"``, since the default additive blending turns every colour white
+on the light theme's white background.
 """
 
 from __future__ import annotations

@@ -1,0 +1,31 @@
+"""3D pages (word vectors, latent spaces) need a real OpenGL context: prove the test platform gives one."""
+
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gl
+
+
+@pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") == "offscreen", reason="offscreen Qt has no OpenGL")
+def test_a_3d_scatter_renders_pixels(qtbot):
+    from lab_app.plotting import pg
+
+    pg()
+    import pyqtgraph.opengl as gl
+
+    view = gl.GLViewWidget()
+    qtbot.addWidget(view)
+    view.resize(320, 240)
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(500, 3)).astype(np.float32)
+    # "translucent", not the default "additive" blending: added to a white (light theme) background, colours vanish
+    view.addItem(gl.GLScatterPlotItem(pos=points, size=6, color=(0.2, 0.3, 0.9, 1.0), glOptions="translucent"))
+    view.show()
+    qtbot.waitExposed(view)
+    if not view.context() or not view.context().isValid():
+        pytest.skip("no valid OpenGL context on this display")
+    image = view.renderToArray((320, 240))
+    assert image.shape[:2] in {(320, 240), (240, 320)}
+    assert image[..., :3].std() > 5  # the points were drawn, not a blank frame
