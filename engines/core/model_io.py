@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import struct
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -53,15 +53,23 @@ class ModelFileError(Exception):
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
 
-    If the body raises (or the process dies), ``path`` keeps its previous content.
+    If the body raises (or the process dies), ``path`` keeps its previous content. The new
+    file gets the permissions of the file it replaces, or the usual ones (0666 less the umask).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            # os.open applies the umask, unlike tempfile.mkstemp (always 0600)
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         yield tmp
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -104,3 +104,13 @@ def test_atomic_write_keeps_old_content_when_writing_fails(tmp_path):
             raise RuntimeError("crash mid-save")
     assert json.loads(path.read_text()) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp files left behind
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic_write_text(tmp_path / "atomic.txt", "x")
+    assert (tmp_path / "atomic.txt").stat().st_mode == plain.stat().st_mode
+    os.chmod(plain, 0o640)
+    atomic_write_text(plain, "y")  # replacing a file keeps its permissions
+    assert plain.stat().st_mode & 0o777 == 0o640
