@@ -1,4 +1,4 @@
-"""``python -m engines.neuralnet neuron|perceptron|playground …``: the Neural Net tab without a window.
+"""``python -m engines.neuralnet neuron|perceptron|playground|digits|autoencoder …``: the Neural Net tab without a window.
 
 Examples::
 
@@ -6,6 +6,8 @@ Examples::
     python -m engines.neuralnet neuron --preset and --inputs 1,1
     python -m engines.neuralnet perceptron --gate xor
     python -m engines.neuralnet playground --dataset spiral --layers 8,8,4 --epochs 300 --json
+    python -m engines.neuralnet digits --model cnn --epochs 10 --json
+    python -m engines.neuralnet autoencoder --bottleneck 2 --epochs 40 --json
 """
 
 from __future__ import annotations
@@ -122,6 +124,44 @@ def _playground(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digits(args: argparse.Namespace) -> int:
+    from engines.neuralnet.digits import DigitsConfig, save_classifier, train_digits
+
+    config = DigitsConfig(model=args.model, epochs=args.epochs, seed=args.seed, frame_every=args.epochs)
+    cancel = CancelToken()
+    result = run_with_progress(train_digits(config, cancel), cancel, quiet=args.json or args.quiet)
+    report: dict[str, Any] = {"seed": args.seed, **result.to_dict()}
+    if args.save:
+        save_classifier(args.save, result.classifier, {"epochs": result.epochs, "seed": args.seed,
+                                                       "test_accuracy": result.test_accuracy})
+        report["saved"] = args.save
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{args.model} on the 8×8 digits, {result.epochs} epochs, seed {args.seed} ({result.seconds:.2f} s)")
+        print(f"train accuracy {result.train_accuracy:.1%}   test accuracy {result.test_accuracy:.1%} "
+              f"({int(result.confusion.trace())}/{int(result.confusion.sum())} test digits right)")
+    return 0
+
+
+def _autoencoder(args: argparse.Namespace) -> int:
+    from engines.neuralnet.autoencoder import AutoencoderConfig, train_autoencoder
+
+    config = AutoencoderConfig(bottleneck=args.bottleneck, epochs=args.epochs, seed=args.seed,
+                               frame_every=args.epochs)
+    cancel = CancelToken()
+    result = run_with_progress(train_autoencoder(config, cancel), cancel, quiet=args.json or args.quiet)
+    report = {"seed": args.seed, **result.to_dict()}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"64 pixels → {args.bottleneck} numbers → 64 pixels ({result.compression_ratio:.1f}× smaller), "
+              f"{result.epochs} epochs ({result.seconds:.2f} s)")
+        print(f"reconstruction error (mean squared, pixels 0..1): train {result.train_mse:.4f}   "
+              f"test {result.test_mse:.4f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engines.neuralnet.datasets import DATASETS
     from engines.neuralnet.mlp import HIDDEN_ACTIVATIONS, REGULARIZATIONS
@@ -170,6 +210,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_playground)
+
+    p = sub.add_parser("digits", help="train a classifier on the real 8×8 handwritten digits")
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", help="folder to save the trained classifier to (safetensors + config.json)")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_digits)
+
+    p = sub.add_parser("autoencoder", help="compress the digits through a K-number bottleneck and back")
+    p.add_argument("--bottleneck", type=int, default=2, help="numbers in the middle (1..16)")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_autoencoder)
     return parser
 
 
