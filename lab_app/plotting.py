@@ -60,5 +60,10 @@ def on_theme_changed(theme: str) -> None:
     if _configured_for is None:
         return  # pyqtgraph not imported yet: it will be configured on first use
     pg()
+    from shiboken6 import isValid
+
     for widget in list(_themed):
-        _restyle(widget, theme)
+        if isValid(widget):  # a closed window's plots may linger in Python after Qt deleted them
+            _restyle(widget, theme)
+        else:
+            _themed.discard(widget)

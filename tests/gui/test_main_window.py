@@ -124,3 +124,13 @@ def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(window, qt
     assert window.ctx.errors.dialog.isVisible()
     window.tabs.setCurrentIndex(1)  # still alive and responsive
     assert window.isVisible() and window.tabs.currentIndex() == 1
+
+
+def test_theme_change_skips_plots_whose_window_is_gone(window, qtbot):
+    from lab_app.plotting import pg, themed
+
+    plot = themed(pg().PlotWidget())
+    plot.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(plot), timeout=2000)
+    window.ctx.settings.update(theme="dark")  # must not raise "Internal C++ object already deleted"
+    window.ctx.settings.update(theme="light")
