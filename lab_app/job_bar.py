@@ -69,6 +69,14 @@ class JobBar(QWidget):
             self.bar.setValue(min(progress.step, progress.total))
         else:
             self.bar.setRange(0, 0)
-        metrics = "  ".join(f"{k} {v:.3g}" for k, v in list(progress.metrics.items())[:3])
+        metrics = "  ".join(f"{k} {_number(v)}" for k, v in list(progress.metrics.items())[:3])
         text = "  ·  ".join(t for t in (runner.label, progress.message, metrics) if t)
         self.label.setText(text)
+
+
+def _number(value: float) -> str:
+    """Counts as whole numbers (epoch 1650, not 1.65e+03), other values to 3 significant digits."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e9:
+        return str(int(value))
+    return f"{value:.3g}"
