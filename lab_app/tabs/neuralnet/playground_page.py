@@ -1,0 +1,214 @@
+"""Page "Playground": train a small network live on a 2-D dataset and watch its insides.
+
+Every piece of model work (building the data and network, training, snapshots) runs as an
+engine job on this page's runner; the GUI thread only draws the latest snapshot. Jobs run
+one after another, so the one :class:`Playground` object is never used by two threads.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections import deque
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
+
+from engines.core.jobs import CancelToken, Frame, Job, Progress
+from engines.neuralnet.export import export_onnx, save_playground_model
+from engines.neuralnet.playground import Playground, PlaygroundConfig, PlaygroundResult, train_playground
+from lab_app.tabs.neuralnet.playground_controls import FRAME_EVERY, GRID_SIZE, PlaygroundControls
+from lab_app.tabs.neuralnet.playground_view import PlaygroundView
+from lab_app.tabs.page import LabPage
+
+RATE_WINDOW_S = 1.0
+
+EXPLAINER = """
+<p><b>The picture.</b> Each dot is a point with a colour (its class). The network gets only the two
+coordinates and must learn which colour belongs where. The background shows its current answer for
+every spot: orange means "class 0", blue "class 1", pale means it is unsure. Squares are test points
+it never trains on, so they show whether it has really learned the pattern or only memorised dots.</p>
+<p><b>How it learns.</b> After each small batch of points, backpropagation works out how much each weight
+added to the error and nudges it the other way, by an amount set by the learning rate. One pass over all
+training points is an epoch. The small pictures show what each hidden neuron responds to: the first layer can
+only draw straight edges; later layers combine them into curves and islands.</p>
+<p><b>Try it.</b> The circle needs at least a few neurons; the spiral needs more neurons and layers and patience.
+Too high a learning rate makes the loss jump around; regularisation keeps weights small, which can help with
+noisy data. Reset with the same seed replays exactly the same run.</p>
+"""
+
+
+def continue_job(playground: Playground, changes: dict[str, Any], epochs: int | None,
+                 cancel: CancelToken) -> Job[PlaygroundResult]:
+    """Apply training ``changes`` (learning rate, batch size, regularisation), then train ``epochs`` more
+    (None: until cancelled; 0: just send a fresh snapshot)."""
+    if changes:
+        playground.configure(**changes)
+    config = replace(playground.config, epochs=epochs, frame_every=FRAME_EVERY, grid_size=GRID_SIZE)
+    return (yield from train_playground(config, cancel, playground=playground))
+
+
+class PlaygroundPage(LabPage):
+    def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, spec, parent)
+        self.playground: Playground | None = None
+        self.playing = False
+        self.last_snapshot: dict[str, Any] | None = None
+        self._pending_changes: dict[str, Any] = {}
+        self._progress_times: deque[tuple[float, int]] = deque()
+
+        self.settings = PlaygroundControls()
+        self.settings.structure_changed.connect(self.reset)
+        self.settings.training_changed.connect(self._on_training_changed)
+        self.controls.addWidget(self.settings)
+        self._build_buttons()
+        self.view = PlaygroundView()
+        self.set_picture(self.view)
+        ctx.theme_changed.connect(self.view.apply_theme)
+        self.set_explainer(EXPLAINER)
+
+        self.runner = self.new_runner("Playground")
+        self.runner.frame.connect(self._on_frame)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.running_changed.connect(lambda _running: self._update_buttons())
+        self.reset()
+
+    def _build_buttons(self) -> None:
+        box = QGroupBox("Run")
+        grid = QGridLayout(box)
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setToolTip("Train until you pause")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("Train one epoch")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("New random weights from the seed; the same seed replays the same run")
+        self.onnx_button = QPushButton("Export ONNX…")
+        self.safetensors_button = QPushButton("Export safetensors…")
+        self.export_label = QLabel()
+        self.export_label.setWordWrap(True)
+        grid.addWidget(self.play_button, 0, 0, 1, 2)
+        grid.addWidget(self.step_button, 1, 0)
+        grid.addWidget(self.reset_button, 1, 1)
+        grid.addWidget(self.onnx_button, 2, 0, 1, 2)
+        grid.addWidget(self.safetensors_button, 3, 0, 1, 2)
+        grid.addWidget(self.export_label, 4, 0, 1, 2)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.step_button.clicked.connect(self.step)
+        self.reset_button.clicked.connect(self.reset)
+        self.onnx_button.clicked.connect(lambda: self.export("onnx"))
+        self.safetensors_button.clicked.connect(lambda: self.export("safetensors"))
+        self.controls.insertWidget(0, box)
+
+    # -- commands -----------------------------------------------------------------------------
+    def config(self) -> PlaygroundConfig:
+        return self.settings.config()
+
+    def reset(self) -> None:
+        """New data and weights from the settings (same seed: the same run again); stops playing."""
+        self.playing = False
+        self._pending_changes = {}
+        self._progress_times.clear()
+        self.view.set_rate(None)
+        config = replace(self.config(), epochs=0)
+        self.runner.start(lambda cancel: train_playground(config, cancel), label="Playground: new network")
+        self._update_buttons()
+
+    def step(self) -> None:
+        """Train exactly one epoch (only while paused)."""
+        if self.playing or self.playground is None or self.runner.is_running():
+            return
+        self._start_continue(1, "Playground: one epoch")
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.playground is None or self.playing:
+            return
+        self.playing = True
+        self._progress_times.clear()
+        self._start_continue(None, "Playground: training")
+        self._update_buttons()
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self.playing = False
+        self.runner.cancel()
+        self.view.set_rate(None)
+        self._update_buttons()
+
+    def _start_continue(self, epochs: int | None, label: str) -> None:
+        playground, changes, self._pending_changes = self.playground, self._pending_changes, {}
+        self.runner.start(lambda cancel: continue_job(playground, changes, epochs, cancel), label=label)
+
+    def _on_training_changed(self, changes: dict[str, Any]) -> None:
+        # Applied by the next job (on the worker thread), never while another job uses the network.
+        self._pending_changes.update(changes)
+        if self.playing:
+            self._start_continue(None, "Playground: training")
+
+    # -- runner events ------------------------------------------------------------------------
+    def _on_frame(self, frame: Frame) -> None:
+        self.last_snapshot = frame.payload
+        self.view.show_snapshot(frame.payload)
+
+    def _on_progress(self, progress: Progress) -> None:
+        now, epoch = time.perf_counter(), int(progress.metrics.get("epoch", 0))
+        self._progress_times.append((now, epoch))
+        while len(self._progress_times) > 2 and now - self._progress_times[0][0] > RATE_WINDOW_S:
+            self._progress_times.popleft()
+        (t0, e0), (t1, e1) = self._progress_times[0], self._progress_times[-1]
+        if self.playing and t1 > t0:
+            self.view.set_rate((e1 - e0) / (t1 - t0))
+        self.view.epoch_label.setText(f"Epoch {epoch}")
+
+    def _on_finished(self, result: PlaygroundResult) -> None:
+        self.playground = result.playground
+        self._update_buttons()
+
+    def _on_cancelled(self) -> None:
+        # Paused mid-run: the last frames were dropped, so ask for a fresh picture of where it stopped.
+        if self.playground is not None and not self.runner.is_running():
+            self._start_continue(0, "Playground: snapshot")
+
+    def _update_buttons(self) -> None:
+        busy = self.runner.is_running() if hasattr(self, "runner") else True
+        self.play_button.setText("Pause" if self.playing else "▶ Play")
+        self.step_button.setEnabled(not self.playing and not busy)
+        for button in (self.onnx_button, self.safetensors_button):
+            button.setEnabled(not self.playing and not busy and self.playground is not None)
+
+    # -- export -------------------------------------------------------------------------------
+    def export(self, kind: str, target: str | None = None) -> str | None:
+        """Save the current network as ONNX (a file) or safetensors + config.json (a folder).
+
+        ``target`` skips the file dialog (tests). Returns the path written, or None.
+        """
+        if self.playground is None or self.playing or self.runner.is_running():
+            return None
+        if target is None:
+            if kind == "onnx":
+                target, _ = QFileDialog.getSaveFileName(self, "Export ONNX", "playground.onnx", "ONNX (*.onnx)")
+            else:
+                target = QFileDialog.getExistingDirectory(self, "Export safetensors: choose a folder")
+        if not target:
+            return None
+        model, pg = self.playground.model, self.playground
+        try:
+            if kind == "onnx":
+                written = export_onnx(model, target)
+            else:
+                written = save_playground_model(target, model, {"dataset": pg.config.dataset, "epochs": pg.epoch,
+                                                                "test_loss": pg.last.test_loss})
+        except Exception as exc:  # noqa: BLE001 - any failure is shown to the user, not raised into Qt
+            self.ctx.errors.report("Export failed", str(exc), traceback.format_exc())
+            return None
+        self.export_label.setText(f"Saved {written}")
+        return str(written)

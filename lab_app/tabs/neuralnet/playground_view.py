@@ -1,0 +1,203 @@
+"""The Playground's live picture: decision boundary with the data, one small picture per hidden
+neuron, loss curves and the numbers. Draws a snapshot dict from :meth:`Playground.snapshot`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from lab_app.plotting import pg
+from lab_app.theme import PLOT_COLORS
+
+CLASS_COLORS = ("#f59322", "#0877bd")  # class 0 orange, class 1 blue (as in TensorFlow Playground)
+MIDDLE = "#e8eaeb"
+NEURON_VIEW_HEIGHT = 64
+
+
+BOUNDARY_COLORS = ("#f7c08a", "#86bde3")  # lighter than the points, so the points stand out
+
+
+def boundary_colormap(colors: tuple[str, str] = BOUNDARY_COLORS):
+    return pg().ColorMap([0.0, 0.5, 1.0], [colors[0], MIDDLE, colors[1]])
+
+
+def neuron_levels(activation: str, grids: np.ndarray) -> tuple[float, float]:
+    """Colour range for a hidden neuron's outputs: fixed for squashing activations, symmetric otherwise."""
+    if activation == "tanh":
+        return (-1.0, 1.0)
+    if activation == "sigmoid":
+        return (0.0, 1.0)
+    top = float(np.abs(grids).max()) or 1.0
+    return (-top, top)
+
+
+class PlaygroundView(QWidget):
+    """Call :meth:`show_snapshot` with each new snapshot and :meth:`set_rate` with epochs per second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lib = pg()
+        self._cmap = boundary_colormap()
+        self._neuron_cmap = boundary_colormap(CLASS_COLORS)
+        self.epoch_label = QLabel("Epoch 0")
+        self.rate_label = QLabel("— epochs/s")
+        self.accuracy_label = QLabel("test accuracy —")
+        for label in (self.epoch_label, self.rate_label, self.accuracy_label):
+            label.setStyleSheet("font-size: 14px; font-weight: bold")
+        self.loss_label = QLabel()
+
+        self.neurons = lib.GraphicsLayoutWidget()
+        self.neurons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._neuron_images: list[list[Any]] = []
+        self._layer_sizes: list[int] | None = None
+
+        self.boundary_plot = lib.PlotWidget()
+        self.boundary_plot.setAspectLocked(True)
+        self.boundary_plot.setMenuEnabled(False)
+        self.boundary_plot.setMouseEnabled(False, False)
+        self.boundary_plot.hideButtons()
+        self.boundary_image = lib.ImageItem()
+        self.boundary_image.setColorMap(self._cmap)
+        self.boundary_plot.addItem(self.boundary_image)
+        self.train_scatter = lib.ScatterPlotItem(size=7, pen=lib.mkPen("#ffffff", width=1))
+        self.test_scatter = lib.ScatterPlotItem(size=7, symbol="s", pen=lib.mkPen("#212529", width=1))
+        self.boundary_plot.addItem(self.train_scatter)
+        self.boundary_plot.addItem(self.test_scatter)
+        self._points_of: tuple[int, int] | None = None
+        self._first_losses: tuple[float, float] | None = None
+
+        self.loss_plot = lib.PlotWidget()
+        for plot in (self.boundary_plot, self.loss_plot):
+            plot.setMinimumSize(120, 100)  # the window must still fit 1280×800 with the explainer open
+        self.loss_plot.setMenuEnabled(False)
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLabel("left", "loss")
+        self.train_curve = self.loss_plot.plot(pen=lib.mkPen("#868e96", width=2), symbolSize=6,
+                                               symbolBrush="#868e96", symbolPen=None)
+        self.test_curve = self.loss_plot.plot(pen=lib.mkPen("#e8590c", width=2), symbolSize=6,
+                                              symbolBrush="#e8590c", symbolPen=None)
+
+        numbers = QHBoxLayout()
+        for widget in (self.epoch_label, self.rate_label, self.accuracy_label, self.loss_label):
+            numbers.addWidget(widget)
+            numbers.addSpacing(18)
+        numbers.addStretch(1)
+        plots = QHBoxLayout()
+        left = QVBoxLayout()
+        # Captions do not word-wrap: a wrapped label's height-for-width would make the page too tall.
+        caption = QLabel("<b>What the network says</b> (○ training, □ test points)")
+        caption.setToolTip("Orange = class 0, blue = class 1, pale = unsure")
+        left.addWidget(caption)
+        left.addWidget(self.boundary_plot, 1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Loss</b>: <span style='color:#868e96'>train</span>, "
+                               "<span style='color:#e8590c'>test</span>"))
+        right.addWidget(self.loss_plot, 1)
+        plots.addLayout(left, 3)
+        plots.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # An explicit minimum: Qt's own guess for this mix of plots and labels makes the window too tall.
+        self.setMinimumSize(440, 320)
+        layout.addLayout(numbers)
+        layout.addWidget(QLabel("<b>Every hidden neuron's own picture</b> (one row per layer)"))
+        layout.addWidget(self.neurons)
+        layout.addLayout(plots, 1)
+
+    def apply_theme(self, theme: str) -> None:
+        """Recolour the plots for ``light``/``dark`` (connected to ``AppContext.theme_changed``).
+
+        Not ``plotting.themed``: its registry can outlive a closed window's widgets (see the report).
+        """
+        if not shiboken6.isValid(self.loss_plot):
+            return
+        background, foreground = PLOT_COLORS[theme]
+        self.neurons.setBackground(background)
+        for plot in (self.boundary_plot, self.loss_plot):
+            plot.setBackground(background)
+            for name in ("left", "bottom"):
+                axis = plot.getPlotItem().getAxis(name)
+                axis.setPen(foreground)
+                axis.setTextPen(foreground)
+
+    # -- drawing ------------------------------------------------------------------------------
+    def set_rate(self, epochs_per_second: float | None) -> None:
+        self.rate_label.setText("— epochs/s" if epochs_per_second is None else f"{epochs_per_second:.0f} epochs/s")
+
+    def show_snapshot(self, snap: dict[str, Any]) -> None:
+        self.epoch_label.setText(f"Epoch {snap['epoch']}")
+        acc = snap.get("test_accuracy")
+        self.accuracy_label.setText("test accuracy —" if acc is None else f"test accuracy {100 * acc:.1f} %")
+        self.loss_label.setText(f"train loss {snap['train_loss']:.3f} · test loss {snap['test_loss']:.3f}")
+        x0, x1, y0, y1 = snap["extent"]
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        grid = snap["output_grid"]
+        if grid.ndim == 3:  # several classes: colour by the predicted class
+            grid = snap["class_grid"] / max(snap["n_classes"] - 1, 1)
+        self.boundary_image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
+        self.boundary_image.setRect(rect)
+        self.boundary_plot.setRange(rect, padding=0)
+        self._show_points(snap)
+        self._show_neurons(snap)
+        history = snap["history"]
+        # The losses before training (epoch 0) start each curve.
+        epochs = np.concatenate([[0], history["epochs"]]) if snap["epoch"] else np.array([0])
+        train = history["train_loss"] if snap["epoch"] else np.array([])
+        test = history["test_loss"] if snap["epoch"] else np.array([])
+        first_train = self._first_losses[0] if self._first_losses else snap["train_loss"]
+        first_test = self._first_losses[1] if self._first_losses else snap["test_loss"]
+        if not snap["epoch"]:
+            self._first_losses = (snap["train_loss"], snap["test_loss"])
+        self.train_curve.setData(epochs, np.concatenate([[first_train], train]))
+        self.test_curve.setData(epochs, np.concatenate([[first_test], test]))
+        for curve in (self.train_curve, self.test_curve):
+            curve.setSymbol("o" if len(epochs) == 1 else None)  # a lone point needs a dot to be seen
+        self.loss_plot.setXRange(0, max(10, int(epochs[-1])), padding=0.02)
+
+    def _show_points(self, snap: dict[str, Any]) -> None:
+        key = (id(snap["train_points"]), id(snap["test_points"]))
+        if key == self._points_of:
+            return  # same data: the points do not move while training
+        self._points_of = key
+        lib = pg()
+        brushes = [lib.mkBrush(c) for c in CLASS_COLORS]
+        for scatter, points, labels in ((self.train_scatter, snap["train_points"], snap["train_labels"]),
+                                        (self.test_scatter, snap["test_points"], snap["test_labels"])):
+            scatter.setData(pos=points, brush=[brushes[min(int(label), 1)] for label in labels])
+
+    def _show_neurons(self, snap: dict[str, Any]) -> None:
+        sizes = [g.shape[0] for g in snap["neuron_grids"]]
+        if sizes != self._layer_sizes:
+            self._build_neuron_views(sizes)
+        cmap_levels = [neuron_levels(snap["activation"], g) for g in snap["neuron_grids"]]
+        x0, x1, y0, y1 = snap["extent"]
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        for images, grids, levels in zip(self._neuron_images, snap["neuron_grids"], cmap_levels):
+            for image, grid in zip(images, grids):
+                image.setImage(grid, levels=levels, autoLevels=False)
+                image.setRect(rect)
+
+    def _build_neuron_views(self, sizes: list[int]) -> None:
+        lib = pg()
+        self.neurons.clear()
+        self._neuron_images = []
+        for row, units in enumerate(sizes):
+            self.neurons.addLabel(f"layer {row + 1}", row=row, col=0)
+            images = []
+            for unit in range(units):
+                view = self.neurons.addViewBox(row=row, col=unit + 1, lockAspect=True, enableMouse=False)
+                view.setMenuEnabled(False)
+                image = lib.ImageItem()
+                image.setColorMap(self._neuron_cmap)
+                view.addItem(image)
+                images.append(image)
+            self._neuron_images.append(images)
+        self._layer_sizes = sizes
+        rows = max(len(sizes), 1)
+        self.neurons.setFixedHeight(NEURON_VIEW_HEIGHT * rows + 10 if sizes else 30)
+        if not sizes:
+            self.neurons.addLabel("no hidden layer: the output neuron looks at the inputs directly", row=0, col=0)
