@@ -13,8 +13,10 @@ TAB = TabSpec(
                  factory="lab_app.tabs.neuralnet.playground_page:PlaygroundPage",
                  plans=("Datasets, layers, activation, learning rate", "A picture for every neuron, loss curves")),
         PageSpec("classifier", "Image classifier", "Real handwritten digits: train a classifier, then draw your own.",
+                 factory="lab_app.tabs.neuralnet.classifier_page:ClassifierPage",
                  plans=("Accuracy curves and a confusion matrix", "A drawing pad with live class probabilities")),
         PageSpec("compression", "Compression", "An autoencoder squeezes each digit into 2 or 3 numbers.",
+                 factory="lab_app.tabs.neuralnet.compression_page:CompressionPage",
                  plans=("The latent space as a scatter", "Walk the latent space and see digits morph")),
     ),
 )
