@@ -1,0 +1,333 @@
+"""A procedural "story world": simple English a tiny language model can learn in minutes.
+
+Short stories about people and pets with names and habits (dogs play fetch, kids play
+soccer, cats chase mice), greetings and small talk ("hey, how are you?" / "i am fine,
+thanks."), days out to places, short dialogues and questions with answers.
+
+The statistics are built for the lessons of the LLM tab:
+
+* **Context changes the guess.** Every name is shared by pets and people, so after
+  "ben likes to play" the words alone cannot say whether the next word is "fetch" or
+  "soccer" (an n-gram table sees a near 50/50 split); the earlier "my dog's name is ben"
+  or "my brother's name is ben" decides it. A model must look back past the name.
+* **Attention reaches back.** Neutral sentences ("he is very happy.") often stand between
+  the introduction and the habit, so "play" has to attend to "dog" or "brother" several
+  words (or sentences) earlier. Some stories bind two names to two kinds at once.
+
+Everything is seeded: the same ``seed`` and ``target_chars`` give the same text, byte for byte.
+Text is lowercase, with ". , ? !" and the apostrophe; dialogue turns are on their own lines
+and stories are separated by a blank line.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from engines.core.model_io import atomic_write_text
+
+MALE_NAMES = ("ben", "sam", "max", "leo", "tom", "jack", "finn", "oscar", "charlie", "teddy",
+              "milo", "jake", "toby", "oliver", "henry", "louie", "buddy", "george", "rocky", "noah")
+FEMALE_NAMES = ("mia", "lily", "luna", "bella", "daisy", "rosie", "ella", "molly", "lucy", "sophie",
+                "ruby", "zoe", "coco", "nala", "emma", "anna", "maya", "stella", "chloe", "penny")
+
+PET_KINDS = ("dog", "cat")
+# relation word → (gender or None for either, kind word used in answers)
+KID_RELATIONS = {"brother": "m", "sister": "f", "son": "m", "daughter": "f", "friend": None, "cousin": None}
+KID_GAME = "soccer"
+PET_GAME = {"dog": "fetch", "cat": "with yarn"}
+
+PLACES = {
+    "park": ("played on the swings", "ran on the grass", "had a picnic under a tree"),
+    "beach": ("swam in the sea", "built a sand castle", "looked for shells"),
+    "library": ("read some books", "found a book about the moon", "sat very quietly"),
+    "shop": ("bought some apples", "bought bread and milk", "looked at the toys"),
+    "farm": ("saw cows and pigs", "fed the chickens", "rode on a tractor"),
+    "zoo": ("saw a big lion", "watched the monkeys", "fed the goats"),
+    "school": ("learned to count", "painted a picture", "sang a song"),
+    "lake": ("saw some ducks", "went fishing", "threw stones in the water"),
+}
+TOWNS = ("greenville", "oak hill", "river town", "maple bay", "sunny side", "pine lake")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+COLOURS = ("red", "blue", "green", "yellow", "brown", "black", "white", "orange")
+NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+           "nineteen", "twenty")
+SMALL_TALK_TOPICS = ("name", "age", "home", "today", "pet", "dog", "sibling", "weather")
+ADJECTIVES = ("little", "big", "young", "happy", "funny")
+MOODS = ("happy", "funny", "kind", "clever", "sleepy", "friendly")
+
+# (prompt, expected next word) pairs a model trained on the story world should get right.
+TEACHING_EXAMPLES = (
+    ("my dog's name is ben. ben likes to play", "fetch"),
+    ("my brother's name is ben. ben likes to play", "soccer"),
+    ("my dog's name is ben. he is very happy. ben likes to play", "fetch"),
+    ("my sister's name is mia. she is very happy. mia likes to play", "soccer"),
+    ("my cat's name is luna. luna likes to chase", "mice"),
+    ("hey, how are", "you"),
+)
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str
+    gender: str  # "m" or "f"
+    kind: str  # "dog", "cat" or "kid"
+    relation: str  # the word after "my": "dog", "cat", "brother", "friend", …
+
+    @property
+    def he(self) -> str:
+        return "he" if self.gender == "m" else "she"
+
+    @property
+    def his(self) -> str:
+        return "his" if self.gender == "m" else "her"
+
+    @property
+    def him(self) -> str:
+        return "him" if self.gender == "m" else "her"
+
+    @property
+    def kind_word(self) -> str:
+        if self.kind == "kid":
+            return "boy" if self.gender == "m" else "girl"
+        return self.kind
+
+    @property
+    def game(self) -> str:
+        return KID_GAME if self.kind == "kid" else PET_GAME[self.kind]
+
+
+class _StoryWriter:
+    """Writes one story at a time from a seeded ``random.Random``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    # --- characters ---------------------------------------------------------------------
+
+    def name(self, gender: str, avoid: str = "") -> str:
+        pool = MALE_NAMES if gender == "m" else FEMALE_NAMES
+        while True:
+            name = self.rng.choice(pool)
+            if name != avoid:
+                return name
+
+    def character(self, kind: str, avoid: str = "") -> Character:
+        rng = self.rng
+        if kind == "kid":
+            relation = rng.choice(tuple(KID_RELATIONS))
+            gender = KID_RELATIONS[relation] or rng.choice("mf")
+        else:
+            relation, gender = kind, rng.choice("mf")
+        return Character(self.name(gender, avoid), gender, kind, relation)
+
+    def intro(self, c: Character) -> str:
+        rng = self.rng
+        templates = (
+            (6, f"my {c.relation}'s name is {c.name}."),
+            (2, f"i have a {c.relation}. {c.his} name is {c.name}."),
+            (2, f"{c.name} is my {c.relation}."),
+            (1, f"this is my {c.relation}, {c.name}."),
+            (1, f"i have a {rng.choice(ADJECTIVES)} {c.relation} called {c.name}."),
+            (1, f"my friend has a {c.relation} named {c.name}." if c.relation != "friend"
+             else f"my best friend is called {c.name}."),
+        )
+        return rng.choices([t for _, t in templates], weights=[w for w, _ in templates])[0]
+
+    def filler(self, c: Character) -> str:
+        """A sentence that fits any kind of character: it puts distance between the kind and the habit."""
+        rng = self.rng
+        options = (
+            f"{c.he} is {rng.choice(NUMBERS[2:13])} years old.",
+            f"{c.he} is very {rng.choice(MOODS)}.",
+            f"{c.he} lives with us in a {rng.choice(('small', 'big', 'yellow', 'white'))} house.",
+            f"we love {c.him} very much.",
+            f"{c.he} is my best friend.",
+            f"{c.he} gets up early every morning.",
+            f"{c.name} has {rng.choice(('brown', 'blue', 'green'))} eyes.",
+            f"every {rng.choice(DAYS)} we go to the {rng.choice(('park', 'beach', 'lake'))}.",
+        )
+        return rng.choice(options)
+
+    def trait(self, c: Character) -> str:
+        """A sentence only this kind of character says (a second clue, never the decisive one)."""
+        rng = self.rng
+        options = {
+            "dog": (f"{c.he} wags {c.his} tail when {c.he} is happy.", f"{c.he} barks at the mailman.",
+                    f"{c.he} has a {rng.choice(COLOURS)} ball.", f"{c.he} likes to dig in the garden."),
+            "cat": (f"{c.he} likes to chase mice.", f"{c.he} likes to nap in the sun.",
+                    f"{c.he} drinks milk from a {rng.choice(COLOURS)} bowl.", f"{c.he} purrs when {c.he} is happy."),
+            "kid": (f"{c.he} goes to school.", f"{c.he} likes to read books.",
+                    f"{c.he} likes to ride {c.his} {rng.choice(COLOURS)} bike.", f"{c.he} likes to draw pictures."),
+        }[c.kind]
+        return rng.choice(options)
+
+    def habit(self, c: Character) -> str:
+        """The decisive sentence: "<name> likes to play <game>"."""
+        rng = self.rng
+        subject = c.name if rng.random() < 0.8 else c.he
+        verb = rng.choices(("likes to play", "loves to play"), weights=(5, 1))[0]
+        if c.kind == "cat" and rng.random() < 0.6:
+            return f"{subject} likes to chase mice." if rng.random() < 0.5 else f"{subject} likes to nap in the sun."
+        ending = rng.choice(("", "", "", " every day", " in the park", " with me", " after lunch"))
+        return f"{subject} {verb} {c.game}{ending}."
+
+    def question(self, c: Character) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.45 and c.kind != "cat":
+            return f"what does {c.name} like to play?\n{c.name} likes to play {c.game}."
+        if roll < 0.7:
+            return f"is {c.name} a {c.kind_word}?\nyes, {c.name} is a {c.kind_word}."
+        other = rng.choice([k for k in ("dog", "cat", "boy", "girl") if k != c.kind_word])
+        return f"is {c.name} a {other}?\nno, {c.name} is a {c.kind_word}."
+
+    # --- story types -----------------------------------------------------------------------
+
+    def character_story(self) -> str:
+        rng = self.rng
+        kind = rng.choices(("dog", "kid", "cat"), weights=(4, 4, 1))[0]
+        c = self.character(kind)
+        parts = [self.intro(c)]
+        for _ in range(rng.choices((0, 1, 2, 3), weights=(4, 3, 2, 1))[0]):
+            parts.append(self.filler(c) if rng.random() < 0.75 else self.trait(c))
+        parts.append(self.habit(c))
+        if rng.random() < 0.3:
+            parts.append(self.trait(c))
+        text = " ".join(parts)
+        if rng.random() < 0.35:
+            text += "\n" + self.question(c)
+        return text
+
+    def two_character_story(self) -> str:
+        rng = self.rng
+        a = self.character(rng.choice(("dog", "kid")))
+        b = self.character("kid" if a.kind == "dog" else "dog", avoid=a.name)
+        first = f"my {a.relation}'s name is {a.name} and my {b.relation}'s name is {b.name}."
+        pair = [a, b]
+        rng.shuffle(pair)
+        habits = " ".join(f"{c.name} likes to play {c.game}." for c in pair)
+        text = f"{first} {habits}"
+        if rng.random() < 0.4:
+            c = rng.choice((a, b))
+            text += f"\nwhat does {c.name} like to play?\n{c.name} likes to play {c.game}."
+        return text
+
+    def greeting(self) -> str:
+        rng = self.rng
+        hello = rng.choice(("hey", "hi", "hello", "good morning", "good evening", "hi there"))
+        if rng.random() < 0.4:
+            hello += f", {self.name(rng.choice('mf'))}"
+        ask = rng.choice(("how are you?", "how are you?", "how are you today?", "how are you doing?"))
+        reply = rng.choice(("i am fine, thanks.", "i am fine, thank you.", "i am good, thanks!",
+                            "i am great!", "not bad, thanks."))
+        lines = [f"{hello}, {ask}" if rng.random() < 0.7 else f"{hello}! {ask}"]
+        if rng.random() < 0.6:
+            lines.append(f"{reply} {rng.choice(('and you?', 'how are you?', 'what about you?'))}")
+            lines.append(rng.choice(("i am fine too.", "i am good, thanks.", "i am very well, thank you.")))
+        else:
+            lines.append(reply)
+        for topic in rng.sample(range(len(SMALL_TALK_TOPICS)), rng.choices((0, 1, 2), weights=(2, 3, 2))[0]):
+            lines.extend(self.small_talk(topic))
+        if rng.random() < 0.5:
+            lines.append(rng.choice(("bye!", "see you later!", "goodbye!")))
+            lines.append(rng.choice(("bye!", "see you!", "see you tomorrow!")))
+        return "\n".join(lines)
+
+    def small_talk(self, topic: int) -> list[str]:
+        rng = self.rng
+        gender = rng.choice("mf")
+        name = self.name(gender)
+        he = "he" if gender == "m" else "she"
+        place = rng.choice(tuple(PLACES))
+        options = (
+            ["what is your name?", f"my name is {name}.", "nice to meet you!", "nice to meet you too!"],
+            ["how old are you?", f"i am {rng.choice(NUMBERS[5:13])} years old."],
+            ["where do you live?", f"i live in {rng.choice(TOWNS)}."],
+            ["what are you doing today?", f"i am going to the {place}."],
+            ["do you have a pet?", f"yes, i have a {rng.choice(PET_KINDS)}. {'his' if gender == 'm' else 'her'} "
+                                   f"name is {name}."],
+            ["what is your dog's name?", f"my dog's name is {name}.", f"what does {he} like to do?",
+             f"{he} likes to play fetch."],
+            ["what is your brother's name?" if gender == "m" else "what is your sister's name?",
+             f"{'his' if gender == 'm' else 'her'} name is {name}.", f"what does {he} like to do?",
+             f"{he} likes to play soccer."],
+            ["what is the weather like?", rng.choice(("it is sunny today.", "it is raining.", "it is cold and windy.",
+                                                      "it is warm and sunny."))],
+        )
+        return list(options[topic])
+
+    def day_out(self) -> str:
+        rng = self.rng
+        a = self.name(rng.choice("mf"))
+        b = self.name(rng.choice("mf"), avoid=a)
+        place = rng.choice(tuple(PLACES))
+        did = rng.sample(PLACES[place], 2)
+        with_whom = rng.choice(("mom", "dad", "grandma", "grandpa", "their friends"))
+        return (f"on {rng.choice(DAYS)}, {a} and {b} went to the {place} with {with_whom}. "
+                f"they {did[0]} and {did[1]}. "
+                f"{rng.choice(('it was a fun day.', 'then they went home.', 'they were very happy.'))}")
+
+    def fact(self) -> str:
+        rng = self.rng
+        roll = rng.randrange(8)
+        if roll == 0:
+            x, y = rng.randrange(11), rng.randrange(11)
+            return f"what is {NUMBERS[x]} plus {NUMBERS[y]}?\n{NUMBERS[x]} plus {NUMBERS[y]} is {NUMBERS[x + y]}."
+        pairs = [
+            [("what color is the sky?", "the sky is blue."), ("what color is the grass?", "the grass is green."),
+             ("what color is the sun?", "the sun is yellow."), ("what color is snow?", "snow is white.")],
+            [("what do dogs say?", "dogs say woof."), ("what do cats say?", "cats say meow."),
+             ("what do cows say?", "cows say moo."), ("what do ducks say?", "ducks say quack.")],
+            [("what do dogs like to play?", "dogs like to play fetch."),
+             ("what do kids like to play?", "kids like to play soccer."),
+             ("what do cats like to chase?", "cats like to chase mice.")],
+            [("how many legs does a dog have?", "a dog has four legs."),
+             ("how many legs does a bird have?", "a bird has two legs."),
+             ("how many days are in a week?", "there are seven days in a week.")],
+            [("what is the opposite of hot?", "the opposite of hot is cold."),
+             ("what is the opposite of big?", "the opposite of big is small."),
+             ("what is the opposite of up?", "the opposite of up is down.")],
+            [("where do fish live?", "fish live in the water."), ("where do birds live?", "birds live in trees."),
+             ("where do cows live?", "cows live on a farm.")],
+            [(f"what day comes after {d}?", f"{DAYS[(i + 1) % 7]} comes after {d}.") for i, d in enumerate(DAYS)],
+        ]
+        q, a = rng.choice(pairs[roll - 1])
+        return f"{q}\n{a}"
+
+    def story(self) -> str:
+        kinds = (self.character_story, self.two_character_story, self.greeting, self.day_out, self.fact)
+        return self.rng.choices(kinds, weights=(40, 10, 22, 12, 16))[0]()
+
+
+def generate_story_world(seed: int = 0, target_chars: int = 3_000_000) -> str:
+    """Return about ``target_chars`` characters of story-world text (whole stories, the last one may overshoot).
+
+    The same ``seed`` and ``target_chars`` always give the same text.
+    """
+    if target_chars <= 0:
+        raise ValueError("target_chars must be positive")
+    writer = _StoryWriter(seed)
+    stories: list[str] = []
+    size = 0
+    while size < target_chars:
+        story = writer.story()
+        stories.append(story)
+        size += len(story) + 2
+    return "\n\n".join(stories) + "\n"
+
+
+def write_story_world(path: str | Path, seed: int = 0, target_chars: int = 3_000_000) -> Path:
+    """Generate the story world and write it to ``path`` atomically (UTF-8); return the path."""
+    path = Path(path)
+    atomic_write_text(path, generate_story_world(seed, target_chars))
+    return path
+
+
+def story_world_vocabulary(seed: int = 0, target_chars: int = 300_000) -> list[str]:
+    """The sorted distinct words (and punctuation marks) of a generated story world."""
+    from engines.llm.tokenizers import split_words
+
+    return sorted({w for w in split_words(generate_story_world(seed, target_chars)) if w != "\n"})
