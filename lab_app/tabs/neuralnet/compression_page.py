@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
+                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from engines.core.jobs import Progress
 from engines.neuralnet.autoencoder import (MAX_BOTTLENECK, Autoencoder, AutoencoderConfig, AutoencoderResult,
@@ -14,6 +15,7 @@ from engines.neuralnet.autoencoder import (MAX_BOTTLENECK, Autoencoder, Autoenco
 from engines.neuralnet.digits import load_digits
 from engines.neuralnet.sentence_code import RoundTrip, SentenceCodec, all_sentences, round_trip, train_sentence_codec
 from lab_app.plotting import pg, themed
+from lab_app.tabs.neuralnet.compression_3d import Latent3D
 from lab_app.tabs.page import LabPage
 
 DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -26,8 +28,8 @@ those k. Nobody tells it what the k numbers should mean: it is only scored on ho
 picture is to the original, so it invents its own short code.</p>
 <p><b>The map.</b> With k = 2 every test digit becomes a point on a plane, coloured by what digit it really
 is. Similar-looking digits land near each other, although the network was never told the labels.
-Click anywhere, even between the clusters, and the decoder draws the picture that point stands for:
-moving across the map morphs one digit into another.</p>
+Click or drag anywhere, even between the clusters, and the decoder draws the picture that point stands for:
+dragging across the map morphs one digit into another. With k = 3 tick "3D" to turn the cloud around.</p>
 <p><b>The price.</b> The sweep trains one network per k (the grey labels say how many times smaller the code is).
 Fewer numbers means a smaller code (64/k times
 smaller) but a blurrier rebuild: the error curve falls quickly at first, then flattens once k is big
@@ -92,7 +94,10 @@ class CompressionPage(LabPage):
         self.error_label.setStyleSheet("font-weight: bold")
         self.error_label.setWordWrap(True)
         self.ratio_label.setWordWrap(True)
-        for widget in (self.ratio_label, self.train_button, self.status_label, self.error_label):
+        self.view3d_box = QCheckBox("Show k = 3 as a 3D cloud")
+        self.view3d_box.setToolTip("Drag to turn the cloud; the decoded picture follows the 2D map")
+        self.view3d_box.toggled.connect(lambda _on: self._update_latent_view())
+        for widget in (self.ratio_label, self.view3d_box, self.train_button, self.status_label, self.error_label):
             self.controls.addWidget(widget)
         self.controls.addSpacing(12)
         self.sweep_button = QPushButton(f"Sweep k = 1…{MAX_BOTTLENECK}")
@@ -104,7 +109,7 @@ class CompressionPage(LabPage):
         self.controls.addWidget(self.sweep_label)
 
     def _show_ratio(self, k: int) -> None:
-        self.ratio_label.setText(f"64 numbers → {k}: {compression_ratio(k):g}× smaller")
+        self.ratio_label.setText(f"64 numbers → {k}: {compression_ratio(k):.3g}× smaller")
 
     def _build_picture(self) -> None:
         g = pg()
@@ -120,8 +125,12 @@ class CompressionPage(LabPage):
             self.latent_plot.addItem(item)
             self.scatters.append(item)
         self.marker = g.ScatterPlotItem(size=16, symbol="+", pen=g.mkPen("k", width=3), brush=None)
-        self.latent_plot.addItem(self.marker)
+        self.latent_plot.addItem(self.marker, ignoreBounds=True)  # the view must not jump while dragging
         self.latent_plot.scene().sigMouseClicked.connect(self._on_latent_click)
+        view = self.latent_plot.getPlotItem().vb
+        self._pan_drag = view.mouseDragEvent
+        view.mouseDragEvent = self._on_latent_drag  # left drag decodes live; right drag still zooms
+        self.latent_3d: Latent3D | None = None  # built the first time it is shown
 
         self.decoded_plot = themed(g.PlotWidget(title="Decoded from the clicked point"))
         self.decoded_plot.setAspectLocked(True)
@@ -157,7 +166,9 @@ class CompressionPage(LabPage):
         legend = QLabel("Colour = true digit: " + "&nbsp; ".join(
             f"<span style='color:{c}; font-size:15px'>●</span>{d}" for d, c in enumerate(DIGIT_COLORS)))
         latent_layout.addWidget(legend)
-        latent_layout.addWidget(self.latent_plot, 1)
+        self.latent_stack = QStackedWidget()
+        self.latent_stack.addWidget(self.latent_plot)
+        latent_layout.addWidget(self.latent_stack, 1)
         grid.addWidget(latent_box, 0, 0, 2, 1)
         grid.addWidget(self.decoded_plot, 0, 1)
         grid.addWidget(self.pairs_plot, 1, 1)
@@ -222,13 +233,28 @@ class CompressionPage(LabPage):
         for digit, item in enumerate(self.scatters):
             mask = labels == digit
             item.setData(xs[mask], ys[mask])
+        self._latent = (codes, labels)
+        self._update_latent_view()
+
+    def _update_latent_view(self) -> None:
+        """The 3D cloud when k = 3 and the box is ticked, otherwise the 2D map."""
+        codes, labels = getattr(self, "_latent", (None, None))
+        want_3d = self.view3d_box.isChecked() and codes is not None and codes.shape[1] == 3
+        if want_3d:
+            if self.latent_3d is None:
+                self.latent_3d = Latent3D(DIGIT_COLORS)
+                self.latent_stack.addWidget(self.latent_3d)
+            self.latent_3d.set_points(codes, labels)
+            self.latent_stack.setCurrentWidget(self.latent_3d)
+        else:
+            self.latent_stack.setCurrentWidget(self.latent_plot)
 
     def _on_trained(self, result: AutoencoderResult) -> None:
         self.model = result.model
         self.codes = result.model.encode(load_digits().test_images)
-        self.status_label.setText(f"Done in {result.seconds:.1f} s. Click the map to decode a point.")
+        self.status_label.setText(f"Done in {result.seconds:.1f} s. Click or drag in the map to decode.")
         self.error_label.setText(f"Rebuild error: {result.test_mse:.4f} per pixel "
-                                 f"(k = {result.model.bottleneck}, {result.compression_ratio:g}× smaller)")
+                                 f"(k = {result.model.bottleneck}, {result.compression_ratio:.3g}× smaller)")
         centre = self.codes.mean(axis=0)
         self.decode_at(float(centre[0]), float(centre[1]) if self.codes.shape[1] > 1 else 4.5)
 
@@ -247,6 +273,14 @@ class CompressionPage(LabPage):
         shown = ", ".join(f"{v:.2f}" for v in point[:4]) + (", …" if point.shape[0] > 4 else "")
         self.decoded_plot.setTitle(f"Decoded from ({shown})")
         return image
+
+    def _on_latent_drag(self, event, axis=None) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            self._pan_drag(event, axis)
+            return
+        event.accept()
+        point = self.latent_plot.getPlotItem().vb.mapSceneToView(event.scenePos())
+        self.decode_at(point.x(), point.y())
 
     def _on_latent_click(self, event) -> None:
         view = self.latent_plot.getPlotItem().vb

@@ -13,16 +13,23 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QGroupBox, QLabel, QMessageBox, QPushButton, QWidget
 
 from engines.core.jobs import CancelToken, Frame, Job, Progress
+from engines.neuralnet.datasets import Dataset2D, load_csv
 from engines.neuralnet.export import export_onnx, save_playground_model
 from engines.neuralnet.playground import Playground, PlaygroundConfig, PlaygroundResult, train_playground
-from lab_app.tabs.neuralnet.playground_controls import FRAME_EVERY, GRID_SIZE, PlaygroundControls
+from lab_app.tabs.neuralnet.playground_controls import CSV, DRAW, FRAME_EVERY, GRID_SIZE, PlaygroundControls
+from lab_app.tabs.neuralnet.playground_history import HistoryBar, SnapshotHistory
 from lab_app.tabs.neuralnet.playground_view import PlaygroundView
 from lab_app.tabs.page import LabPage
 
 RATE_WINDOW_S = 1.0
+DRAW_EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the square the user clicks points into
 
 EXPLAINER = """
 <p><b>The picture.</b> Each dot is a point with a colour (its class). The network gets only the two
@@ -36,6 +43,12 @@ only draw straight edges; later layers combine them into curves and islands.</p>
 <p><b>Try it.</b> The circle needs at least a few neurons; the spiral needs more neurons and layers and patience.
 Too high a learning rate makes the loss jump around; regularisation keeps weights small, which can help with
 noisy data. Reset with the same seed replays exactly the same run.</p>
+<p><b>Inside the network.</b> The drawing shows every weight as a line: blue pushes up, orange pushes down,
+thicker means stronger. |∇| under each layer is how hard training is pushing it right now; tiny numbers in the
+first layers mean the signal barely reaches them. Pause and drag the History slider to see an earlier epoch.</p>
+<p><b>Your own data.</b> Choose "your points" and click into the picture (left: orange, right or Shift: blue),
+or load a CSV file of x,y,label lines. Gaussian and spiral data can have up to 10 classes; regression data
+(plane, multigauss) asks for a number instead of a class, shown from orange (low) to blue (high).</p>
 """
 
 
@@ -49,6 +62,16 @@ def continue_job(playground: Playground, changes: dict[str, Any], epochs: int | 
     return (yield from train_playground(config, cancel, playground=playground))
 
 
+def new_job(config: PlaygroundConfig, data: Dataset2D | None, extent: tuple[float, float, float, float] | None,
+            cancel: CancelToken) -> Job[PlaygroundResult]:
+    """A fresh playground on ``data`` (None: generated from ``config``); ``extent`` fixes the picture's square
+    (for clicked-in points, so the whole area stays clickable), then one frame."""
+    playground = Playground(config, data)
+    if extent is not None:
+        playground.extent = extent
+    return (yield from train_playground(config, cancel, playground=playground))
+
+
 class PlaygroundPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
@@ -57,13 +80,24 @@ class PlaygroundPage(LabPage):
         self.last_snapshot: dict[str, Any] | None = None
         self._pending_changes: dict[str, Any] = {}
         self._progress_times: deque[tuple[float, int]] = deque()
+        self.history = SnapshotHistory()
+        self.viewing: int | None = None  # index into history while looking back; None: live
+        self.drawn_points: list[tuple[float, float]] = []
+        self.drawn_labels: list[int] = []
+        self.csv_data: Dataset2D | None = None
 
         self.settings = PlaygroundControls()
         self.settings.structure_changed.connect(self.reset)
         self.settings.training_changed.connect(self._on_training_changed)
         self.controls.addWidget(self.settings)
         self._build_buttons()
+        self.settings.load_csv_requested.connect(lambda: self.load_csv_file())
+        self.settings.clear_points_requested.connect(self.clear_points)
         self.view = PlaygroundView()
+        self.history_bar = HistoryBar()
+        self.history_bar.picked.connect(self.show_history)
+        self.view.layout_.insertWidget(1, self.history_bar)
+        self.view.boundary_plot.scene().sigMouseClicked.connect(self._on_plot_click)
         self.set_picture(self.view)
         ctx.theme_changed.connect(self.view.apply_theme)
         self.set_explainer(EXPLAINER)
@@ -112,14 +146,106 @@ class PlaygroundPage(LabPage):
         self._pending_changes = {}
         self._progress_times.clear()
         self.view.set_rate(None)
+        self.history.clear()
+        self.viewing = None
+        self.history_bar.set_count(0)
         config = replace(self.config(), epochs=0)
-        self.runner.start(lambda cancel: train_playground(config, cancel), label="Playground: new network")
+        data, extent = None, None
+        if config.dataset == DRAW:
+            extent = DRAW_EXTENT
+            self.view.show_drawn_points(np.array(self.drawn_points), np.array(self.drawn_labels))
+            if len(self.drawn_points) < 2:
+                self._show_waiting()
+                return
+            data = Dataset2D(np.array(self.drawn_points, dtype=np.float64),
+                             np.array(self.drawn_labels, dtype=np.int64), "binary", 2, "your points")
+        elif config.dataset == CSV and self.csv_data is not None:
+            data = self.csv_data
+        else:
+            self.view.show_drawn_points(np.zeros((0, 2)), np.zeros(0))
+        self.runner.start(lambda cancel: new_job(config, data, extent, cancel), label="Playground: new network")
         self._update_buttons()
+
+    def _show_waiting(self) -> None:
+        """Drawing mode with fewer than two points: nothing to train yet, an empty square to click in."""
+        from PySide6.QtCore import QRectF
+
+        self.runner.cancel()
+        self.playground, self.last_snapshot = None, None
+        self.view.boundary_image.clear()
+        self.view.train_scatter.clear()
+        self.view.test_scatter.clear()
+        self.view._points_of = None
+        x0, x1, y0, y1 = DRAW_EXTENT
+        self.view.boundary_plot.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
+        self.view.epoch_label.setText("Epoch 0")
+        self.view.loss_label.setText("click at least 2 points")
+        self._update_buttons()
+
+    # -- your own data ------------------------------------------------------------------------
+    def add_point(self, x: float, y: float, label: int) -> None:
+        """Add a clicked-in point (drawing mode) and rebuild the network on the new data shortly after."""
+        if self.settings.dataset() != DRAW:
+            return
+        self.drawn_points.append((float(x), float(y)))
+        self.drawn_labels.append(int(label))
+        self.view.show_drawn_points(np.array(self.drawn_points), np.array(self.drawn_labels))
+        self.settings._structure_timer.start()
+
+    def clear_points(self) -> None:
+        self.drawn_points.clear()
+        self.drawn_labels.clear()
+        self.reset()
+
+    def _on_plot_click(self, event) -> None:
+        if self.settings.dataset() != DRAW:
+            return
+        view = self.view.boundary_plot.getPlotItem().vb
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        label = 1 if event.button() == Qt.MouseButton.RightButton or shift else 0
+        self.add_point(point.x(), point.y(), label)
+
+    def load_csv_file(self, path: str | None = None) -> bool:
+        """Load x,y,label points (``path`` skips the file dialog); a bad file is explained in a message box."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Load points", "", "Text files (*.csv *.txt *.tsv);;All (*)")
+        if not path:
+            return False
+        try:
+            data = load_csv(path)
+        except (ValueError, OSError) as exc:
+            QMessageBox.warning(self, "Could not load the points", str(exc))
+            return False
+        self.csv_data = data
+        self.settings.add_csv(Path(path).name, "regression" if data.task == "regression" else "classification")
+        return True
+
+    # -- history ------------------------------------------------------------------------------
+    def show_history(self, index: int) -> None:
+        """Look back at stored snapshot ``index`` (pauses training); -1 goes back to the newest."""
+        if index < 0 or index >= len(self.history) - 1:
+            self.viewing = None
+            self.history_bar.set_count(len(self.history))
+            if self.last_snapshot is not None:
+                self.view.show_snapshot(self.last_snapshot)
+            self.history_bar.label.setText("History: live")
+            return
+        if self.playing:
+            self.pause()
+        self.viewing = index
+        snap = self.history.snapshots[index]
+        self.view.show_snapshot(snap)
+        live = self.last_snapshot["epoch"] if self.last_snapshot else snap["epoch"]
+        self.history_bar.label.setText(f"Looking back: epoch {snap['epoch']} (now {live})")
 
     def step(self) -> None:
         """Train exactly one epoch (only while paused)."""
         if self.playing or self.playground is None or self.runner.is_running():
             return
+        self.show_history(-1)
         self._start_continue(1, "Playground: one epoch")
 
     def toggle_play(self) -> None:
@@ -133,6 +259,7 @@ class PlaygroundPage(LabPage):
             return
         self.playing = True
         self._progress_times.clear()
+        self.show_history(-1)
         self._start_continue(None, "Playground: training")
         self._update_buttons()
 
@@ -157,7 +284,12 @@ class PlaygroundPage(LabPage):
     # -- runner events ------------------------------------------------------------------------
     def _on_frame(self, frame: Frame) -> None:
         self.last_snapshot = frame.payload
-        self.view.show_snapshot(frame.payload)
+        self.history.add(frame.payload)
+        if self.viewing is None:
+            self.view.show_snapshot(frame.payload)
+            self.history_bar.set_count(len(self.history))
+            if self.settings.dataset() == DRAW:
+                self.view.show_drawn_points(np.zeros((0, 2)), np.zeros(0))  # now drawn as train/test points
 
     def _on_progress(self, progress: Progress) -> None:
         now, epoch = time.perf_counter(), int(progress.metrics.get("epoch", 0))

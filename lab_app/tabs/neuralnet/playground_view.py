@@ -8,17 +8,40 @@ from typing import Any
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from lab_app.plotting import pg
+from lab_app.tabs.neuralnet.playground_network import NetworkDiagram, grid_to_qimage
 from lab_app.theme import PLOT_COLORS
 
-CLASS_COLORS = ("#f59322", "#0877bd")  # class 0 orange, class 1 blue (as in TensorFlow Playground)
+# class 0 orange, class 1 blue (as in TensorFlow Playground), then more for multi-class data
+CLASS_COLORS = ("#f59322", "#0877bd", "#2f9e44", "#c2255c", "#7048e8",
+                "#868e96", "#e8590c", "#1098ad", "#5c940d", "#862e9c")
 MIDDLE = "#e8eaeb"
 NEURON_VIEW_HEIGHT = 64
 
 
 BOUNDARY_COLORS = ("#f7c08a", "#86bde3")  # lighter than the points, so the points stand out
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+
+
+def class_boundary_rgb(probs: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(G, G, k)`` → an RGB image ``(G, G, 3)`` uint8: each spot in a light version of
+    its predicted class's colour, paler where the network is unsure."""
+    k = probs.shape[-1]
+    palette = np.stack([(_rgb(c) + 255.0) / 2 for c in CLASS_COLORS[:k]])  # lighter than the points
+    winner = probs.argmax(axis=-1)
+    sure = np.clip((probs.max(axis=-1) - 1 / k) / (1 - 1 / k), 0.0, 1.0)[..., None]
+    rgb = _rgb(MIDDLE) * (1 - sure) + palette[winner] * sure
+    return rgb.astype(np.uint8)
+
+
+def colormap_lut(colors: tuple[str, str] = BOUNDARY_COLORS) -> np.ndarray:
+    return boundary_colormap(colors).getLookupTable(0.0, 1.0, 256, alpha=False).astype(np.uint8)
 
 
 def boundary_colormap(colors: tuple[str, str] = BOUNDARY_COLORS):
@@ -51,7 +74,12 @@ class PlaygroundView(QWidget):
         self.loss_label = QLabel()
 
         self.neurons = lib.GraphicsLayoutWidget()
-        self.neurons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.neurons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.network = NetworkDiagram()
+        self._neuron_lut = colormap_lut(CLASS_COLORS[:2])
+        self._boundary_lut = colormap_lut()
+        self.task = "binary"
+        self.value_levels = (0.0, 1.0)
         self._neuron_images: list[list[Any]] = []
         self._layer_sizes: list[int] | None = None
 
@@ -67,6 +95,8 @@ class PlaygroundView(QWidget):
         self.test_scatter = lib.ScatterPlotItem(size=7, symbol="s", pen=lib.mkPen("#212529", width=1))
         self.boundary_plot.addItem(self.train_scatter)
         self.boundary_plot.addItem(self.test_scatter)
+        self.drawn_scatter = lib.ScatterPlotItem(size=9, pen=lib.mkPen("#212529", width=1))  # clicked-in points
+        self.boundary_plot.addItem(self.drawn_scatter)
         self._points_of: tuple[int, int] | None = None
         self._first_losses: tuple[float, float] | None = None
 
@@ -84,29 +114,33 @@ class PlaygroundView(QWidget):
         numbers = QHBoxLayout()
         for widget in (self.epoch_label, self.rate_label, self.accuracy_label, self.loss_label):
             numbers.addWidget(widget)
-            numbers.addSpacing(18)
+            numbers.addSpacing(14)
         numbers.addStretch(1)
-        plots = QHBoxLayout()
-        left = QVBoxLayout()
         # Captions do not word-wrap: a wrapped label's height-for-width would make the page too tall.
-        caption = QLabel("<b>What the network says</b> (○ training, □ test points)")
-        caption.setToolTip("Orange = class 0, blue = class 1, pale = unsure")
-        left.addWidget(caption)
+        self.caption = QLabel("<b>What the network says</b> (○ train, □ test)")
+        self.caption.setToolTip("Orange = class 0, blue = class 1, pale = unsure")
+        left = QVBoxLayout()
+        left.addWidget(self.caption)
         left.addWidget(self.boundary_plot, 1)
+        self.inside = QTabWidget()
+        self.inside.addTab(self.network, "Network")
+        self.inside.addTab(self.neurons, "Each neuron")
+        self.inside.setToolTip("Edges: blue = positive weight, orange = negative, thicker = larger. "
+                               "|∇|: mean size of each layer's gradient")
         right = QVBoxLayout()
+        right.addWidget(self.inside, 3)
         right.addWidget(QLabel("<b>Loss</b>: <span style='color:#868e96'>train</span>, "
                                "<span style='color:#e8590c'>test</span>"))
-        right.addWidget(self.loss_plot, 1)
-        plots.addLayout(left, 3)
-        plots.addLayout(right, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.loss_plot, 2)
+        plots = QHBoxLayout()
+        plots.addLayout(left, 1)
+        plots.addLayout(right, 1)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
         # An explicit minimum: Qt's own guess for this mix of plots and labels makes the window too tall.
         self.setMinimumSize(440, 320)
-        layout.addLayout(numbers)
-        layout.addWidget(QLabel("<b>Every hidden neuron's own picture</b> (one row per layer)"))
-        layout.addWidget(self.neurons)
-        layout.addLayout(plots, 1)
+        self.layout_.addLayout(numbers)
+        self.layout_.addLayout(plots, 1)
 
     def apply_theme(self, theme: str) -> None:
         """Recolour the plots for ``light``/``dark`` (connected to ``AppContext.theme_changed``).
@@ -117,6 +151,7 @@ class PlaygroundView(QWidget):
             return
         background, foreground = PLOT_COLORS[theme]
         self.neurons.setBackground(background)
+        self.network.set_foreground(foreground)
         for plot in (self.boundary_plot, self.loss_plot):
             plot.setBackground(background)
             for name in ("left", "bottom"):
@@ -135,12 +170,30 @@ class PlaygroundView(QWidget):
         self.loss_label.setText(f"train loss {snap['train_loss']:.3f} · test loss {snap['test_loss']:.3f}")
         x0, x1, y0, y1 = snap["extent"]
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        self.task = snap["task"]
         grid = snap["output_grid"]
-        if grid.ndim == 3:  # several classes: colour by the predicted class
-            grid = snap["class_grid"] / max(snap["n_classes"] - 1, 1)
-        self.boundary_image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
+        if self.task == "multiclass":  # several classes: each spot in its predicted class's colour
+            rgb = class_boundary_rgb(grid)
+            self.boundary_image.setImage(rgb, levels=(0, 255), autoLevels=False)
+            lib = pg()  # each output neuron: its class's probability, pale → the class's colour
+            outputs = [grid_to_qimage(grid[:, :, j], (0.0, 1.0), lib.ColorMap(
+                [0.0, 1.0], [MIDDLE, color]).getLookupTable(0.0, 1.0, 256, alpha=False).astype(np.uint8))
+                for j, color in enumerate(CLASS_COLORS[:grid.shape[2]])]
+            self.caption.setToolTip("Each spot in the colour of the class the network picks; pale = unsure")
+        else:
+            levels = (0.0, 1.0)
+            if self.task == "regression":
+                targets = np.concatenate([snap["train_labels"], snap["test_labels"]])
+                top = float(np.abs(targets).max()) or 1.0
+                levels = (-top, top)
+            self.value_levels = levels
+            self.boundary_image.setImage(grid, levels=levels, autoLevels=False)
+            outputs = [grid_to_qimage(grid, levels, self._boundary_lut)]
+            self.caption.setToolTip("Blue = high value, orange = low" if self.task == "regression"
+                                    else "Orange = class 0, blue = class 1, pale = unsure")
         self.boundary_image.setRect(rect)
         self.boundary_plot.setRange(rect, padding=0)
+        self.network.show_snapshot(snap, self._neuron_lut, lambda g: neuron_levels(snap["activation"], g), outputs)
         self._show_points(snap)
         self._show_neurons(snap)
         history = snap["history"]
@@ -159,15 +212,29 @@ class PlaygroundView(QWidget):
         self.loss_plot.setXRange(0, max(10, int(epochs[-1])), padding=0.02)
 
     def _show_points(self, snap: dict[str, Any]) -> None:
-        key = (id(snap["train_points"]), id(snap["test_points"]))
+        key = (id(snap["train_points"]), id(snap["test_points"]), snap["task"])
         if key == self._points_of:
             return  # same data: the points do not move while training
         self._points_of = key
         lib = pg()
         brushes = [lib.mkBrush(c) for c in CLASS_COLORS]
+        value_map = boundary_colormap(CLASS_COLORS[:2])
+        lo, hi = self.value_levels
         for scatter, points, labels in ((self.train_scatter, snap["train_points"], snap["train_labels"]),
                                         (self.test_scatter, snap["test_points"], snap["test_labels"])):
-            scatter.setData(pos=points, brush=[brushes[min(int(label), 1)] for label in labels])
+            if snap["task"] == "regression":  # a point's colour is its value, on the boundary's scale
+                colors = value_map.map(np.clip((np.asarray(labels) - lo) / ((hi - lo) or 1.0), 0, 1))
+                brush = [lib.mkBrush(*c) for c in colors]
+            else:
+                brush = [brushes[int(label) % len(brushes)] for label in labels]
+            scatter.setData(pos=points, brush=brush)
+
+    def show_drawn_points(self, points: np.ndarray, labels: np.ndarray) -> None:
+        """The points the user has clicked in so far (drawn over the boundary)."""
+        lib = pg()
+        brushes = [lib.mkBrush(c) for c in CLASS_COLORS]
+        self.drawn_scatter.setData(pos=np.asarray(points).reshape(-1, 2),
+                                   brush=[brushes[int(label) % len(brushes)] for label in labels])
 
     def _show_neurons(self, snap: dict[str, Any]) -> None:
         sizes = [g.shape[0] for g in snap["neuron_grids"]]
@@ -197,7 +264,7 @@ class PlaygroundView(QWidget):
                 images.append(image)
             self._neuron_images.append(images)
         self._layer_sizes = sizes
-        rows = max(len(sizes), 1)
-        self.neurons.setFixedHeight(NEURON_VIEW_HEIGHT * rows + 10 if sizes else 30)
+
+        self.neurons.setMinimumHeight(30)  # in a tab: it must not make the page taller
         if not sizes:
             self.neurons.addLabel("no hidden layer: the output neuron looks at the inputs directly", row=0, col=0)
