@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True)
     for add in VERBS:
         add(sub)
+    from engines.llm.cli_model import add_model_verbs  # models, next, generate, attention, train
+
+    add_model_verbs(sub)
     return parser
 
 

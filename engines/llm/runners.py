@@ -1,0 +1,117 @@
+"""Runners: one interface over the PyTorch GPT and its ONNX export.
+
+A runner has ``config`` (a :class:`~engines.llm.gpt.GPTConfig`), ``backend`` ("torch"/"onnx") and::
+
+    logits, present, attention = runner.forward(ids, past)
+
+``ids`` is an int array (B, T); ``past`` is None or the ``present`` of an earlier call
+(its type belongs to the runner: treat it as opaque); ``logits`` is float32 NumPy
+(B, T, vocab); ``attention`` is float32 NumPy (layers, B, heads, T, T_past+T).
+``runner.past_length(past)`` says how many positions a cache holds.
+
+The ONNX runner lives in :mod:`engines.llm.onnx_runner` and needs no torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engines.core.model_io import CONFIG_NAME, load_config
+
+
+class TorchGPTRunner:
+    """Runs a :class:`engines.llm.gpt.GPT` with torch (no gradients, eval mode)."""
+
+    backend = "torch"
+
+    def __init__(self, model, device: str = "cpu") -> None:
+        import torch
+
+        self._torch = torch
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.config = model.config
+
+    def past_length(self, past: Any) -> int:
+        return 0 if not past else int(past[0][0].shape[2])
+
+    def forward(self, ids, past: Any = None, with_attention: bool = True):
+        torch = self._torch
+        idx = torch.as_tensor(np.asarray(ids, dtype=np.int64), device=self.device)
+        if idx.ndim == 1:
+            idx = idx.unsqueeze(0)
+        with torch.inference_mode():
+            logits, present, attention = self.model(idx, past_kv=past or None, return_attention=with_attention)
+            logits_np = logits.float().cpu().numpy()
+            att_np = torch.stack(attention).float().cpu().numpy() if attention is not None else None
+        return logits_np, present, att_np
+
+
+def is_gpt_folder(folder: str | Path) -> bool:
+    try:
+        return load_config(folder).get("architecture") == "gpt"
+    except Exception:
+        return False
+
+
+def is_hf_gpt2_folder(folder: str | Path) -> bool:
+    try:
+        return load_config(folder).get("model_type") == "gpt2"
+    except Exception:
+        return False
+
+
+def load_runner(folder: str | Path, backend: str = "torch", device: str = "cpu", threads: int = 1):
+    """A runner for a model folder: ours (``architecture: gpt``) or a Hugging Face GPT-2 folder.
+
+    ``backend="onnx"`` uses ``folder/model.onnx`` when present, else an export kept in the
+    user data folder (made on first use; that needs torch).
+    """
+    folder = Path(folder)
+    config = load_config(folder)
+    if backend == "onnx":
+        from engines.llm.onnx_runner import OnnxGPTRunner, export_onnx
+
+        onnx_path = folder / "model.onnx"
+        if not onnx_path.is_file():
+            onnx_path = onnx_cache_path(folder)
+            if not onnx_path.is_file():
+                export_onnx(_load_torch_model(folder, config), onnx_path)
+        from engines.core.device import resolve_device
+
+        return OnnxGPTRunner(onnx_path, resolve_device(device if device != "mps" else "cpu"), threads=threads)
+    if backend != "torch":
+        raise ValueError(f"unknown backend {backend!r}; choose torch or onnx")
+    return TorchGPTRunner(_load_torch_model(folder, config), device)
+
+
+def onnx_cache_path(folder: Path) -> Path:
+    """Where the ONNX export of a model folder is kept (user data; shipped folders stay read-only).
+
+    The name changes whenever the weights file changes, so a stale export is never used.
+    """
+    import hashlib
+
+    from engines.core.paths import user_data_dir
+
+    weights = folder / "model.safetensors"
+    stat = weights.stat()
+    key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return user_data_dir() / "onnx-cache" / f"{folder.name}-{key}.onnx"
+
+
+def _load_torch_model(folder: Path, config: dict):
+    if config.get("architecture") == "gpt":
+        from engines.llm.gpt import load_gpt
+
+        return load_gpt(folder)
+    if config.get("model_type") == "gpt2":
+        from engines.llm.hf_gpt2 import load_hf_gpt2
+
+        return load_hf_gpt2(folder)
+    from engines.core.model_io import ModelFileError
+
+    raise ModelFileError("wrong_architecture", folder / CONFIG_NAME, "expected a GPT or a Hugging Face GPT-2 model")
