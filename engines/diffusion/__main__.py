@@ -1,0 +1,226 @@
+"""``python -m engines.diffusion sample|noise|encode|train|evaluate|export …``: the Diffusion tab without a window.
+
+Examples::
+
+    python -m engines.diffusion sample --model faces --prompt "a smiling face wearing a red hat" \\
+        --seed 3 --steps 50 --guidance 3 --out face.png
+    python -m engines.diffusion noise --image face.png --t 400 --out noisy.png
+    python -m engines.diffusion encode --model digits --prompt "the digit seven" --json
+    python -m engines.diffusion train --dataset digits --minutes 5 --out my-digits
+    python -m engines.diffusion evaluate --model digits --json
+    python -m engines.diffusion export --model my-digits
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engines.core.cli_progress import run_with_progress
+from engines.core.jobs import CancelToken, JobCancelled
+
+
+def _print(args: argparse.Namespace, report: dict[str, Any], lines: list[str]) -> None:
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print("\n".join(lines))
+
+
+def _sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from engines.diffusion.pipeline import load_diffusion_model
+    from engines.diffusion.png import write_png
+    from engines.diffusion.sample import SampleSettings, image_grid, sample_job
+
+    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    prompts = tuple([args.prompt] * args.batch)
+    settings = SampleSettings(prompts, seed=args.seed, steps=args.steps, guidance=args.guidance,
+                              sampler=args.sampler, eta=args.eta)
+    images = run_with_progress(sample_job(model, settings), quiet=args.json)
+    grid = image_grid(images, pad=0 if args.batch == 1 else 1)
+    if args.scale > 1:
+        grid = np.repeat(np.repeat(grid, args.scale, axis=0), args.scale, axis=1)
+    meta = {"prompt": args.prompt, "seed": str(args.seed), "steps": str(args.steps), "guidance": str(args.guidance),
+            "sampler": args.sampler, "eta": str(args.eta), "model": str(args.model), "backend": model.runner.backend,
+            "Software": "AI Lab engines.diffusion"}
+    write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
+    enc = model.encode([args.prompt])
+    report = {**meta, "out": str(args.out), "words_used": enc.words[0], "words_ignored": enc.unknown[0],
+              "shape": list(grid.shape)}
+    _print(args, report, [f"wrote {args.out} ({grid.shape[1]}×{grid.shape[0]})",
+                          f"words used: {' '.join(enc.words[0]) or '(none)'}"
+                          + (f"; ignored: {' '.join(enc.unknown[0])}" if enc.unknown[0] else "")])
+    return 0
+
+
+def _noise(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from engines.diffusion.png import read_png, write_png
+    from engines.diffusion.schedule import NoiseSchedule, q_sample
+
+    image, _ = read_png(args.image)
+    schedule = NoiseSchedule.make(args.schedule, 1000)
+    if not 0 <= args.t < schedule.num_timesteps:
+        raise ValueError(f"--t must be between 0 and {schedule.num_timesteps - 1}")
+    rgb = image[:, :, :3] if image.shape[2] >= 3 else image[:, :, :1]
+    x0 = rgb.astype(np.float32).transpose(2, 0, 1)[None] / 127.5 - 1.0
+    noise = np.random.default_rng(args.seed).standard_normal(x0.shape).astype(np.float32)
+    xt = q_sample(schedule, x0, args.t, noise)
+    out = np.clip(np.round((xt[0].transpose(1, 2, 0) + 1) * 127.5), 0, 255).astype(np.uint8)
+    signal, noise_share = float(schedule.signal_share(args.t)), float(schedule.noise_share(args.t))
+    write_png(args.out, out if out.shape[2] != 1 else out[:, :, 0],
+              {"t": str(args.t), "schedule": args.schedule, "seed": str(args.seed), "source": str(args.image)})
+    report = {"out": str(args.out), "t": args.t, "schedule": args.schedule, "signal_share": signal,
+              "noise_share": noise_share, "alpha_bar": float(schedule.alphas_cumprod[args.t])}
+    _print(args, report, [f"wrote {args.out}: t={args.t}, {signal:.3f}·image + {noise_share:.3f}·noise"])
+    return 0
+
+
+def _encode(args: argparse.Namespace) -> int:
+    from engines.diffusion.pipeline import load_diffusion_model
+
+    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    enc = model.encode([args.prompt])
+    n = int(enc.mask[0].sum())
+    report = {"prompt": args.prompt, "words_used": enc.words[0], "words_ignored": enc.unknown[0],
+              "word_source": model.config.get("word_source"), "pooled": [round(float(v), 4) for v in enc.pooled[0]],
+              "tokens": [[round(float(v), 4) for v in row] for row in enc.tokens[0, :n]]}
+    _print(args, report, [f"words: {' '.join(enc.words[0])}  (ignored: {' '.join(enc.unknown[0]) or 'none'})",
+                          "pooled caption vector: " + " ".join(f"{v:+.2f}" for v in enc.pooled[0][:16]) + " …"])
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from engines.diffusion.train import TrainConfig, train_job
+
+    config = TrainConfig(dataset=args.dataset, out=args.out or "", minutes=args.minutes, max_steps=args.steps,
+                         batch_size=args.batch_size, lr=args.lr, device=args.device, resume=args.resume,
+                         seed=args.seed, n_images=args.n_images, sample_every_s=0, threads=args.threads)
+    result = run_with_progress(train_job(config), quiet=args.json)
+    report = {"folder": str(result.folder), "steps": result.steps, "loss": result.loss,
+              "wall_time_s": round(result.wall_time_s, 1)}
+    if args.onnx:
+        from engines.diffusion.onnx_export import export_model_folder
+
+        export_model_folder(result.folder)
+        report["onnx"] = True
+    _print(args, report, [f"saved {result.folder}: {result.steps} steps, loss {result.loss:.4f}"])
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from engines.diffusion.attributes import evaluate_job
+    from engines.diffusion.pipeline import load_diffusion_model
+
+    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    device = "cuda" if args.device == "cuda" else "cpu"
+    report = run_with_progress(evaluate_job(model, n_prompts=args.n, steps=args.steps, guidance=args.guidance,
+                                            seed=args.seed, batch=args.batch, device=device), quiet=args.json)
+    lines = [f"{k}: {v}" for k, v in report.items() if not isinstance(v, (dict, list))]
+    _print(args, report, lines)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from engines.diffusion.onnx_export import export_model_folder, onnx_parity
+    from engines.diffusion.pipeline import resolve_model_path
+
+    folder = resolve_model_path(args.model)
+    paths = export_model_folder(folder)
+    parity = onnx_parity(folder)
+    _print(args, {"files": [str(p) for p in paths], **parity},
+           [f"wrote {', '.join(str(p) for p in paths)}", f"parity: {parity}"])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engines.diffusion", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, model: bool = True) -> None:
+        if model:
+            p.add_argument("--model", default="faces", help="faces, digits or a model folder")
+            p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+        p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
+        p.add_argument("--threads", type=int, default=1)
+        p.add_argument("--json", action="store_true", help="print a JSON report")
+
+    p = sub.add_parser("sample", help="generate an image from a caption")
+    common(p)
+    p.add_argument("--prompt", default="")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
+    p.add_argument("--eta", type=float, default=0.0, help="DDIM randomness (0 = deterministic)")
+    p.add_argument("--batch", type=int, default=1, help="images in a grid, same prompt, one seed")
+    p.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this whole factor")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_sample)
+
+    p = sub.add_parser("noise", help="add noise to a PNG up to timestep t (the forward process)")
+    common(p, model=False)
+    p.add_argument("--image", required=True)
+    p.add_argument("--t", type=int, required=True, help="0 (clean) … 999 (pure noise)")
+    p.add_argument("--schedule", choices=("cosine", "linear"), default="cosine")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_noise)
+
+    p = sub.add_parser("encode", help="show a caption as the numbers the UNet reads")
+    common(p)
+    p.add_argument("--prompt", required=True)
+    p.set_defaults(func=_encode)
+
+    p = sub.add_parser("train", help="train a captioned diffusion model")
+    common(p, model=False)
+    p.add_argument("--dataset", default="digits", help="faces, digits or a folder of PNG files")
+    p.add_argument("--out", default="")
+    p.add_argument("--minutes", type=float, default=None)
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--n-images", type=int, default=20000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--onnx", action="store_true", help="also export model.onnx + encoder.onnx")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="score samples with the attribute/digit judge")
+    common(p)
+    p.add_argument("--n", type=int, default=64, help="prompts per split")
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=64)
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("export", help="write model.onnx + encoder.onnx and check parity")
+    common(p, model=False)
+    p.add_argument("--model", required=True)
+    p.set_defaults(func=_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from engines.core.model_io import ModelFileError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except JobCancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, ModelFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

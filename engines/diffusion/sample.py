@@ -1,0 +1,135 @@
+"""Sampling as a job: from pure noise to an image, one yielded frame per step.
+
+Each :class:`DenoiseStep` frame holds x_t (what the sampler holds now), the predicted
+noise ε̂ and the predicted clean image x̂₀, plus the conditional and unconditional
+guesses when guidance is on ("the clue" is their difference). Noise comes from a NumPy
+generator seeded by ``seed``, so a seed gives the same picture whatever backend runs the
+network. The job checks its cancel token before every network call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engines.core.jobs import CancelToken, Frame, Job, Progress
+from engines.diffusion.schedulers import guided_noise, make_scheduler
+
+
+@dataclass(frozen=True)
+class DenoiseStep:
+    """One reverse step. Arrays are (B, C, H, W) float32 in model units (−1..1 for images)."""
+
+    index: int  # 0-based step number
+    total: int
+    t: int  # the training timestep of this step
+    x_t: np.ndarray
+    noise_pred: np.ndarray  # ε̂ after guidance
+    x0_pred: np.ndarray  # x̂₀
+    x_next: np.ndarray  # x after this step
+    eps_cond: np.ndarray | None = None
+    eps_uncond: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    prompts: tuple[str, ...] = ("",)
+    seed: int = 0
+    steps: int = 50
+    guidance: float = 3.0
+    sampler: str = "ddim"
+    eta: float = 0.0
+    spacing: str = "trailing"
+
+
+def initial_noise(shape: tuple[int, ...], seed: int) -> tuple[np.ndarray, np.random.Generator]:
+    """x_T for ``seed`` and the generator that supplies any later noise (DDPM)."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape).astype(np.float32), rng
+
+
+def slerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    """Spherical interpolation between two noise images (keeps the noise's spread, unlike a plain mix)."""
+    fa, fb = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    cos = float(fa @ fb / (np.linalg.norm(fa) * np.linalg.norm(fb) + 1e-12))
+    theta = np.arccos(np.clip(cos, -1.0, 1.0))
+    if theta < 1e-6:
+        return ((1 - w) * a + w * b).astype(np.float32)
+    return ((np.sin((1 - w) * theta) * a + np.sin(w * theta) * b) / np.sin(theta)).astype(np.float32)
+
+
+def mix_prompts(model, prompt_a: str, prompt_b: str, w: float):
+    """The caption tokens (1 − w)·A + w·B, for walking from one prompt to another."""
+    from engines.diffusion.pipeline import EncodedPrompts
+
+    a, b = model.encode([prompt_a]), model.encode([prompt_b])
+    return EncodedPrompts((1 - w) * a.tokens + w * b.tokens, np.maximum(a.mask, b.mask),
+                          (1 - w) * a.pooled + w * b.pooled, [a.words[0] + b.words[0]], [a.unknown[0] + b.unknown[0]])
+
+
+def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = None,
+               x_start: np.ndarray | None = None, conditioning=None) -> Job[np.ndarray]:
+    """Generate one image per prompt. Yields Frame(DenoiseStep) + Progress per step; returns (B, C, H, W).
+
+    ``x_start`` replaces the seeded starting noise (e.g. a :func:`slerp` of two seeds);
+    ``conditioning`` replaces the encoded prompts (e.g. :func:`mix_prompts`), one row per image.
+    """
+    cancel = cancel or CancelToken()
+    prompts = list(settings.prompts)
+    B = len(prompts)
+    scheduler = make_scheduler(settings.sampler, model.schedule, spacing=settings.spacing)
+    scheduler.set_timesteps(settings.steps)
+    x, rng = initial_noise((B, *model.image_shape), settings.seed)
+    if x_start is not None:
+        x = np.asarray(x_start, np.float32).copy()
+    w = float(settings.guidance)
+    cancel.raise_if_cancelled()
+    cond = conditioning
+    if w == 1.0:
+        enc, mode = cond if cond is not None else model.encode(prompts), "cond"
+    elif w == 0.0:
+        enc, mode = model.encode([""] * B), "uncond"
+    else:
+        from engines.diffusion.pipeline import EncodedPrompts
+
+        cond = cond if cond is not None else model.encode(prompts)
+        enc, mode = EncodedPrompts.concat([cond, model.encode([""] * B)]), "cfg"
+    total = len(scheduler.timesteps)
+    for i, t in enumerate(scheduler.timesteps):
+        cancel.raise_if_cancelled()
+        t = int(t)
+        eps_c = eps_u = None
+        if mode == "cfg":
+            both = model.predict_noise(np.concatenate([x, x]), t, enc)
+            eps_c, eps_u = both[:B], both[B:]
+            eps = guided_noise(eps_u, eps_c, w)
+        else:
+            eps = model.predict_noise(x, t, enc)
+        extra = {}
+        if settings.sampler == "ddim":
+            extra["eta"] = settings.eta
+        out = scheduler.step(eps, t, x, generator=rng, **extra)
+        step = DenoiseStep(i, total, t, x, eps, out.pred_original_sample, out.prev_sample, eps_c, eps_u)
+        x = out.prev_sample.astype(np.float32)
+        yield Frame(step, step=i + 1)
+        yield Progress(i + 1, total, {"t": float(t)})
+    return x
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """(B, C, H, W) in −1..1 → (B, H, W, C) uint8."""
+    return np.clip(np.round((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
+
+
+def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
+    """(B, C, H, W) in −1..1 → one uint8 (H', W', C) grid."""
+    tiles = to_uint8(images)
+    B, H, W, C = tiles.shape
+    cols = columns or int(np.ceil(np.sqrt(B)))
+    rows = int(np.ceil(B / cols))
+    grid = np.full((rows * (H + pad) + pad, cols * (W + pad) + pad, C), 255, np.uint8)
+    for i in range(B):
+        r, c = divmod(i, cols)
+        grid[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = tiles[i]
+    return grid

@@ -1,0 +1,175 @@
+"""Samplers that walk from noise back to an image, kept apart from the network.
+
+The loop is the same for every sampler (as in diffusers)::
+
+    scheduler.set_timesteps(50)
+    for t in scheduler.timesteps:
+        eps = model(x, t)                      # the network guesses the noise in x
+        x = scheduler.step(eps, t, x).prev_sample
+
+* :class:`DDPMScheduler`: ancestral sampling, fresh noise added at every step (Ho et al. 2020).
+* :class:`DDIMScheduler`: deterministic for ``eta = 0`` and fine with ~50 steps (Song et al. 2021).
+
+Both work on NumPy arrays or torch tensors (coefficients are plain floats); random noise
+comes from the caller (``noise=``) or a NumPy ``Generator`` so a seed fixes the trajectory
+whatever runs the network. :func:`guided_noise` is classifier-free guidance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engines.diffusion.schedule import NoiseSchedule
+
+SAMPLER_KINDS = ("ddim", "ddpm")
+SPACINGS = ("leading", "trailing")
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """``prev_sample`` = x_{t_prev}; ``pred_original_sample`` = the network's guess of the clean image x̂₀."""
+
+    prev_sample: Any
+    pred_original_sample: Any
+
+
+def guided_noise(eps_uncond: Any, eps_cond: Any, guidance: float) -> Any:
+    """Classifier-free guidance: ε = ε_uncond + w · (ε_cond − ε_uncond).
+
+    w = 0 ignores the caption, w = 1 is the plain conditional guess, w > 1 pushes further
+    along "what the caption changes".
+    """
+    return eps_uncond + guidance * (eps_cond - eps_uncond)
+
+
+def _clip(x: Any, limit: float) -> Any:
+    if hasattr(x, "clamp"):
+        return x.clamp(-limit, limit)
+    return np.clip(x, -limit, limit)
+
+
+def _noise_like(x: Any, generator: np.random.Generator | None) -> Any:
+    rng = generator if generator is not None else np.random.default_rng()
+    draw = rng.standard_normal(tuple(x.shape)).astype(np.float32)
+    if hasattr(x, "detach"):
+        import torch
+
+        return torch.as_tensor(draw, dtype=x.dtype, device=x.device)
+    return draw.astype(x.dtype, copy=False)
+
+
+class _Scheduler:
+    """Shared parts: the schedule, the chosen timesteps, and x̂₀ from ε."""
+
+    def __init__(self, schedule: NoiseSchedule, spacing: str = "leading", clip_sample: bool = True,
+                 clip_range: float = 1.0, set_alpha_to_one: bool = True) -> None:
+        if spacing not in SPACINGS:
+            raise ValueError(f"unknown spacing {spacing!r}; choose one of {', '.join(SPACINGS)}")
+        self.schedule = schedule
+        self.spacing = spacing
+        self.clip_sample = clip_sample
+        self.clip_range = clip_range
+        # ᾱ "before step 0": 1 means the last step lands on a fully clean image
+        self.final_alpha_cumprod = 1.0 if set_alpha_to_one else float(schedule.alphas_cumprod[0])
+        self.alphas_cumprod = schedule.alphas_cumprod.astype(np.float32).astype(np.float64)
+        self.timesteps = np.arange(schedule.num_timesteps)[::-1].copy()
+        self.num_inference_steps = schedule.num_timesteps
+
+    def set_timesteps(self, num_inference_steps: int) -> None:
+        """Choose ``num_inference_steps`` timesteps (descending) out of the T training ones."""
+        T = self.schedule.num_timesteps
+        n = int(num_inference_steps)
+        if not 1 <= n <= T:
+            raise ValueError(f"steps must be between 1 and {T}, got {n}")
+        if self.spacing == "leading":
+            ratio = T // n
+            steps = (np.arange(n) * ratio).round()[::-1]
+        else:  # trailing: start exactly at t = T − 1 (pure noise), good for cosine schedules
+            steps = np.round(np.arange(T, 0, -T / n)) - 1
+        self.timesteps = steps.astype(np.int64)
+        self.num_inference_steps = n
+
+    def previous_timestep(self, t: int) -> int:
+        """The timestep after ``t`` in the current list (−1 after the last one)."""
+        idx = np.nonzero(self.timesteps == int(t))[0]
+        if len(idx) == 0:
+            return int(t) - self.schedule.num_timesteps // self.num_inference_steps
+        i = int(idx[0])
+        return int(self.timesteps[i + 1]) if i + 1 < len(self.timesteps) else -1
+
+    def _alpha(self, t: int) -> float:
+        return float(self.alphas_cumprod[t]) if t >= 0 else self.final_alpha_cumprod
+
+    def predict_x0(self, eps: Any, t: int, x: Any) -> Any:
+        """x̂₀ = (x_t − sqrt(1 − ᾱ_t) ε) / sqrt(ᾱ_t)."""
+        a = self._alpha(int(t))
+        return (x - math.sqrt(1 - a) * eps) / math.sqrt(a)
+
+    def add_noise(self, x0: Any, noise: Any, t: Any) -> Any:
+        from engines.diffusion.schedule import q_sample
+
+        return q_sample(self.schedule, x0, t, noise)
+
+
+class DDIMScheduler(_Scheduler):
+    """DDIM: x_{prev} = sqrt(ᾱ_prev) x̂₀ + sqrt(1 − ᾱ_prev − σ²) ε + σ z, σ = η · (DDPM's σ)."""
+
+    kind = "ddim"
+
+    def step(self, eps: Any, t: int, x: Any, eta: float = 0.0, noise: Any = None,
+             generator: np.random.Generator | None = None) -> StepOutput:
+        t = int(t)
+        prev_t = self.previous_timestep(t)
+        a_t, a_prev = self._alpha(t), self._alpha(prev_t)
+        x0 = (x - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
+        if self.clip_sample:
+            x0 = _clip(x0, self.clip_range)
+        variance = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
+        std = eta * math.sqrt(max(variance, 0.0))
+        direction = math.sqrt(max(1 - a_prev - std**2, 0.0)) * eps
+        prev = math.sqrt(a_prev) * x0 + direction
+        if eta > 0:
+            prev = prev + std * (noise if noise is not None else _noise_like(x, generator))
+        return StepOutput(prev, x0)
+
+
+class DDPMScheduler(_Scheduler):
+    """DDPM: x_{prev} = μ̃(x_t, x̂₀) + σ z with the posterior q(x_{prev} | x_t, x̂₀)."""
+
+    kind = "ddpm"
+
+    def posterior(self, t: int, prev_t: int) -> tuple[float, float, float]:
+        """(coefficient of x̂₀, coefficient of x_t, variance) of q(x_{prev} | x_t, x₀)."""
+        a_t, a_prev = self._alpha(t), self._alpha(prev_t)
+        alpha_step = a_t / a_prev  # α over the jump t → prev_t
+        beta_step = 1 - alpha_step
+        coef_x0 = math.sqrt(a_prev) * beta_step / (1 - a_t)
+        coef_xt = math.sqrt(alpha_step) * (1 - a_prev) / (1 - a_t)
+        variance = max((1 - a_prev) / (1 - a_t) * beta_step, 1e-20)
+        return coef_x0, coef_xt, variance
+
+    def step(self, eps: Any, t: int, x: Any, noise: Any = None,
+             generator: np.random.Generator | None = None) -> StepOutput:
+        t = int(t)
+        prev_t = self.previous_timestep(t)
+        x0 = self.predict_x0(eps, t, x)
+        if self.clip_sample:
+            x0 = _clip(x0, self.clip_range)
+        coef_x0, coef_xt, variance = self.posterior(t, prev_t)
+        prev = coef_x0 * x0 + coef_xt * x
+        if t > 0:
+            prev = prev + math.sqrt(variance) * (noise if noise is not None else _noise_like(x, generator))
+        return StepOutput(prev, x0)
+
+
+def make_scheduler(kind: str, schedule: NoiseSchedule, **kwargs: Any) -> _Scheduler:
+    """``ddim`` or ``ddpm`` over ``schedule`` (kwargs: spacing, clip_sample, set_alpha_to_one)."""
+    if kind == "ddim":
+        return DDIMScheduler(schedule, **kwargs)
+    if kind == "ddpm":
+        return DDPMScheduler(schedule, **kwargs)
+    raise ValueError(f"unknown sampler {kind!r}; choose one of {', '.join(SAMPLER_KINDS)}")

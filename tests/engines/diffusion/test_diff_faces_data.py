@@ -1,0 +1,78 @@
+import numpy as np
+
+from engines.diffusion import faces
+from engines.diffusion.captions import tokenize
+
+
+def test_faces_are_deterministic_for_a_seed():
+    a = faces.generate_faces(12, seed=5)
+    b = faces.generate_faces(12, seed=5)
+    c = faces.generate_faces(12, seed=6)
+    assert a.images.shape == (12, 32, 32, 3) and a.images.dtype == np.uint8
+    assert np.array_equal(a.images, b.images) and np.array_equal(a.labels, b.labels) and a.captions == b.captions
+    assert not np.array_equal(a.images, c.images)
+
+
+def test_captions_say_what_is_drawn():
+    fs = faces.generate_faces(40, seed=1)
+    for i, caption in enumerate(fs.captions):
+        attrs = fs.attributes(i)
+        assert f"{attrs['skin']} skin" in caption
+        assert f"{attrs['hair']} hair" in caption
+        assert f"{attrs['eyes']} eyes" in caption
+        assert f"on a {attrs['background']} background" in caption
+        assert (f" {attrs['face_shape']} face" in caption)
+        assert ("glasses" in caption) == attrs["glasses"]
+        if attrs["hat"] == "none":
+            assert "hat" not in caption
+        else:
+            assert f"a {attrs['hat']} hat" in caption
+        words = tokenize(caption)
+        assert ("smiling" in words) == (attrs["mouth"] == "smiling")
+        assert ("frowning" in words) == (attrs["mouth"] == "frowning")
+        assert ("open" in words) == (attrs["mouth"] == "open")
+
+
+def test_what_is_drawn_changes_the_pixels():
+    rng = np.random.default_rng(0)
+    attrs = faces.random_attributes(rng)
+    attrs.update(hat="none", background="white")
+    plain = faces.draw_face(attrs, np.random.default_rng(1)).astype(int)
+    hatted = faces.draw_face({**attrs, "hat": "red"}, np.random.default_rng(1)).astype(int)
+    blue = faces.draw_face({**attrs, "background": "blue"}, np.random.default_rng(1)).astype(int)
+    top = slice(0, 12)
+    assert (hatted[top, :, 0] - hatted[top, :, 1]).max() > 150, "a red hat shows red at the top"
+    assert np.abs(plain[0, 0] - blue[0, 0]).sum() > 60, "the background colour shows in the corner"
+
+
+def test_held_out_pairs_never_appear_in_training_data_and_always_in_evaluation_data():
+    train = faces.generate_faces(300, seed=2, holdout="exclude")
+    assert not any(faces.is_held_out(train.attributes(i)) for i in range(300))
+    test = faces.generate_faces(30, seed=3, holdout="only")
+    assert all(faces.is_held_out(test.attributes(i)) for i in range(30))
+
+
+def test_shortened_captions_only_leave_things_out():
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        attrs = faces.random_attributes(rng)
+        full = set(tokenize(faces.caption_for(attrs)))
+        short = set(tokenize(faces.caption_for(attrs, rng, drop=0.5)))
+        assert short <= full | {"a", "an"}
+    vocab = set(faces.caption_vocabulary())
+    assert {"smiling", "glasses", "hat", "background"} <= vocab
+    for prompt, _, _ in faces.SYNONYM_PROMPTS:  # synonyms really are absent from training captions
+        new = [w for w in tokenize(prompt) if w not in vocab]
+        assert new, prompt
+
+
+def test_digits_are_upsampled_with_captions():
+    from engines.diffusion.digits_data import digit_from_prompt, load_captioned_digits, upsample
+
+    d = load_captioned_digits("test", 32)
+    assert d.images.shape[1:] == (1, 32, 32)
+    assert -1.0 <= d.images.min() and d.images.max() <= 1.0
+    assert d.captions[0] == f"the digit {['zero','one','two','three','four','five','six','seven','eight','nine'][d.labels[0]]}"
+    assert digit_from_prompt("the digit seven") == 7 and digit_from_prompt("a 3") == 3
+    flat = upsample(np.ones((1, 8, 8), np.float32), 32)
+    assert np.allclose(flat, 1.0)
