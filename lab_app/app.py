@@ -120,7 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     code = app.exec()
     override = app.property("ai_lab_exit_code")
-    return int(override) if override is not None else code
+    code = int(override) if override is not None else code
+    # The window waited 2 s for its jobs; one stuck in a long call (importing torch, say) gets more time now
+    # that nothing is on screen. Python must never destroy a QThread that still runs: Qt would abort.
+    if not ctx.shutdown_jobs(15000):
+        import logging
+
+        logging.getLogger("ai_lab").warning("a job did not stop within 15 s of closing; leaving without cleanup")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

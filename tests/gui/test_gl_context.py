@@ -15,7 +15,9 @@ def test_a_3d_scatter_renders_pixels(qtbot):
     pg()
     import pyqtgraph.opengl as gl
 
-    view = gl.GLViewWidget()
+    from lab_app.gl_views import view_class
+
+    view = view_class()()
     qtbot.addWidget(view)
     view.resize(320, 240)
     rng = np.random.default_rng(0)

@@ -6,10 +6,13 @@ TAB = TabSpec(
     summary="Pictures (and sounds) made by removing noise step by step, steered by a caption.",
     pages=(
         PageSpec("add-noise", "Add noise", "Slide from a clean picture to pure noise.",
+                 factory="lab_app.tabs.diffusion.add_noise_page:AddNoisePage",
                  plans=("The forward process, step by step",)),
         PageSpec("remove-noise", "Remove noise", "A trained model turns noise back into a picture, frame by frame.",
+                 factory="lab_app.tabs.diffusion.remove_noise_page:RemoveNoisePage",
                  plans=("Live frames of the reverse process", "The predicted noise and clean image at each step")),
         PageSpec("caption", "Steer with a caption", "The caption's numbers steer what appears.",
+                 factory="lab_app.tabs.diffusion.caption_page:CaptionPage",
                  plans=("Prompt, guidance scale and seed", "Synonyms the model never saw still steer it")),
         PageSpec("music", "Music from noise", "A spectrogram painted by diffusion, played back as sound.",
                  plans=("Spectrogram frames and playback",)),

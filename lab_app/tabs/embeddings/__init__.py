@@ -6,11 +6,11 @@ TAB = TabSpec(
     summary="Words, sentences and songs as lists of numbers you can add and subtract.",
     pages=(
         PageSpec("three-numbers", "A 3-number universe", "Describe words with three numbers and do king − man + woman.",
-                 plans=("Sliders for royalty, masculinity and femininity", "The arithmetic drawn as arrows in 3D")),
+                 factory="lab_app.tabs.embeddings.three_numbers_page:ThreeNumbersPage"),
         PageSpec("word-vectors", "Real word vectors in 3D", "Real GloVe vectors, squeezed to 3D by PCA or by axes you "
-                 "choose.", plans=("Nearest neighbours and analogies", "Axes such as man→woman or young→old")),
+                 "choose.", factory="lab_app.tabs.embeddings.word_vectors_page:WordVectorsPage"),
         PageSpec("learn-vectors", "Learn vectors live", "Watch word vectors move as a skip-gram model reads a story.",
-                 plans=("Words drifting into place, the loss falling", "Which neighbouring words count as context")),
+                 factory="lab_app.tabs.embeddings.learn_vectors_page:LearnVectorsPage"),
         PageSpec("sentences", "Sentences as vectors", "A sentence encoder scores how alike two sentences are.",
                  plans=("Similarity of sentences you type",)),
         PageSpec("songs", "Songs as vectors", "Songs learned from playlists; your taste is the average of your songs.",

@@ -23,7 +23,9 @@ class Latent3D(QWidget):
         import pyqtgraph.opengl as gl
 
         self.colors = np.array([_rgba(c) for c in colors], dtype=np.float32)
-        self.view = gl.GLViewWidget()
+        from lab_app.gl_views import view_class
+
+        self.view = view_class()()
         self.view.setBackgroundColor("w")
         self.view.setMinimumSize(120, 100)
         grid = gl.GLGridItem()

@@ -1,0 +1,374 @@
+"""Page "Real word vectors in 3D": thousands of GloVe words in a 3D cloud; search, neighbours, axes, arithmetic."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engines.core.jobs import CancelToken, Job, Log
+from engines.embeddings.projection import Projection, axes_projection, pca_projection
+from engines.embeddings.vectors import AnalogyResult, WordVectors
+from lab_app.tabs.embeddings import shared
+from lab_app.tabs.embeddings.gl_scene import Scene3D, rgba
+from lab_app.tabs.page import LabPage
+
+LABELLED = ("king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "paris", "france", "rome",
+            "italy", "berlin", "germany", "dog", "cat", "horse", "monday", "tuesday", "sunday", "red", "blue",
+            "green", "apple", "bread", "doctor", "nurse", "teacher", "computer", "music", "old", "young")
+SOURCES = {"shipped": "GloVe 6B 50d: 50,000 words (shipped)", "full": "GloVe 6B 50d: all 400,000 words",
+           "learned": "Learned on the 'Learn vectors live' page", "file": "Open a vector file…"}
+CLOUD_COLOUR, HIT_COLOUR, ANSWER_COLOUR, OFFSET_COLOUR = "#5b7db1", "#d62728", "#9467bd", "#2ca02c"
+
+EXPLAINER = """
+<p><b>Real vectors.</b> GloVe gave each of 400,000 English words 50 numbers, learned from how often words
+appear near each other in Wikipedia and news text. Nobody chose what the numbers mean. Words used in similar
+places end up with similar numbers, so <i>frog</i> lands near <i>toad</i> and <i>paris</i> near <i>rome</i>.</p>
+<p><b>Squeezing 50 numbers into 3.</b> A screen shows three directions, so we pick three and flatten the rest.
+<i>PCA</i> picks the three directions in which the shown words spread out most. <i>Your axes</i> use directions
+you name: man:woman points from man towards woman; each later axis is turned to be at right angles to the
+earlier ones. Much is lost when flattening, so two words that look close here can still be far apart; the
+lists beside the picture are worked out in all 50 numbers.</p>
+<p><b>Arithmetic.</b> king − man + woman lands nearest to queen: the step from man to woman (green) is
+nearly the same as the step from king to queen. The scores are cosine similarities (1 = pointing the same way).
+3CosAdd adds and subtracts the directions; 3CosMul multiplies similarities instead, which is sometimes better
+when one word dominates.</p>
+"""
+
+
+def load_store_job(source: str, path: str | None, cancel: CancelToken) -> Job[WordVectors]:
+    """Load the chosen vectors off the GUI thread."""
+    yield Log(f"loading {SOURCES.get(source, source)}")
+    if source == "file":
+        from engines.embeddings.loaders import load_vectors
+
+        return load_vectors(path)
+    if source == "learned":
+        store = shared.learned()
+        if store is None:
+            raise ValueError("nothing learned yet: train on the 'Learn vectors live' page first")
+        return store
+    from engines.embeddings.glove import load_glove
+
+    return load_glove(full=source == "full")
+
+
+class WordVectorsPage(LabPage):
+    def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, spec, parent)
+        self.store: WordVectors | None = None
+        self.projection: Projection | None = None
+        self.rows = np.zeros(0, dtype=np.int64)  # store rows shown in the cloud
+        self.coords = np.zeros((0, 3), dtype=np.float32)
+        self.scale = 1.0
+        self.last_analogy: AnalogyResult | None = None
+        self.last_neighbours: list[tuple[str, float]] = []
+        self.last_fps: float | None = None
+        self.highlighted: dict[str, list[str]] = {}
+        self.loader = self.new_runner("word vectors")
+        self.loader.finished.connect(self._on_loaded)
+        self.loader.failed.connect(lambda f: self.status_label.setText(f"Could not load: {f.message}"))
+        self._build_controls()
+        self._build_picture()
+        self.set_explainer(EXPLAINER)
+        self.splitter.setSizes([330, 950])
+        self.load(self.source_box.currentData())  # all 400k words when the package is installed
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        self.source_box = QComboBox()
+        from engines.embeddings.glove import full_glove_available
+
+        if full_glove_available():
+            self.source_box.addItem(SOURCES["full"], "full")
+        self.source_box.addItem(SOURCES["shipped"], "shipped")
+        self.source_box.addItem(SOURCES["learned"], "learned")
+        self.source_box.addItem(SOURCES["file"], "file")
+        self.source_box.activated.connect(self._on_source)
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.setMinimumContentsLength(16)
+        self.count_box = QSpinBox()
+        self.count_box.setRange(500, 50_000)
+        self.count_box.setSingleStep(1000)
+        self.count_box.setValue(10_000)
+        self.count_box.setToolTip("How many of the most frequent words to draw")
+        self.count_box.editingFinished.connect(self.rebuild_cloud)
+        form = QFormLayout()
+        form.addRow("Vectors", self.source_box)
+        form.addRow("Words drawn", self.count_box)
+        self.controls.addLayout(form)
+        self.status_label = QLabel("Loading…")
+        self.status_label.setWordWrap(True)
+        self.controls.addWidget(self.status_label)
+
+        proj = QGroupBox("Squeeze to 3D")
+        pl = QVBoxLayout(proj)
+        self.pca_radio = QRadioButton("PCA (directions of most spread)")
+        self.axes_radio = QRadioButton("Your axes (from:to, groups with commas)")
+        self.pca_radio.setChecked(True)
+        self.axis_edits = [QLineEdit(t) for t in ("man:woman", "young:old", "")]
+        self.axis_edits[2].setPlaceholderText("e.g. cold:hot (empty = PCA of the rest)")
+        self.apply_axes_button = QPushButton("Apply")
+        self.apply_axes_button.clicked.connect(self.rebuild_cloud)
+        self.pca_radio.toggled.connect(lambda _on: self.rebuild_cloud())
+        pl.addWidget(self.pca_radio)
+        pl.addWidget(self.axes_radio)
+        for edit in self.axis_edits:
+            edit.returnPressed.connect(lambda: (self.axes_radio.setChecked(True), self.rebuild_cloud()))
+            pl.addWidget(edit)
+        pl.addWidget(self.apply_axes_button)
+        self.controls.addWidget(proj)
+
+        search = QGroupBox("Find a word and its neighbours")
+        sl = QHBoxLayout(search)
+        self.search_edit = QLineEdit("frog")
+        self.search_button = QPushButton("Find")
+        self.search_button.clicked.connect(lambda: self.find(self.search_edit.text()))
+        self.search_edit.returnPressed.connect(self.search_button.click)
+        sl.addWidget(self.search_edit)
+        sl.addWidget(self.search_button)
+        self.controls.addWidget(search)
+
+        arith = QGroupBox("Arithmetic: A − B + C")
+        al = QVBoxLayout(arith)
+        row = QHBoxLayout()
+        self.a_edit, self.b_edit, self.c_edit = QLineEdit("king"), QLineEdit("man"), QLineEdit("woman")
+        for edit, sign in ((self.a_edit, "−"), (self.b_edit, "+"), (self.c_edit, "")):
+            row.addWidget(edit)
+            edit.returnPressed.connect(lambda: self.analogy())
+            if sign:
+                row.addWidget(QLabel(sign))
+        al.addLayout(row)
+        row2 = QHBoxLayout()
+        self.method_box = QComboBox()
+        self.method_box.addItem("3CosAdd", "add")
+        self.method_box.addItem("3CosMul", "mul")
+        self.analogy_button = QPushButton("Compute")
+        self.analogy_button.clicked.connect(lambda: self.analogy())
+        row2.addWidget(self.method_box)
+        row2.addWidget(self.analogy_button)
+        al.addLayout(row2)
+        self.controls.addWidget(arith)
+
+        self.results_title = QLabel("<b>Answers</b>")
+        self.results_title.setWordWrap(True)
+        self.results = QListWidget()
+        self.results.setMinimumHeight(220)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.results.setFont(mono)
+
+        odd = QGroupBox("Odd one out")
+        ol = QVBoxLayout(odd)
+        orow = QHBoxLayout()
+        self.odd_edit = QLineEdit("breakfast cereal dinner lunch")
+        self.odd_button = QPushButton("Which?")
+        self.odd_button.clicked.connect(self.odd_one_out)
+        self.odd_edit.returnPressed.connect(self.odd_button.click)
+        orow.addWidget(self.odd_edit)
+        orow.addWidget(self.odd_button)
+        ol.addLayout(orow)
+        self.odd_label = QLabel("")
+        self.odd_label.setWordWrap(True)
+        ol.addWidget(self.odd_label)
+        self.odd_box = odd
+
+        self.fps_button = QPushButton("Measure smoothness (spin 2 s)")
+        self.fps_button.clicked.connect(lambda: self.measure_fps(2.0))
+        self.fps_label = QLabel("")
+        self.fps_label.setWordWrap(True)
+
+    def _build_picture(self) -> None:
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.caption = QLabel("Drag to turn the cloud, scroll to zoom. Labelled words are a fixed sample; "
+                              "found words are red, arithmetic answers purple.")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+        self.scene = Scene3D(distance=3.0)
+        row = QHBoxLayout()
+        row.addWidget(self.scene.view, 1)
+        side = QWidget()
+        side.setFixedWidth(250)
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.results_title, self.results, self.odd_box, self.fps_button, self.fps_label):
+            sl.addWidget(widget)
+        sl.addStretch(1)
+        row.addWidget(side)
+        layout.addLayout(row, 1)
+        self.set_picture(host)
+
+    # -- loading ----------------------------------------------------------------------------
+    def _on_source(self, _index: int) -> None:
+        source = self.source_box.currentData()
+        if source == "file":
+            path, _ = QFileDialog.getOpenFileName(self, "Open word vectors", "",
+                                                  "Vectors (*.txt *.vec *.bin *.npy *.safetensors);;All files (*)")
+            if path:
+                self.load("file", path)
+            return
+        self.load(source)
+
+    def load(self, source: str, path: str | None = None) -> None:
+        self.status_label.setText(f"Loading {SOURCES.get(source, source)}…")
+        self.loader.start(lambda cancel: load_store_job(source, path, cancel), label="Loading word vectors")
+
+    def _on_loaded(self, store: WordVectors) -> None:
+        self.set_store(store)
+
+    def set_store(self, store: WordVectors) -> None:
+        self.store = store
+        self.status_label.setText(f"{store.name or 'vectors'}: {len(store):,} words × {store.dims} numbers.")
+        self.count_box.setMaximum(min(50_000, len(store)))
+        self.rebuild_cloud()
+        if all(w in store for w in (self.a_edit.text(), self.b_edit.text(), self.c_edit.text())):
+            self.analogy()
+
+    # -- the cloud --------------------------------------------------------------------------
+    def rebuild_cloud(self) -> None:
+        if self.store is None:
+            return
+        store = self.store
+        n = min(self.count_box.value(), len(store))
+        extra = [store.key_to_index[w] for w in LABELLED if w in store and store.key_to_index[w] >= n]
+        self.rows = np.concatenate([np.arange(n), np.array(extra, dtype=np.int64)]).astype(np.int64)
+        unit = store.unit[self.rows]
+        try:
+            if self.axes_radio.isChecked():
+                axes = [e.text().strip() for e in self.axis_edits if e.text().strip()]
+                self.projection = axes_projection(store, axes, fill_from=unit) if axes else pca_projection(unit)
+            else:
+                self.projection = pca_projection(unit)
+        except (KeyError, ValueError) as exc:
+            self.status_label.setText(f"Axes: {exc}")
+            self.projection = pca_projection(unit)
+        raw = self.projection(unit)
+        self.scale = 1.0 / max(float(np.percentile(np.linalg.norm(raw, axis=1), 98)), 1e-6)
+        self.coords = raw * self.scale
+        colours = np.tile(np.array(rgba(CLOUD_COLOUR, 0.35), np.float32), (len(self.rows), 1))
+        self.scene.points("cloud", self.coords, colours, size=2.5)
+        self.scene.axes("axes", 1.1, self.projection.labels, origin=(0, 0, 0))
+        labelled = [w for w in LABELLED if w in store]
+        self.scene.points("labelled", self.project_words(labelled), rgba("#333333", 0.9), size=6)
+        for key in ("hits", "hit_labels", "arrows", "answer", "answer_labels"):
+            self.scene.clear(key)
+        self.highlight({})
+
+    def highlight(self, key_words: dict[str, list[str]]) -> None:
+        """Remember which words a query labels in bold (group key → words) and label the fixed sample
+        without them, so no word is written twice."""
+        self.highlighted.update(key_words)
+        self.highlighted = {k: v for k, v in self.highlighted.items() if self.scene.items(k)}
+        taken = {w for words in self.highlighted.values() for w in words}
+        plain = [w for w in LABELLED if w in self.store and w not in taken]
+        self.scene.labels("labels", self.project_words(plain), plain)
+
+    def project_words(self, words: list[str]) -> np.ndarray:
+        """3D positions (as drawn) of ``words`` (n,) → (n, 3)."""
+        if not words or self.projection is None:
+            return np.zeros((0, 3), np.float32)
+        return self.projection(self.store.unit[[self.store.index(w) for w in words]]) * self.scale
+
+    def project_vector(self, vector: np.ndarray) -> np.ndarray:
+        return self.projection(vector[None, :])[0] * self.scale
+
+    # -- queries ------------------------------------------------------------------------------
+    def _show_list(self, title: str, rows: list[tuple[str, float]]) -> None:
+        self.results_title.setText(f"<b>{title}</b>")
+        self.results.clear()
+        for i, (w, s) in enumerate(rows, 1):
+            self.results.addItem(f"{i:>2}. {w:<16} {s:.3f}")
+
+    def find(self, word: str) -> list[tuple[str, float]] | None:
+        """Highlight ``word`` and its 10 nearest neighbours (cosine, all dimensions)."""
+        if self.store is None:
+            return None
+        word = word.strip().lower()
+        try:
+            neighbours = self.store.most_similar(word, topn=10)
+        except KeyError as exc:
+            self._show_list(str(exc), [])
+            return None
+        self.last_neighbours = neighbours
+        self._show_list(f"Nearest to '{word}'", neighbours)
+        words = [word] + [w for w, _ in neighbours]
+        pos = self.project_words(words)
+        colours = np.array([rgba(HIT_COLOUR)] + [rgba(HIT_COLOUR, 0.6)] * len(neighbours), np.float32)
+        self.scene.points("hits", pos, colours, size=11)
+        self.scene.labels("hit_labels", pos, words, bold=True)
+        self.highlight({"hit_labels": words})
+        self.focus(pos)
+        return neighbours
+
+    def analogy(self) -> AnalogyResult | None:
+        """A − B + C with the chosen method; list the top 10 and draw the parallelogram."""
+        if self.store is None:
+            return None
+        a, b, c = (e.text().strip().lower() for e in (self.a_edit, self.b_edit, self.c_edit))
+        try:
+            result = self.store.analogy(a, b, c, topn=10, method=self.method_box.currentData())
+        except (KeyError, ValueError) as exc:
+            self._show_list(str(exc), [])
+            return None
+        self.last_analogy = result
+        self._show_list(f"{a} − {b} + {c} ({self.method_box.currentText()})", result.answers)
+        pa, pb, pc = self.project_words([a, b, c])
+        target = self.project_vector(self.store.unit_vector(a) - self.store.unit_vector(b) + self.store.unit_vector(c))
+        answer = self.project_words([result.top])[0]
+        self.scene.arrows("arrows", [pb, pa, pa], [pc, target, answer], OFFSET_COLOUR, width=3, head=0.06)
+        self.scene.points("answer", np.array([pa, pb, pc, target, answer]),
+                          np.array([rgba(HIT_COLOUR)] * 3 + [rgba(ANSWER_COLOUR, 0.5), rgba(ANSWER_COLOUR)],
+                                   np.float32), size=12)
+        self.scene.labels("answer_labels", np.array([pa, pb, pc, answer]), [a, b, c, result.top], bold=True)
+        self.highlight({"answer_labels": [a, b, c, result.top]})
+        self.focus(np.array([pa, pb, pc, answer]))
+        return result
+
+    def focus(self, points: np.ndarray) -> None:
+        """Turn the camera towards ``points`` (n, 3) and come close enough to read their labels."""
+        centre = points.mean(axis=0)
+        spread = float(np.linalg.norm(points - centre, axis=1).max()) if len(points) > 1 else 0.3
+        self.scene.view.setCameraPosition(pos=_vec(centre), distance=max(0.8, 4.0 * spread))
+
+    def odd_one_out(self) -> str | None:
+        if self.store is None:
+            return None
+        words = [w.lower() for w in self.odd_edit.text().replace(",", " ").split()]
+        try:
+            ranked = self.store.odd_one_out(words)
+        except (KeyError, ValueError) as exc:
+            self.odd_label.setText(str(exc))
+            return None
+        self.odd_label.setText(f"<b>{ranked[0][0]}</b> fits least (cosine to the group's average direction: "
+                               + ", ".join(f"{w} {s:.2f}" for w, s in ranked) + ")")
+        return ranked[0][0]
+
+    # -- smoothness -------------------------------------------------------------------------
+    def measure_fps(self, seconds: float = 2.0) -> float:
+        """Spin the view for ``seconds``, repainting as fast as possible; returns frames per second."""
+        fps = spin_fps(self.scene.view, seconds)
+        self.last_fps = fps
+        self.fps_label.setText(f"{fps:.0f} frames per second with {len(self.rows):,} points")
+        return fps
+
+
+def spin_fps(view, seconds: float) -> float:
+    """Turn ``view`` a little and repaint it, again and again for ``seconds``; frames per second."""
+    app = QApplication.instance()
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        view.orbit(2.0, 0.0)
+        view.repaint()
+        app.processEvents()
+        frames += 1
+    return frames / (time.perf_counter() - start)
+
+
+def _vec(p):
+    from PySide6.QtGui import QVector3D
+
+    return QVector3D(float(p[0]), float(p[1]), float(p[2]))

@@ -1,0 +1,164 @@
+"""Page "Under the hood": milliseconds per token for each runtime, with and without the KV cache."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (QFormLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QHBoxLayout, QWidget)
+
+from engines.core.jobs import CancelToken, Frame, Progress
+from lab_app.plotting import pg, themed
+from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, open_cached
+from lab_app.tabs.page import LabPage
+
+COLOURS = ("#2e86de", "#e67e22", "#20c997", "#be4bdb", "#868e96", "#fab005")
+
+EXPLAINER = """
+<p>The same model and the same prompt, run by different engines. <b>PyTorch</b> is the library the model was
+trained with; <b>ONNX Runtime</b> runs an exported copy of the same weights and is built only for running,
+which often makes small models faster. A GPU, when there is one, does the many multiplications in parallel.
+The <b>KV cache</b> is the big trick of generation: without it, every new token re-reads the whole text
+so far, so each step gets slower as the text grows; with it, the model keeps each earlier token's keys and
+values (what attention needs) and only computes the one new token. The curves show time per step as the
+text grows; the cache grows by one position per token. On a tiny model the gap is small and timings are
+noisy, since fixed overheads dominate; it widens as the model and the text get bigger.</p>
+"""
+
+
+def engines_to_try(device: str) -> list[tuple[str, str, str]]:
+    """(label, backend, device) for each engine worth timing on this machine."""
+    out = [("PyTorch CPU", "torch", "cpu"), ("ONNX Runtime CPU", "onnx", "cpu")]
+    if device.startswith("cuda"):
+        out.append(("PyTorch GPU", "torch", device))
+    return out
+
+
+def benchmark(name: str, device: str, threads: int, prompt: str, n_tokens: int, cancel: CancelToken):
+    """A job: greedy generation of ``n_tokens`` with each engine, with and without the cache.
+
+    Yields a Frame after each run with all results so far: ``{label: {"ms": [per step], "cache": [length]}}``.
+    """
+    from engines.llm.generate import generate
+
+    runs = [(f"{label}, {'cache' if cache else 'no cache'}", backend, dev, cache)
+            for label, backend, dev in engines_to_try(device) for cache in (True, False)]
+    results: dict[str, dict] = {}
+    for i, (label, backend, dev, cache) in enumerate(runs):
+        cancel.raise_if_cancelled()
+        yield Progress(i, len(runs), {}, f"timing {label}")
+        runner, tokenizer, _ = open_cached(name, backend, dev, threads)
+        n = min(n_tokens, max(1, int(runner.config.block_size) - len(tokenizer.encode(prompt)) - 1))
+        for warm in (True, False):  # the first pass warms up (allocations, kernels); the second is timed
+            ms, lengths = [], []
+            job = generate(runner, tokenizer, prompt, max_new_tokens=2 if warm else n, temperature=0.0,
+                           cancel=cancel, use_cache=cache)
+            for event in job:
+                if isinstance(event, Frame):
+                    ms.append(event.payload["step_ms"])
+                    lengths.append(event.payload["cache_length"])
+        results[label] = {"ms": ms, "cache": lengths, "backend": backend, "cached": cache}
+        yield Frame({"results": dict(results)})
+    yield Progress(len(runs), len(runs), {}, "done")
+    return results
+
+
+class HoodPage(LabPage):
+    def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, spec, parent)
+        self.results: dict | None = None
+        self._ran_once = False
+        ctx.device_changed.connect(self._show_device)
+        self.runner = self.new_runner("benchmark")
+        self.runner.frame.connect(lambda frame: self._show(frame.payload["results"]))
+        self.runner.finished.connect(self._on_finished)
+        self.runner.running_changed.connect(lambda running: self.run_button.setEnabled(not running))
+
+        form = QFormLayout()
+        self.picker = ModelPicker()
+        self.prompt_edit = QLineEdit("my dog's name is ben.")
+        self.tokens_box = QSpinBox()
+        self.tokens_box.setRange(4, 1000)
+        self.tokens_box.setValue(48)
+        form.addRow("Model", self.picker)
+        form.addRow("Prompt", self.prompt_edit)
+        form.addRow("Tokens", self.tokens_box)
+        self.controls.addLayout(form)
+        self.run_button = QPushButton("Run the race")
+        self.run_button.clicked.connect(self.run)
+        self.controls.addWidget(self.run_button)
+        self.device_label = QLabel("")
+        self.device_label.setWordWrap(True)
+        self.controls.addWidget(self.device_label)
+
+        g = pg()
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["engine", "ms per token", "tokens per second"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMaximumHeight(190)
+        plots = QHBoxLayout()
+        self.step_plot = themed(g.PlotWidget(title="Time for each new token"))
+        self.step_plot.setLabel("bottom", "token number")
+        self.step_plot.setLabel("left", "ms")
+        self.step_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.step_plot.addLegend(offset=(10, 10))
+        self.cache_plot = themed(g.PlotWidget(title="Positions held in the KV cache"))
+        self.cache_plot.setLabel("bottom", "token number")
+        self.cache_plot.setLabel("left", "cached positions")
+        self.cache_plot.showGrid(x=True, y=True, alpha=0.2)
+        plots.addWidget(self.step_plot, 3)
+        plots.addWidget(self.cache_plot, 2)
+        layout.addWidget(self.table)
+        layout.addLayout(plots, 1)
+        self.set_picture(host)
+        self.set_explainer(EXPLAINER)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.picker.refresh()
+        self._show_device()
+        if not self._ran_once and self.picker.current_name():
+            self._ran_once = True
+            self.run()  # a first race on first view, so the page never opens empty (a few seconds)
+        super().showEvent(event)
+
+    def _show_device(self, *_args) -> None:
+        device = device_for(self.ctx)
+        gpu = "a GPU is available and is timed too" if device.startswith("cuda") else "no CUDA GPU here: CPU only"
+        self.device_label.setText(f"Device: {self.ctx.device.name if self.ctx.device else 'checking…'} — {gpu}. "
+                                  f"CPU threads: {self.ctx.current.threads or 'auto'}.")
+
+    def run(self) -> None:
+        name = self.picker.current_name()
+        if name is None:
+            self.device_label.setText(NO_MODEL_TEXT)
+            return
+        args = (name, device_for(self.ctx), self.ctx.current.threads, self.prompt_edit.text() or "the",
+                self.tokens_box.value())
+        self.step_plot.clear()
+        self.cache_plot.clear()
+        self.runner.start(lambda cancel: benchmark(*args, cancel=cancel), label="Timing engines")
+
+    def _on_finished(self, results: dict) -> None:
+        self.results = results
+        self._show(results)
+
+    def _show(self, results: dict) -> None:
+        g = pg()
+        self.table.setRowCount(len(results))
+        self.step_plot.clear()
+        self.cache_plot.clear()
+        for r, (label, data) in enumerate(results.items()):
+            later = data["ms"][1:] or data["ms"]  # the first step reads the whole prompt in both modes
+            ms = float(np.median(later))
+            for c, value in enumerate((label, f"{ms:.2f}", f"{1000.0 / max(ms, 1e-6):,.0f}")):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+            colour = COLOURS[r % len(COLOURS)]
+            style = g.QtCore.Qt.PenStyle.SolidLine if data["cached"] else g.QtCore.Qt.PenStyle.DashLine
+            x = np.arange(1, len(data["ms"]) + 1)
+            self.step_plot.plot(x, data["ms"], pen=g.mkPen(colour, width=2, style=style), name=label)
+            if data["cached"]:
+                self.cache_plot.plot(x, data["cache"], pen=g.mkPen(colour, width=2), name=label)

@@ -1,0 +1,151 @@
+"""Page "The spreadsheet": next-word counts for 1–3 words of context, and how big a full table would be."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
+                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from lab_app.tabs.llm.common import Debouncer, ModelPicker, call_job, escape, human_count, story_world_text
+from lab_app.tabs.llm.prob_bars import ProbabilityBars
+from lab_app.tabs.page import LabPage
+
+PRESETS = ("are", "how are", "hey how are")
+BIG_VOCAB = 50_000
+TOP = 15
+
+EXPLAINER = """
+<p>The oldest way to guess the next word is to <b>count</b>. Go through a lot of text and, for every pair of
+words, note which word came next: after “are”, after “how are”… The counts make a giant spreadsheet with one
+row per context and one column per possible next word; dividing a row by its total gives probabilities. More
+words of context give sharper guesses, but the table grows as <i>vocabulary</i><sup>words+1</sup>: with a
+50,000-word vocabulary, one word of context already needs 2.5 billion cells, and three words far more cells
+than there are atoms on Earth — and almost every row would be empty because that exact phrase never occurred.
+When a phrase was never seen the table has nothing to say and has to fall back to a shorter context. A
+transformer replaces the table with a fixed set of learned numbers (its <i>parameters</i>) that turn any context
+into a guess, including contexts it never saw word for word.</p>
+"""
+
+
+def build_ngrams():
+    from engines.llm.ngrams import NGramModel
+
+    return NGramModel.from_text(story_world_text())
+
+
+class NGramsPage(LabPage):
+    def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, spec, parent)
+        self.model = None
+        self.table = None  # the last NextWordTable
+        self.runner = self.new_runner("n-grams")
+        self.runner.finished.connect(self._on_built)
+
+        self.controls.addWidget(QLabel("Words typed so far:"))
+        self.context_edit = QLineEdit("hey how are")
+        self.controls.addWidget(self.context_edit)
+        self.controls.addWidget(QLabel("Words of context the table looks at:"))
+        row = QHBoxLayout()
+        self.n_group = QButtonGroup(self)
+        for n in (1, 2, 3):
+            button = QRadioButton(str(n))
+            self.n_group.addButton(button, n)
+            row.addWidget(button)
+        self.n_group.button(1).setChecked(True)
+        self.controls.addLayout(row)
+        self.controls.addWidget(QLabel("Examples:"))
+        for text in PRESETS:
+            button = QPushButton(f"“{text}”")
+            button.clicked.connect(lambda _=False, t=text: self.use_preset(t))
+            self.controls.addWidget(button)
+        self.used_label = QLabel("Counting the story world…")
+        self.used_label.setWordWrap(True)
+        self.controls.addWidget(self.used_label)
+        self.controls.addWidget(QLabel("Compare with the transformer:"))
+        self.picker = ModelPicker()
+        self.controls.addWidget(self.picker)
+
+        host = QWidget()
+        grid = QHBoxLayout(host)
+        grid.setContentsMargins(0, 0, 0, 0)
+        left = QVBoxLayout()
+        self.rank_table = QTableWidget(0, 3)
+        self.rank_table.setHorizontalHeaderLabels(["next word", "probability", "count"])
+        self.rank_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.rank_table.verticalHeader().setVisible(False)
+        self.rank_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        left.addWidget(self.rank_table, 2)
+        self.size_view = QTextBrowser()
+        left.addWidget(self.size_view, 3)
+        self.bars = ProbabilityBars("Next-word probabilities from counts")
+        grid.addLayout(left, 1)
+        grid.addWidget(self.bars, 1)
+        self.set_picture(host)
+        self.set_explainer(EXPLAINER)
+
+        self.debounce = Debouncer(self, 150, self.refresh)
+        self.context_edit.textChanged.connect(self.debounce.poke)
+        self.n_group.idToggled.connect(lambda _id, on: on and self.refresh())
+        self.picker.model_changed.connect(lambda _name: self.refresh())
+        self.runner.start(lambda cancel: call_job(build_ngrams), label="Counting n-grams")
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.picker.refresh()
+        super().showEvent(event)
+
+    def use_preset(self, text: str) -> None:
+        self.context_edit.setText(text)
+        self.n_group.button(len(text.split())).setChecked(True)
+        self.refresh()
+
+    def _on_built(self, model) -> None:
+        self.model = model
+        self.refresh()
+
+    def context_words(self) -> list[str]:
+        from engines.llm.tokenizers import split_words
+
+        words = [w for w in split_words(self.context_edit.text()) if w != "\n"]
+        n = self.n_group.checkedId()
+        return words[-n:] if n > 0 else words
+
+    def refresh(self) -> None:
+        """Look up the row (dictionary look-ups, instant) and redraw."""
+        if self.model is None:
+            return
+        words = self.context_words()
+        self.table = self.model.next_word_table(words, top=TOP)
+        self.rank_table.setRowCount(len(self.table.rows))
+        for r, (word, prob, count) in enumerate(self.table.rows):
+            for c, value in enumerate((word, f"{prob * 100:.1f}%", str(count))):
+                self.rank_table.setItem(r, c, QTableWidgetItem(value))
+        shown = " ".join(words) or "(nothing)"
+        self.bars.title = f"After “{shown}”"
+        self.bars.set_items([(w, p, i) for i, (w, p, _) in enumerate(self.table.rows)])
+        if not self.table.rows:
+            self.bars.set_placeholder("Type a word.")
+        note = escape(self.table.message)
+        self.used_label.setText(f"Looking at: <b>{escape(shown)}</b><br><span style='color:gray'>{note}</span>")
+        self._update_sizes(len(words))
+
+    def _update_sizes(self, n_context: int) -> None:
+        from engines.llm.ngrams import cells_needed
+
+        v = self.model.vocab_size
+        rows = []
+        for k in (1, 2, 3):
+            mark = " style='font-weight:bold'" if k == n_context else ""
+            rows.append(f"<tr{mark}><td>{k}</td><td>{human_count(cells_needed(v, k + 1))}</td>"
+                        f"<td>{human_count(self.model.filled_cells(k))}</td>"
+                        f"<td>{human_count(cells_needed(BIG_VOCAB, k + 1))}</td></tr>")
+        info = self.picker.current_info()
+        if info and info.get("parameters"):
+            gpt = (f"<p>The transformer <b>{escape(info['name'])}</b> has <b>{human_count(info['parameters'])}</b> "
+                   f"parameters ({info['parameters']:,}) and looks at up to {info.get('block_size')} tokens of "
+                   "context at once.</p>")
+        else:
+            gpt = "<p>No transformer model found yet to compare with.</p>"
+        self.size_view.setHtml(
+            f"<p><b>How big is the spreadsheet?</b> The story world uses {v:,} different words.</p>"
+            "<table border='1' cellspacing='0' cellpadding='3'><tr><th>words of context</th>"
+            f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for 50,000 words</th></tr>"
+            + "".join(rows) + "</table>" + gpt)

@@ -1,0 +1,113 @@
+"""Page "Words are numbers": the same text through a word dictionary and through BPE, colour-coded."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextBrowser, QVBoxLayout, QWidget
+
+from lab_app.tabs.llm.common import Debouncer, call_job, escape, story_world_text
+from lab_app.tabs.page import LabPage
+
+DEFAULT_TEXT = "Hey, how are you? My dog's name is Ben. Ben likes to play fetch with his friend Zephyrine."
+PALETTE = ("#d0ebff", "#d3f9d8", "#fff3bf", "#ffe3e3", "#e5dbff", "#c5f6fa", "#ffe8cc", "#f3d9fa")
+UNKNOWN_STYLE = "background:#e03131; color:white; font-weight:bold"
+
+EXPLAINER = """
+<p>A model cannot read letters; it only does arithmetic. So text is cut into <b>tokens</b> and every token is
+looked up in a fixed list, the <i>vocabulary</i>: its position in that list is its number. The first box uses
+whole words: simple, but any word that is not in its list turns into the same <span style='color:#e03131'>
+&lt;unk&gt;</span> (unknown) number and its meaning is lost. The second box uses <b>BPE</b> (byte-pair encoding,
+the scheme GPT models use): it starts from single bytes and learned to glue the pairs it saw most often into
+bigger pieces, so common words are one token and a rare word splits into several pieces — but nothing is ever
+unknown. Both tokenizers here learned their vocabulary from the story-world text, which is why everyday
+words come out whole and names it never saw are split or unknown.</p>
+"""
+
+
+def build_tokenizers():
+    """Word and BPE tokenizers learned from the story world (about half a second)."""
+    from engines.llm.tokenizers import BPETokenizer, WordTokenizer
+
+    text = story_world_text()
+    return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000)
+
+
+def tokens_html(text: str, spans, strings: list[str], unknown_label: str = "&lt;unk&gt;") -> str:
+    """HTML with each token's text on a coloured background and its id in small type after it."""
+    parts, pos = [], 0
+    for i, ((start, end, token_id, unknown), piece) in enumerate(zip(spans, strings)):
+        if start > pos:
+            parts.append(escape(text[pos:start]).replace("\n", "<br>"))
+        shown = escape(text[start:end]).replace(" ", "&nbsp;").replace("\n", "↵<br>") or escape(piece)
+        style = UNKNOWN_STYLE if unknown else f"background:{PALETTE[i % len(PALETTE)]}; color:#111"
+        label = f"{unknown_label}&nbsp;{token_id}" if unknown else str(token_id)
+        parts.append(f"<span style='{style}'>{shown}</span><sub style='color:#868e96'>{label}</sub> ")
+        pos = max(pos, end)
+    if pos < len(text):
+        parts.append(escape(text[pos:]))
+    return "<div style='font-size:16px; line-height:160%'>" + "".join(parts) + "</div>"
+
+
+class TokensPage(LabPage):
+    def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, spec, parent)
+        self.word_tok = self.bpe_tok = None
+        self.result: dict | None = None
+        self.runner = self.new_runner("tokenizers", show_in_status_bar=False)
+        self.runner.finished.connect(self._on_tokenizers)
+
+        self.controls.addWidget(QLabel("Type anything:"))
+        self.text_box = QPlainTextEdit(DEFAULT_TEXT)
+        self.text_box.setMinimumHeight(160)
+        self.controls.addWidget(self.text_box)
+        self.counts_label = QLabel("Learning the two vocabularies…")
+        self.counts_label.setWordWrap(True)
+        self.controls.addWidget(self.counts_label)
+        hint = QLabel("Try a made-up word, a name, a typo, or an emoji: the word dictionary gives up "
+                      "(red), BPE splits it into pieces.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: gray")
+        self.controls.addWidget(hint)
+
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.word_title = QLabel("<b>Word dictionary</b>")
+        self.word_view = QTextBrowser()
+        self.bpe_title = QLabel("<b>BPE tokens</b>")
+        self.bpe_view = QTextBrowser()
+        for w in (self.word_title, self.word_view, self.bpe_title, self.bpe_view):
+            layout.addWidget(w)
+        self.set_picture(host)
+        self.set_explainer(EXPLAINER)
+
+        self.debounce = Debouncer(self, 120, self.refresh)
+        self.text_box.textChanged.connect(self.debounce.poke)
+        self.runner.start(lambda cancel: call_job(build_tokenizers), label="Learning tokenizers")
+
+    def _on_tokenizers(self, result) -> None:
+        self.word_tok, self.bpe_tok = result
+        self.word_title.setText(f"<b>Word dictionary</b> — {self.word_tok.vocab_size:,} words, learned from the "
+                                "story world; anything else is &lt;unk&gt; (id 1)")
+        self.bpe_title.setText(f"<b>BPE tokens</b> — {self.bpe_tok.vocab_size:,} pieces (256 single bytes + "
+                               "merges learned from the story world); never unknown")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-tokenize the text (microseconds of dictionary look-ups: fine on the GUI thread)."""
+        if self.word_tok is None:
+            return
+        text = self.text_box.toPlainText()
+        word_spans = self.word_tok.spans(text)
+        word_strings = [text[s:e] for s, e, _, _ in word_spans]
+        bpe_spans = self.bpe_tok.spans(text)
+        bpe_strings = self.bpe_tok.token_strings([i for _, _, i, _ in bpe_spans])
+        self.word_view.setHtml(tokens_html(text, word_spans, word_strings))
+        self.bpe_view.setHtml(tokens_html(text, bpe_spans, bpe_strings))
+        unknown = [text[s:e] for s, e, _, u in word_spans if u]
+        self.result = {"word_ids": [i for _, _, i, _ in word_spans], "bpe_ids": [i for _, _, i, _ in bpe_spans],
+                       "unknown": unknown}
+        listed = ", ".join(f"“{escape(w)}”" for w in unknown[:6]) + ("…" if len(unknown) > 6 else "")
+        self.counts_label.setText(
+            f"<b>{len(text)}</b> characters<br><b>{len(word_spans)}</b> word tokens"
+            f" (<span style='color:#e03131'><b>{len(unknown)}</b> unknown</span>{': ' + listed if unknown else ''})"
+            f"<br><b>{len(bpe_spans)}</b> BPE tokens")

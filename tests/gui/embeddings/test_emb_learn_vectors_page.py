@@ -1,0 +1,54 @@
+"""Page 2: skip-gram trains live (frames, loss, neighbours), Stop keeps the result, cancel ends the job."""
+
+import pytest
+
+from lab_app.tabs.embeddings import shared
+
+
+@pytest.fixture
+def page(window):
+    window.select("embeddings", 2, build_now=True)
+    page = window.current_tab().pages[2].page
+    page.corpus_box.setCurrentIndex(1)  # built-in sentences: small and fast
+    return page
+
+
+def test_training_emits_frames_and_hands_vectors_over(page, qtbot):
+    page.steps_box.setValue(400)
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.train_button.click()
+    assert page.frames_seen >= 1 and page.last_payload["step"] > 0
+    assert page.result is not None and page.result.steps_done == 400
+    xs, ys = page.loss_curve.getData()
+    assert len(xs) >= 2 and ys[-1] < ys[0]
+    assert "<b>dog</b>" in page.neighbours_label.text()
+    assert page.scene.items("labels")[0].texts == [f" {w}" for w in page.last_payload["words"]]
+    page.use_button.click()
+    assert shared.learned() is page.result.vectors
+
+
+def test_stop_keeps_what_was_learned(page, qtbot):
+    page.steps_box.setValue(100_000)
+    page.train_button.click()
+    qtbot.waitUntil(lambda: page.frames_seen >= 2, timeout=30_000)
+    with qtbot.waitSignal(page.runner.finished, timeout=30_000):
+        page.stop_button.click()
+    assert 0 < page.result.steps_done < 100_000
+    assert page.train_button.isEnabled()
+
+
+def test_cancel_ends_the_job(page, qtbot):
+    page.steps_box.setValue(100_000)
+    page.train_button.click()
+    qtbot.waitUntil(lambda: page.frames_seen >= 1, timeout=30_000)
+    with qtbot.waitSignal(page.runner.cancelled, timeout=30_000):
+        page.runner.cancel()
+    assert page.result is None
+
+
+def test_window_helper(page):
+    page.focus_slider.setValue(4)  # "learning"
+    page.window_box.setValue(2)
+    assert page.show_window() == ["method", "for", "high", "quality"]
+    page.window_box.setValue(1)
+    assert page.show_window() == ["for", "high"]

@@ -1,0 +1,88 @@
+"""Page 1: real GloVe vectors in 3D: loads, answers king − man + woman with queen, finds neighbours, odd one out."""
+
+import os
+
+import numpy as np
+import pytest
+
+needs_gl = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") == "offscreen", reason="offscreen Qt has no OpenGL")
+
+
+@pytest.fixture
+def page(window, qtbot):
+    window.select("embeddings", 1, build_now=True)
+    page = window.current_tab().pages[1].page
+    qtbot.waitUntil(lambda: page.store is not None, timeout=20_000)
+    return page
+
+
+def test_cloud_and_preset_analogy(page):
+    assert len(page.store) == 50_000 or len(page.store) == 400_000
+    assert page.coords.shape[0] >= 10_000 and page.coords.shape[1] == 3
+    assert page.last_analogy is not None and page.last_analogy.top == "queen"
+    assert page.results.item(0).text().split()[1] == "queen"
+    assert page.results.count() == 10
+
+
+def test_paris_france_italy_and_3cosmul(page):
+    page.a_edit.setText("paris")
+    page.b_edit.setText("france")
+    page.c_edit.setText("italy")
+    page.method_box.setCurrentIndex(1)
+    page.analogy_button.click()
+    assert page.last_analogy.top == "rome" and page.last_analogy.method == "mul"
+
+
+def test_find_neighbours_and_unknown_words(page):
+    page.search_edit.setText("monday")
+    page.search_button.click()
+    assert "tuesday" in [w for w, _ in page.last_neighbours]
+    assert len(page.scene.items("hit_labels")[0].texts) == 11
+    page.find("kign")
+    assert "did you mean" in page.results_title.text()
+
+
+def test_odd_one_out(page):
+    page.odd_edit.setText("breakfast cereal dinner lunch")
+    page.odd_button.click()
+    assert page.odd_label.text().startswith("<b>cereal</b>")
+
+
+def test_user_axes_then_pca(page):
+    page.axes_radio.setChecked(True)
+    page.apply_axes_button.click()
+    assert page.projection.labels[:2] == ("man → woman", "young → old")
+    np.testing.assert_allclose(page.projection.basis @ page.projection.basis.T, np.eye(3), atol=1e-5)
+    man, woman = page.project_words(["man", "woman"])
+    assert woman[0] > man[0]
+    page.pca_radio.setChecked(True)
+    assert page.projection.labels[0].startswith("PC1")
+
+
+@pytest.mark.gl
+@needs_gl
+def test_cloud_renders_and_spins(page, qtbot):
+    view = page.scene.view
+    qtbot.waitExposed(view)
+    if not view.context() or not view.context().isValid():
+        pytest.skip("no valid OpenGL context")
+    image = page.scene.render_array(320, 240)
+    assert image[..., :3].std() > 5
+    assert page.measure_fps(0.3) > 0
+    assert "frames per second" in page.fps_label.text()
+
+
+def test_vectors_learned_on_the_next_page_can_be_explored(page, qtbot):
+    from engines.embeddings.vectors import WordVectors
+    from lab_app.tabs.embeddings import shared
+
+    rng = np.random.default_rng(0)
+    words = ["dog", "cat", "monday", "tuesday"] + [f"w{i}" for i in range(60)]
+    shared.publish_learned(WordVectors(words, rng.normal(size=(len(words), 8)).astype(np.float32), name="learned"))
+    with qtbot.waitSignal(page.loader.finished, timeout=10_000):
+        page.load("learned")
+    assert len(page.store) == 64 and page.coords.shape == (64, 3)
+    assert page.find("dog") is not None
+    page.axes_radio.setChecked(True)
+    page.apply_axes_button.click()  # man:woman is unknown here: a message, and PCA instead
+    assert "not in the vocabulary" in page.status_label.text()

@@ -1,0 +1,89 @@
+"""Words are numbers, the spreadsheet and next-word bars react to what the user types."""
+
+from __future__ import annotations
+
+TOKENS, NGRAMS, NEXT_WORD = 0, 1, 2
+
+
+def test_tokens_page_numbers_words_and_marks_unknown_ones(llm_page, qtbot):
+    page = llm_page(TOKENS)
+    qtbot.waitUntil(lambda: page.result is not None, timeout=10_000)
+    page.text_box.setPlainText("how are you zorblax")
+    qtbot.waitUntil(lambda: len(page.result["word_ids"]) == 4, timeout=3000)
+    assert page.result["unknown"] == ["zorblax"]
+    assert len(page.result["bpe_ids"]) > 4  # the made-up word falls apart into BPE pieces
+    assert "1 unknown" in page.counts_label.text().replace("<b>", "").replace("</b>", "")
+    assert "&lt;unk&gt;" in page.word_view.toHtml() or "<unk>" in page.word_view.toPlainText()
+
+
+def test_spreadsheet_says_you_after_how_are(llm_page, qtbot):
+    page = llm_page(NGRAMS)
+    qtbot.waitUntil(lambda: page.model is not None, timeout=10_000)
+    page.use_preset("how are")
+    assert page.table.context_used == ("how", "are")
+    assert page.table.rows[0][0] == "you"
+    assert page.rank_table.item(0, 0).text() == "you"
+    assert page.bars.items[0][0] == "you"
+    assert "50,000" in page.size_view.toPlainText()
+    page.n_group.button(1).setChecked(True)
+    assert page.table.context_used == ("are",)
+
+
+def test_next_word_bars_follow_typing_and_click_appends(llm_page, qtbot):
+    page = llm_page(NEXT_WORD)
+    page.prompt_box.setPlainText("hey, how are")
+    qtbot.waitUntil(lambda: page.last is not None and page.last["tokens"][-1] == "are", timeout=10_000)
+    assert len(page.bars.items) == 20
+    assert page.bars.items[0][0] == "you"
+    first = page.bars.items[0][0]
+    page.bars.clicked.emit(0)
+    assert page.prompt_box.toPlainText() == "hey, how are " + first
+    qtbot.waitUntil(lambda: page.last["tokens"][-1] == first, timeout=10_000)
+
+
+ATTENTION, GENERATE = 3, 4
+
+
+def test_attention_heatmap_is_tokens_by_tokens_and_exports(llm_page, qtbot, tmp_path):
+    page = llm_page(ATTENTION)
+    page.prompt_box.setPlainText("my dog's name is ben. ben likes to play")
+    qtbot.waitUntil(lambda: page.data is not None and page.data["tokens"][-1] == "play", timeout=10_000)
+    n = len(page.data["tokens"])
+    assert page.heat_image.image.shape == (n, n)
+    assert abs(page.current_matrix()[-1].sum() - 1.0) < 1e-4  # each row of attention sums to 1
+    assert page.current_matrix()[0, 1:].sum() == 0  # the first token cannot look ahead
+    page.head_box.setCurrentIndex(0)  # average of heads
+    assert page.heat_image.image.shape == (n, n)
+    page.query_box.setCurrentIndex(3)
+    assert page.lines.query == 3
+    png, csv = page.export_png(tmp_path / "a.png"), page.export_csv(tmp_path / "a.csv")
+    assert png.stat().st_size > 1000
+    assert len(csv.read_text().splitlines()) == n + 1
+
+
+def _generate(page, qtbot, steps: int) -> str:
+    page.reset()
+    for _ in range(steps):
+        before = len(page.new_ids)
+        page.step_button.click()
+        qtbot.waitUntil(lambda: len(page.new_ids) == before + 1 and page.step_button.isEnabled(), timeout=10_000)
+    return page.full_text()
+
+
+def test_stepping_appends_tokens_and_temperature_zero_repeats(llm_page, qtbot):
+    page = llm_page(GENERATE)
+    page.prompt_box.setPlainText("hey, how are")
+    page.temp_slider.setValue(0)
+    first = _generate(page, qtbot, 3)
+    assert len(page.new_ids) == 3 and page.bars.chosen_id == page.new_ids[-1]
+    assert first.startswith("hey, how are") and len(first) > len("hey, how are")
+    assert _generate(page, qtbot, 3) == first
+    page.temp_slider.setValue(150)
+    page.seed_box.setValue(3)
+    a = _generate(page, qtbot, 4)
+    assert _generate(page, qtbot, 4) == a  # same seed, same dice
+    page.reset()
+    page.length_box.setValue(5)
+    with qtbot.waitSignal(page.runner.finished, timeout=20_000):
+        page.play_button.click()
+    assert len(page.new_ids) == 5

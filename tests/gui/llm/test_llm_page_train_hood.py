@@ -1,0 +1,37 @@
+"""Training on a small text file makes a model the other pages can pick; the engine race fills its table."""
+
+from __future__ import annotations
+
+TRAIN, HOOD, NEXT_WORD = 6, 7, 2
+
+
+def test_training_on_a_tiny_file_adds_a_model_to_the_pickers(llm_page, window, qtbot, tmp_path):
+    from engines.llm.storyworld import generate_story_world
+
+    text_file = tmp_path / "tiny.txt"
+    text_file.write_text(generate_story_world(1, 8000), encoding="utf-8")
+    page = llm_page(TRAIN)
+    page.set_source(str(text_file))
+    page.steps_box.setValue(30)
+    page.name_edit.setText("from tiny file")
+    with qtbot.waitSignal(page.runner.finished, timeout=45_000):
+        page.train_button.click()
+    assert page.result.steps == 30
+    assert page.folder.name.startswith("from-tiny-file")
+    assert "Saved as" in page.status_label.text()
+    assert len(page.losses) >= 1 and page.train_button.isEnabled()
+
+    other = llm_page(NEXT_WORD)  # showEvent refreshes the picker
+    assert other.picker.findData(page.folder.name) >= 0
+
+
+def test_engine_race_times_torch_and_onnx_with_and_without_cache(llm_page, qtbot):
+    page = llm_page(HOOD)
+    page.tokens_box.setValue(8)
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.run()  # restarts the race the first view began, with 8 tokens
+    labels = set(page.results)
+    assert {"PyTorch CPU, cache", "PyTorch CPU, no cache", "ONNX Runtime CPU, cache"} <= labels
+    assert page.table.rowCount() == len(labels)
+    cached = page.results["PyTorch CPU, cache"]["cache"]
+    assert cached == sorted(cached) and cached[-1] > cached[0]  # the cache grows one position per token
