@@ -74,3 +74,24 @@ def run_with_progress(
             stream.write("\n")
             stream.flush()
     return result
+
+
+def run_cli(parser, argv: list[str] | None = None, user_errors: tuple[type[BaseException], ...] = ()) -> int:
+    """Parse ``argv`` and call the chosen verb's ``func(args)``, the way every engine CLI does.
+
+    Returns the verb's exit code; 130 when its job was cancelled; 2 with a one-line
+    ``error: …`` for mistakes a user can fix (bad values, unreadable or unusable files,
+    and any of ``user_errors``) instead of a traceback.
+    """
+    from engines.core.model_io import ModelFileError
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except JobCancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, ModelFileError, *user_errors) as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # KeyError's str() adds quotes
+        print(f"error: {text}", file=sys.stderr)
+        return 2

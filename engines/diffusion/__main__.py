@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from engines.core.cli_progress import run_with_progress
-from engines.core.jobs import CancelToken, JobCancelled
 
 
 def _print(args: argparse.Namespace, report: dict[str, Any], lines: list[str]) -> None:
@@ -209,17 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engines.core.model_io import ModelFileError
+    from engines.core.cli_progress import run_cli
 
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except JobCancelled:
-        print("cancelled", file=sys.stderr)
-        return 130
-    except (ValueError, OSError, ModelFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_cli(build_parser(), argv)
 
 
 if __name__ == "__main__":

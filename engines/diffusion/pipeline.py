@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from engines.core.model_io import ModelFileError, load_config, load_model, save_model
+from engines.core.model_io import ModelFileError, load_model, save_model
 from engines.diffusion.captions import EncoderConfig, PromptVectors, WordVectors
 from engines.diffusion.schedule import NoiseSchedule
 

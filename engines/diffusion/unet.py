@@ -22,7 +22,7 @@ Attention is written out with matmul/softmax (no fused kernels) so ONNX export i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch

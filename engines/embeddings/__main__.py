@@ -20,7 +20,6 @@ import argparse
 import json
 import sys
 
-from engines.core.jobs import JobCancelled
 
 
 def _store(args: argparse.Namespace):
@@ -168,18 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except JobCancelled:
-        print("cancelled", file=sys.stderr)
-        return 130
-    except KeyError as exc:  # OutOfVocabularyError reads as a sentence
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    from engines.core.cli_progress import run_cli
+
+    return run_cli(build_parser(), argv, user_errors=(KeyError,))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engines.core.jobs import JobCancelled
 
 DEFAULT_CORPUS_CHARS = 3_000_000
 
@@ -171,15 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except JobCancelled:
-        print("cancelled", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    from engines.core.cli_progress import run_cli
+
+    return run_cli(build_parser(), argv)
 
 
 if __name__ == "__main__":

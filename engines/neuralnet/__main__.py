@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from engines.core.cli_progress import run_with_progress
-from engines.core.jobs import CancelToken, JobCancelled
+from engines.core.jobs import CancelToken
 
 
 def _floats(text: str) -> list[float]:
@@ -231,15 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except JobCancelled:
-        print("cancelled", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    from engines.core.cli_progress import run_cli
+
+    return run_cli(build_parser(), argv)
 
 
 if __name__ == "__main__":

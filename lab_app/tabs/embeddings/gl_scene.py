@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtGui import QColor, QFont, QPainter, QVector3D
 
-from lab_app.plotting import pg, themed
+from lab_app.plotting import themed
 from lab_app.theme import PLOT_COLORS, current_theme
 
 GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from engines.core.jobs import CancelToken, Event, Frame
+from engines.core.jobs import Event, Frame
 from engines.neuralnet.neuron import (ACTIVATIONS, GRID_SIDE, Neuron, NeuronNetwork, NeuronTrace, line_image,
                                       truth_table, vertical_line_detector, xor_network)
 from engines.neuralnet.perceptron import PerceptronConfig, PerceptronResult, learn_perceptron

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from lab_app.plotting import pg

@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from engines.embeddings.__main__ import main
 
