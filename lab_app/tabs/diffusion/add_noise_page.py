@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
 
 from engines.diffusion.schedule import NoiseSchedule, q_sample
 from lab_app.plotting import pg, themed
@@ -106,7 +115,7 @@ class AddNoisePage(LabPage):
         grid.addWidget(self.noisy_view, 0, 1)
         grid.addWidget(self.plot, 0, 2)
         grid.addWidget(self.strip_view, 1, 0, 1, 3)
-        grid.setRowStretch(0, 5)
+        grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 2)

@@ -11,7 +11,16 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-MODEL_CHOICES = (("faces", "Faces (32×32 colour)"), ("digits", "Digits (32×32 grey)"))
+MODEL_CHOICES = (("faces", "Faces (colour)"), ("digits", "Digits (grey)"))
+
+
+def narrow(combo):
+    """Let a combo box shrink to the controls column instead of widening it to its longest item."""
+    from PySide6.QtWidgets import QComboBox
+
+    combo.setMinimumContentsLength(8)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    return combo
 
 
 # -- arrays --------------------------------------------------------------------------------------
@@ -32,7 +41,7 @@ def noise_to_display(noise: np.ndarray) -> np.ndarray:
     return to_display(np.clip(np.asarray(noise, np.float32) / 2.5, -1, 1))
 
 
-def tile_row(images: list[np.ndarray], pad: int = 1, fill: int = 255) -> np.ndarray:
+def tile_row(images: list[np.ndarray], pad: int = 1, fill: int = 150) -> np.ndarray:
     """uint8 (H, W, 3) images side by side with ``pad`` pixel gaps."""
     if not images:
         return np.full((1, 1, 3), fill, np.uint8)
@@ -45,14 +54,14 @@ def tile_row(images: list[np.ndarray], pad: int = 1, fill: int = 255) -> np.ndar
     return out
 
 
-def tile_grid(images: list[np.ndarray], columns: int, pad: int = 1, fill: int = 255) -> np.ndarray:
+def tile_grid(images: list[np.ndarray], columns: int, pad: int = 1, fill: int = 150) -> np.ndarray:
     rows = [tile_row(images[i: i + columns], pad, fill) for i in range(0, len(images), columns)]
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=fill) for r in rows]
     return tile_column(rows, pad, fill)
 
 
-def tile_column(images: list[np.ndarray], pad: int = 1, fill: int = 255) -> np.ndarray:
+def tile_column(images: list[np.ndarray], pad: int = 1, fill: int = 150) -> np.ndarray:
     return tile_row([im.transpose(1, 0, 2) for im in images], pad, fill).transpose(1, 0, 2).copy()
 
 
@@ -102,7 +111,7 @@ class PixelView(QWidget):
             self._qimage = QImage(self.image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         text_h = 18 if self.title else 0
         if self.title:
@@ -115,8 +124,8 @@ class PixelView(QWidget):
             return
         w, h = self._qimage.width(), self._qimage.height()
         scale = min(area.width() / w, area.height() / h)
-        if scale >= 1:
-            scale = max(1, int(scale))  # whole multiples keep every pixel the same size
+        if scale >= 2 and int(scale) / scale > 0.85:
+            scale = int(scale)  # whole multiples keep every pixel the same size when little room is lost
         tw, th = w * scale, h * scale
         target = QRectF(area.x() + (area.width() - tw) / 2, area.y() + (area.height() - th) / 2, tw, th)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)

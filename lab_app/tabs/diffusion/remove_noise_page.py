@@ -5,12 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QLabel,
-                               QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from engines.core.jobs import Frame, Progress
-from lab_app.tabs.diffusion.common import (MODEL_CHOICES, PauseGate, PixelView, backend_for, default_prompts,
-                                           get_model, noise_to_display, tile_row, to_display)
+from lab_app.tabs.diffusion.common import (
+    MODEL_CHOICES,
+    PauseGate,
+    PixelView,
+    backend_for,
+    default_prompts,
+    get_model,
+    narrow,
+    noise_to_display,
+    tile_row,
+    to_display,
+)
 from lab_app.tabs.page import LabPage
 
 STRIP_TILES = 10
@@ -23,23 +41,23 @@ steps a little way towards that guess and adds back a smaller amount of noise, a
 Early guesses are blurry averages; each step pins down more detail.</p>
 <p><b>DDPM vs DDIM.</b> DDPM adds fresh random noise at each step and was meant for many steps (hundreds).
 DDIM takes bigger, noise-free jumps, so 25–50 steps are enough and the same seed always gives the same
-picture. <b>Honest note:</b> these are small models trained for about a minute; faces usually come out as faces
-but often miss some of the caption, and the digits model draws a recognisable digit only some of the
-time, and often not the one asked for.</p>
+picture. <b>Honest note:</b> these are small models (trained for one to three minutes on a GPU). Faces usually
+come out as faces but often miss part of the caption; the digits model often draws a blurry blob, and the
+digit asked for only about a quarter of the time.</p>
 """
 
 
 def denoise_job(ctx, model_name: str, settings, gate: PauseGate, cancel):
     """Load the model (once), then run the sampler, pausing between steps when asked.
 
-    Frame payload: {"step": DenoiseStep, "strip": [(step index, x_t)], "checkpoints": [...]}.
+    Frame payload: {"step": DenoiseStep, "strip": [(step index, x_t)] so far, "tiles": filmstrip checkpoints}.
     """
     from engines.diffusion.sample import sample_job
 
     backend, device = backend_for(ctx)
     model = get_model(model_name, backend, device, ctx.current.threads)
-    total = len(_checkpoints(settings.steps))
     checkpoints = _checkpoints(settings.steps)
+    total = len(checkpoints)
     strip: list[tuple[int, np.ndarray]] = []
     job = sample_job(model, settings, cancel)
     try:
@@ -60,7 +78,7 @@ def denoise_job(ctx, model_name: str, settings, gate: PauseGate, cancel):
 
 def _checkpoints(steps: int) -> list[int]:
     """Step indices whose x_t joins the filmstrip (the final picture is added after the last step)."""
-    return sorted({int(round(i * (steps - 1) / (STRIP_TILES - 2))) for i in range(STRIP_TILES - 1)})
+    return sorted({round(i * (steps - 1) / (STRIP_TILES - 2)) for i in range(STRIP_TILES - 1)})
 
 
 class RemoveNoisePage(LabPage):
@@ -89,8 +107,6 @@ class RemoveNoisePage(LabPage):
         self.model_box.currentIndexChanged.connect(self._fill_prompts)
         self.prompt_box = QComboBox()
         self.prompt_box.setEditable(True)
-        self.prompt_box.setMinimumContentsLength(6)
-        self.prompt_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.prompt_box.setToolTip("The caption the picture should match (type your own)")
         self.steps_box = QSpinBox()
         self.steps_box.setRange(10, 1000)
@@ -109,6 +125,8 @@ class RemoveNoisePage(LabPage):
         self.guidance_box.setSingleStep(0.5)
         self.guidance_box.setValue(3.0)
         self.guidance_box.setToolTip("How hard the caption pushes (the next page explains it)")
+        for combo in (self.model_box, self.prompt_box, self.sampler_box):
+            narrow(combo)
         form.addRow("Model", self.model_box)
         form.addRow("Caption", self.prompt_box)
         form.addRow("Steps", self.steps_box)
