@@ -24,7 +24,9 @@ TAB = TabSpec(
                  plans=("Step / Play / Reset with the distribution at each step",
                         "Temperature, top-k, top-p and seed; three temperatures side by side")),
         PageSpec("assistant", "From autocomplete to assistant", "The same question to a base model and to a "
-                 "model fine-tuned to answer.", plans=("Base vs instruction-tuned vs feedback-tuned answers",)),
+                 "model fine-tuned to answer.",
+                 factory="lab_app.tabs.llm.assistant_page:AssistantPage",
+                 plans=("Base vs instruction-tuned vs feedback-tuned answers",)),
         PageSpec("train", "Train on your own text", "Pick a text file and watch a small GPT learn it.",
                  factory="lab_app.tabs.llm.train_page:TrainPage",
                  plans=("Loss curve and samples that improve while you watch", "Save the model and use it everywhere")),
