@@ -37,6 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settings", metavar="PATH", type=Path, help="settings file to use (INI)")
     parser.add_argument("--settle-ms", type=int, default=800, help=argparse.SUPPRESS)
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="build every tab and page, run one tiny inference per tab, print ok/FAIL lines; "
+                             "exit 0 only if all pass")
     return parser.parse_args(argv)
 
 
@@ -51,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()
     _guard_std_streams()
     args = parse_args(argv)
+    if args.smoke_test:
+        from lab_app.smoke_test import run
+
+        return run(args)
 
     from PySide6.QtCore import QEvent, QObject, Qt, QTimer
     from PySide6.QtWidgets import QApplication

@@ -26,7 +26,11 @@ noisy, since fixed overheads dominate; it widens as the model and the text get b
 
 
 def engines_to_try(device: str) -> list[tuple[str, str, str]]:
-    """(label, backend, device) for each engine worth timing on this machine."""
+    """(label, backend, device) for each engine worth timing on this machine (PyTorch only where installed)."""
+    from engines.core.device import torch_available
+
+    if not torch_available():  # the lite build ships ONNX Runtime alone
+        return [("ONNX Runtime CPU", "onnx", "cpu")]
     out = [("PyTorch CPU", "torch", "cpu"), ("ONNX Runtime CPU", "onnx", "cpu")]
     if device.startswith("cuda"):
         out.append(("PyTorch GPU", "torch", device))
