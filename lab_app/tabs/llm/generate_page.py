@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSlider,
-                               QSpinBox, QTextBrowser, QVBoxLayout, QWidget)
+                               QSpinBox, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from engines.core.jobs import CancelToken, Frame
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, escape, open_cached
+from lab_app.tabs.llm.generate_compare import CompareView, compare_steps
 from lab_app.tabs.llm.prob_bars import ProbabilityBars
+from lab_app.tabs.llm.sampling_tree import SamplingTreeView, tree_children
 from lab_app.tabs.page import LabPage
 
 DEFAULT_PROMPT = "my dog's name is ben."
@@ -25,7 +27,9 @@ below 1 the favourites get even more likely, above 1 the long shots catch up; at
 single most likely token, so the same prompt gives the same sentence every time. <b>Top-k</b> keeps only the k
 most likely tokens and <b>top-p</b> keeps the smallest set whose probabilities add up to p, cutting off the
 unlikely tail that produces nonsense. The <b>seed</b> fixes the dice: the same seed and settings give the
-same text again. That is also why a chatbot can answer the same question differently twice.</p>
+same text again. That is also why a chatbot can answer the same question differently twice.
+<b>Three temperatures</b> runs the same prompt and seed at three temperatures side by side; the
+<b>sampling tree</b> lets you take any candidate, not just the drawn one, and see where that branch leads.</p>
 """
 
 
@@ -83,6 +87,9 @@ class GeneratePage(LabPage):
         self.last: dict | None = None
         self.rng = None
         self._epoch = 0
+        self._job_kind = ""  # "step", "compare" or "tree": what the page's runner is doing now
+        self.compare_delay = PLAY_DELAY_S
+        self._branch_queue: list[list[int]] = []  # tree requests waiting for the runner to be free
         self.runner = self.new_runner("generate", show_in_status_bar=False)
         self.runner.frame.connect(lambda frame: self._apply(frame.payload))
         self.runner.finished.connect(lambda payload: payload and self._apply(payload))
@@ -160,7 +167,16 @@ class GeneratePage(LabPage):
         self.bars = ProbabilityBars("Probabilities at the latest step (orange: the token drawn)")
         layout.addWidget(self.text_view)
         layout.addWidget(self.bars, 1)
-        self.set_picture(host)
+        self.compare_view = CompareView()
+        self.compare_view.run_requested.connect(self.run_compare)
+        self.tree_view = SamplingTreeView()
+        self.tree_view.branch_requested.connect(self.branch)
+        self.views = QTabWidget()
+        self.views.addTab(host, "Step by step")
+        self.views.addTab(self.compare_view, "Three temperatures")
+        self.views.addTab(self.tree_view, "Sampling tree")
+        self.views.currentChanged.connect(self._view_changed)
+        self.set_picture(self.views)
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.picker.refresh()
@@ -187,6 +203,7 @@ class GeneratePage(LabPage):
         from engines.llm.sampling import make_rng
 
         self.runner.cancel()
+        self._branch_queue.clear()
         self._epoch += 1  # frames of a job started before this reset are ignored
         self.new_ids, self.generated_text, self.last = [], "", None
         self.rng = make_rng(self.seed_box.value())
@@ -194,6 +211,11 @@ class GeneratePage(LabPage):
                                   if self.picker.current_name() else NO_MODEL_TEXT)
         self.speed_label.setText("")
         self._show_text()
+        prompt = self.prompt_box.toPlainText()
+        self.compare_view.clear(prompt, "Press “Run all three”." if self.picker.current_name() else NO_MODEL_TEXT)
+        self.tree_view.clear(prompt)
+        if self.views.currentWidget() is self.tree_view:
+            self._view_changed()
 
     def step(self) -> None:
         self._run(1, 0.0)
@@ -211,13 +233,73 @@ class GeneratePage(LabPage):
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt, list(self.new_ids),
                 self.sampling(), self.rng, n_steps, delay)
         epoch = self._epoch
+        self._job_kind = "step"
         self.runner.start(lambda cancel: sample_steps(*args, cancel=cancel, epoch=epoch), label="Generating")
 
+    def _job_args(self):
+        name, prompt = self.picker.current_name(), self.prompt_box.toPlainText()
+        if name is None or not prompt.strip():
+            return None
+        return name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt
+
+    def run_compare(self) -> None:
+        """Start (or, while it runs, stop) the three-temperature job on the page's runner."""
+        if self.runner.is_running() and self._job_kind == "compare":
+            self.runner.cancel()
+            return
+        base = self._job_args()
+        if base is None:
+            return
+        _t, top_k, top_p = self.sampling()
+        temps = self.compare_view.temperatures()
+        args = base + (temps, top_k, top_p, self.seed_box.value(), self.length_box.value(), self.compare_delay)
+        self._epoch += 1  # a new comparison: frames of any older job are ignored
+        epoch = self._epoch
+        self.compare_view.clear(base[4], "Starting…")
+        self._job_kind = "compare"
+        self.runner.start(lambda cancel: compare_steps(*args, cancel=cancel, epoch=epoch), label="Comparing")
+
+    def branch(self, path_ids: list) -> None:
+        """Compute the top candidates after the prompt + ``path_ids`` (a job) and hang them in the tree."""
+        base = self._job_args()
+        if base is None:
+            return
+        if self.runner.is_running():  # never cancel a running job for the tree: wait for it
+            self._branch_queue.append(list(path_ids))
+            return
+        args = base + (list(path_ids), self.tree_view.top())
+        epoch = self._epoch
+        self._job_kind = "tree"
+        self.runner.start(lambda cancel: tree_children(*args, cancel=cancel, epoch=epoch), label="Branching")
+
+    def _view_changed(self, *_args) -> None:
+        if self.views.currentWidget() is self.tree_view and not self.tree_view.root_loaded \
+                and () not in self.tree_view.requested:
+            self.tree_view.requested.add(())
+            self.branch([])
+
     def _on_running(self, running: bool) -> None:
-        self.play_button.setText("Pause" if running and self.length_box.value() > 1 else "Play")
+        self.play_button.setText("Pause" if running and self._job_kind == "step" and self.length_box.value() > 1
+                                 else "Play")
         self.step_button.setEnabled(not running)
+        self.compare_view.set_running(running and self._job_kind == "compare")
+        if not running and self._branch_queue:
+            QTimer.singleShot(0, self._next_branch)
+
+    def _next_branch(self) -> None:
+        if self._branch_queue and not self.runner.is_running():
+            self.branch(self._branch_queue.pop(0))
 
     def _apply(self, payload: dict) -> None:
+        kind = payload.get("kind")
+        if kind is not None:
+            if payload.get("epoch") != self._epoch:
+                return
+            if kind == "compare":
+                self.compare_view.apply(payload)
+            elif kind == "tree":
+                self.tree_view.add_children(payload)
+            return
         if payload.get("epoch") != self._epoch or len(payload["new_ids"]) < len(self.new_ids):
             return  # from a job started before a reset, or an older frame after a newer one
         self.last = payload

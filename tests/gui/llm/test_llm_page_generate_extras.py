@@ -1,0 +1,72 @@
+"""Generate page extras: three temperatures side by side, and the sampling tree."""
+
+from __future__ import annotations
+
+GENERATE = 4
+
+
+def _compare(page, qtbot, n_tokens: int) -> list[str]:
+    page.length_box.setValue(n_tokens)
+    with qtbot.waitSignal(page.runner.finished, timeout=30_000):
+        page.compare_view.run_button.click()
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=5000)
+    return [page.compare_view.column_text(i) for i in range(3)]
+
+
+def test_three_temperatures_fill_three_columns_and_zero_repeats(llm_page, qtbot):
+    page = llm_page(GENERATE)
+    page.compare_delay = 0.0
+    page.prompt_box.setPlainText("hey, how are")
+    page.views.setCurrentWidget(page.compare_view)
+    assert page.compare_view.temperatures() == [0.0, 0.8, 1.6]
+    assert "always the same" in page.compare_view.notes[0].text()
+    first = _compare(page, qtbot, 6)
+    for i, text in enumerate(first):
+        assert text.startswith("hey, how are") and len(text) > len("hey, how are"), i
+        assert len(page.compare_view.texts[i]) > 0
+    page.seed_box.setValue(11)  # another seed: the dice change, the greedy column cannot
+    second = _compare(page, qtbot, 6)
+    assert second[0] == first[0]
+    assert _compare(page, qtbot, 6) == second  # same seed, same three texts
+    page.compare_view.temp_boxes[2].setValue(0.0)
+    assert "always the same" in page.compare_view.notes[2].text()
+    third = _compare(page, qtbot, 6)
+    assert third[2] == third[0]
+
+
+def test_sampling_tree_branches_and_path_grows(llm_page, qtbot):
+    page = llm_page(GENERATE)
+    page.prompt_box.setPlainText("hey, how are")
+    tree = page.tree_view
+    page.views.setCurrentWidget(tree)  # opening the tab grows the first level
+    qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == tree.top(), timeout=15_000)
+    top = tree.children_probs()
+    assert 0 < sum(top) <= 1 + 1e-6 and top == sorted(top, reverse=True)
+    assert tree.path_text() == "hey, how are"
+    first = tree.tree.topLevelItem(0)
+    tree.click(first)
+    qtbot.waitUntil(lambda: first.childCount() == tree.top(), timeout=15_000)
+    probs = tree.children_probs(first)
+    assert 0 < sum(probs) <= 1 + 1e-6
+    one = tree.path_text()
+    assert len(one) > len("hey, how are") and one.startswith("hey, how are")
+    child = first.child(1)  # not the favourite: branching from any candidate
+    tree.click(child)
+    qtbot.waitUntil(lambda: child.childCount() == tree.top(), timeout=15_000)
+    assert 0 < sum(tree.children_probs(child)) <= 1 + 1e-6
+    assert len(tree.path_text()) > len(one)
+    assert first.isExpanded() and child.isExpanded()
+    page.prompt_box.setPlainText("my dog")  # a new prompt starts a new tree
+    qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == tree.top(), timeout=15_000)
+    assert tree.path_text() == "my dog"
+
+
+def test_sampling_tree_restart_uses_new_width(llm_page, qtbot):
+    page = llm_page(GENERATE)
+    tree = page.tree_view
+    page.views.setCurrentWidget(tree)
+    qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == tree.top(), timeout=15_000)
+    tree.top_box.setValue(8)
+    tree.grow_button.click()
+    qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == 8, timeout=15_000)
+    assert sum(tree.children_probs()) <= 1 + 1e-6
