@@ -17,6 +17,9 @@ import numpy as np
 WordOrVector = str | np.ndarray
 
 
+MAX_SUGGEST_LEN = 64  # longer "words" get no spelling suggestions and are shortened in messages
+
+
 class OutOfVocabularyError(KeyError):
     """A word the vectors do not know. ``suggestions`` lists known words spelled alike."""
 
@@ -24,7 +27,8 @@ class OutOfVocabularyError(KeyError):
         self.word = word
         self.suggestions = list(suggestions)
         size = f" of {vocab_size:,} words" if vocab_size else ""
-        text = f"{word!r} is not in the vocabulary{size}"
+        shown = word if len(word) <= MAX_SUGGEST_LEN else word[:MAX_SUGGEST_LEN] + "…"
+        text = f"{shown!r} is not in the vocabulary{size}"
         if self.suggestions:
             text += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(text)
@@ -107,6 +111,8 @@ class WordVectors:
         """Known words spelled like ``word`` (searched among the ``search_top`` most frequent, for speed)."""
         lowered = word.lower().strip()
         found = [lowered] if lowered != word and lowered in self.key_to_index else []
+        if len(lowered) > MAX_SUGGEST_LEN:  # a pasted paragraph is no misspelt word; spelling it out would take seconds
+            return found
         # one typo away (a swap, a missing, extra or wrong letter), most frequent first
         letters = "abcdefghijklmnopqrstuvwxyz"
         splits = [(lowered[:i], lowered[i:]) for i in range(len(lowered) + 1)]

@@ -15,12 +15,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from engines.core.model_io import ModelFileError, load_model, save_model
-from engines.llm.gpt_config import GPTConfig
+from engines.llm.gpt_config import SHAPE_FIELDS, GPTConfig
 
 __all__ = ["GPT", "GPTConfig", "build_gpt", "gpt_from_tensors", "load_gpt", "save_gpt"]
 
@@ -179,7 +180,16 @@ def save_gpt(model: GPT, folder: str | Path, extra_config: dict[str, Any] | None
 
 
 def gpt_from_tensors(config: GPTConfig, tensors: dict[str, Any], path: str | Path = "model.safetensors") -> GPT:
-    """A GPT holding ``tensors`` (numpy or torch, GPT names, linear weights (out, in)); checks every name and shape."""
+    """A GPT holding ``tensors`` (numpy or torch, GPT names, linear weights (out, in)); checks every name and shape.
+
+    A config far bigger than the tensors is refused before anything is allocated (``invalid_config``)."""
+    held = sum(int(np.prod(t.shape)) for t in tensors.values())
+    wanted = config.estimated_parameters()
+    if wanted > 2 * held + 1_000_000:
+        raise ModelFileError(
+            "invalid_config", Path(path).with_name("config.json"),
+            f"it describes a model of about {wanted:,} parameters but {Path(path).name} holds {held:,}",
+        )
     model = GPT(config)
     own = model.state_dict()
     wanted = {k for k in own if k != "lm_head.weight"}
@@ -209,8 +219,12 @@ def load_gpt(folder: str | Path) -> GPT:
     """Load a GPT saved by :func:`save_gpt` (in eval mode). Raises ``ModelFileError``."""
     folder = Path(folder)
     raw_config, tensors = load_model(folder, ARCHITECTURE)
+    config_path = folder / "config.json"
+    missing = [name for name in SHAPE_FIELDS if name not in raw_config]
+    if missing:
+        raise ModelFileError("invalid_config", config_path, f"it does not give {', '.join(missing)}")
     try:
         config = GPTConfig.from_dict(raw_config)
     except (TypeError, ValueError) as exc:
-        raise ModelFileError("invalid_config", folder / "config.json", str(exc)) from exc
+        raise ModelFileError("invalid_config", config_path, str(exc)) from exc
     return gpt_from_tensors(config, tensors, folder / "model.safetensors")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+# Sanity bounds: a config file beyond these is refused before anything is allocated.
+LIMITS = {"n_layer": 256, "n_head": 256, "n_embd": 16384, "block_size": 65536, "vocab_size": 1_000_000}
+SHAPE_FIELDS = tuple(LIMITS)
 
 
 @dataclass
@@ -20,11 +25,22 @@ class GPTConfig:
     layer_norm_epsilon: float = 1e-5
 
     def __post_init__(self) -> None:
+        for name, limit in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                # ValueError, not TypeError: callers report every bad config field the same way
+                raise ValueError(f"{name} must be a whole number, not {value!r}")  # noqa: TRY004
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1")
+            if value > limit:
+                raise ValueError(f"{name} is {value:,}; the most this app accepts is {limit:,}")
+            setattr(self, name, int(value))
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
-        for name in ("n_layer", "n_head", "n_embd", "block_size", "vocab_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1")
+
+    def estimated_parameters(self) -> int:
+        """Roughly how many numbers a model of this shape holds (embeddings + 12·n_embd² per layer)."""
+        return (self.vocab_size + self.block_size) * self.n_embd + 12 * self.n_layer * self.n_embd**2
 
     @property
     def head_dim(self) -> int:

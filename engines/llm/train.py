@@ -309,6 +309,10 @@ def train_gpt(
     val_loss = float(previous.get("val_loss", float("nan")))
     loss_value = float(previous.get("loss", float("nan")))
     diverged = False
+    # A loss far above that of uniform guessing means the weights have blown up (e.g. learning rate 10),
+    # even while it is still finite: stop then, before a checkpoint of the broken weights is saved.
+    chance_loss = math.log(max(2, vocab_size))
+    loss_ceiling = 3.0 * chance_loss + 5.0
     try:
         while step < config.max_steps:
             cancel.raise_if_cancelled()
@@ -318,11 +322,13 @@ def train_gpt(
             x, y = (t.to(device) for t in _batch(train_data, config.block_size, config.batch_size, gen))
             loss = _loss(model, x, y)
             loss_value = float(loss.item())
-            if not math.isfinite(loss_value):
+            if not math.isfinite(loss_value) or loss_value > loss_ceiling:
                 diverged = True
                 where = f"step {last_good}" if last_good is not None else "no step"
+                became = (f"became {loss_value}" if not math.isfinite(loss_value) else
+                          f"jumped to {loss_value:.1f}, far above the {chance_loss:.1f} of guessing at random")
                 raise TrainingDiverged(
-                    f"training diverged at step {step + 1} (the loss became {loss_value}); "
+                    f"training diverged at step {step + 1} (the loss {became}); "
                     f"the last good checkpoint ({where}) is kept in {out_dir}. Try a smaller learning rate "
                     f"(this run used {config.lr:g})."
                 )
