@@ -154,8 +154,28 @@ def _add_storyworld(sub: Any) -> None:
     p.set_defaults(func=_storyworld)
 
 
+def _download_gpt2(args: argparse.Namespace) -> int:
+    from engines.llm.hf_gpt2 import DownloadError, download_gpt2
+
+    try:
+        folder = download_gpt2(args.name, args.out)
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"name": args.name, "folder": str(folder)}) if args.json else f"downloaded {args.name} to {folder}")
+    return 0
+
+
+def _add_download_gpt2(sub: Any) -> None:
+    p = sub.add_parser("download-gpt2", help="download a GPT-2 family model from the Hugging Face hub (needs internet)")
+    p.add_argument("--name", default="gpt2", help="gpt2 (124M), distilgpt2, gpt2-medium, …")
+    p.add_argument("--out", default=None, help="folder (default: your models folder)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_download_gpt2)
+
+
 # Add a verb: write _add_<verb>(sub) and _<verb>(args), then list the adder here.
-VERBS: list[Callable[[Any], None]] = [_add_tokens, _add_ngram, _add_storyworld]
+VERBS: list[Callable[[Any], None]] = [_add_tokens, _add_ngram, _add_storyworld, _add_download_gpt2]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,3 +57,16 @@ def test_storyworld_and_errors(tmp_path):
     assert out.returncode == 2 and "too short" in out.stderr
     out = run("ngram", "--corpus", str(tmp_path / "missing.txt"), "--context", "a")
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_download_gpt2_offline_says_so_plainly(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "AI_LAB_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "engines.llm", "download-gpt2", "--out", str(tmp_path / "gpt2")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert not (tmp_path / "gpt2" / "model.safetensors").exists()
