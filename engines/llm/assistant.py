@@ -151,6 +151,18 @@ def _lr(config: FinetuneConfig, step: int) -> float:
     return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def _optimise(opt, model, loss, config: FinetuneConfig, step: int) -> None:
+    """One optimiser step at this step's learning rate, with gradient clipping."""
+    import torch
+
+    for group in opt.param_groups:
+        group["lr"] = _lr(config, step)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    opt.step()
+
+
 def sft(model, tokenizer, examples, config: FinetuneConfig, out_dir=None,
         cancel: CancelToken | None = None) -> Job[FinetuneResult]:
     """Fine-tune ``model`` (in place) on ``examples`` (objects with ``prompt`` and ``answer``)."""
@@ -166,14 +178,9 @@ def sft(model, tokenizer, examples, config: FinetuneConfig, out_dir=None,
     first = last = float("nan")
     for step in range(config.steps):
         cancel.raise_if_cancelled()
-        for group in opt.param_groups:
-            group["lr"] = _lr(config, step)
         batch = [pairs[i] for i in rng.integers(0, len(pairs), config.batch_size)]
         loss = sft_loss(model, tokenizer, batch, config.max_len)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        opt.step()
+        _optimise(opt, model, loss, config, step)
         last = float(loss.item())
         first = last if step == 0 else first
         history.append({"step": step + 1, "loss": last})
@@ -208,16 +215,11 @@ def dpo(model, tokenizer, pairs, config: FinetuneConfig, reference=None, out_dir
     first = last = float("nan")
     for step in range(config.steps):
         cancel.raise_if_cancelled()
-        for group in opt.param_groups:
-            group["lr"] = _lr(config, step)
         batch = [triples[i] for i in rng.integers(0, len(triples), config.batch_size)]
         loss, margin = dpo_loss(model, reference, tokenizer, batch, config.beta, config.max_len)
         if config.sft_weight:
             loss = loss + config.sft_weight * sft_loss(model, tokenizer, [(p, c) for p, c, _ in batch], config.max_len)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        opt.step()
+        _optimise(opt, model, loss, config, step)
         last = float(loss.item())
         first = last if step == 0 else first
         history.append({"step": step + 1, "loss": last, "margin": float(margin)})

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from engines.core.jobs import Frame, Progress
 from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.common import (
-    MODEL_CHOICES,
+    model_combo,
+    show_stop_reasons,
     PixelView,
     backend_for,
     default_prompts,
@@ -88,8 +89,7 @@ class CaptionPage(LabPage):
         self.runner.progress.connect(lambda p: self._status(f"Step {p.step} of {p.total}…")
                                      if isinstance(p, Progress) else None)
         self.runner.finished.connect(self._on_finished)
-        self.runner.cancelled.connect(lambda: self._status("Cancelled."))
-        self.runner.failed.connect(lambda f: self._status(f"Failed: {f.message}"))
+        show_stop_reasons(self.runner, self._status)
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
@@ -97,9 +97,7 @@ class CaptionPage(LabPage):
 
     def _build_controls(self) -> None:
         form = QFormLayout()
-        self.model_box = QComboBox()
-        for key, label in MODEL_CHOICES:
-            self.model_box.addItem(label, key)
+        self.model_box = model_combo()
         self.model_box.currentIndexChanged.connect(self._fill_prompts)
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setMinimumWidth(60)

@@ -9,9 +9,23 @@ import time
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
 MODEL_CHOICES = (("faces", "Faces (colour)"), ("digits", "Digits (grey)"))
+
+
+def model_combo() -> QComboBox:
+    """The shipped-model chooser every sampling page shows (item data: the model's key)."""
+    box = QComboBox()
+    for key, label in MODEL_CHOICES:
+        box.addItem(label, key)
+    return box
+
+
+def show_stop_reasons(runner, show, cancelled_text: str = "Cancelled.") -> None:
+    """Put a cancelled or failed job's reason on the page's status line through ``show(text)``."""
+    runner.cancelled.connect(lambda: show(cancelled_text))
+    runner.failed.connect(lambda failure: show(f"Failed: {failure.message}"))
 
 
 def narrow(combo):

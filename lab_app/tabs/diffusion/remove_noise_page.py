@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from engines.core.jobs import Frame, Progress
 from lab_app.tabs.diffusion.common import (
-    MODEL_CHOICES,
+    model_combo,
+    show_stop_reasons,
     PauseGate,
     PixelView,
     backend_for,
@@ -92,8 +93,7 @@ class RemoveNoisePage(LabPage):
         self.runner.frame.connect(self.show_frame)
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
-        self.runner.cancelled.connect(lambda: self._set_status("Cancelled."))
-        self.runner.failed.connect(lambda f: self._set_status(f"Failed: {f.message}"))
+        show_stop_reasons(self.runner, self._set_status)
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
@@ -101,9 +101,7 @@ class RemoveNoisePage(LabPage):
 
     def _build_controls(self) -> None:
         form = QFormLayout()
-        self.model_box = QComboBox()
-        for key, label in MODEL_CHOICES:
-            self.model_box.addItem(label, key)
+        self.model_box = model_combo()
         self.model_box.currentIndexChanged.connect(self._fill_prompts)
         self.prompt_box = QComboBox()
         self.prompt_box.setEditable(True)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QPush
 
 from engines.core.jobs import Frame, Log, Progress
 from lab_app.plotting import pg, themed
-from lab_app.tabs.diffusion.common import PixelView, narrow
+from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
 from lab_app.tabs.page import LabPage
 
 SIZES = {"tiny": ((16, 32, 64), 32, 64, 1), "small": ((32, 64, 128), 64, 128, 2)}
@@ -39,8 +39,7 @@ class TrainPage(LabPage):
         self.runner.progress.connect(self._on_progress)
         self.runner.log.connect(self._on_log)
         self.runner.finished.connect(self._on_finished)
-        self.runner.cancelled.connect(lambda: self._status("Cancelled (a checkpoint was kept)."))
-        self.runner.failed.connect(lambda f: self._status(f"Failed: {f.message}"))
+        show_stop_reasons(self.runner, self._status, "Cancelled (a checkpoint was kept).")
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
