@@ -89,7 +89,16 @@ class HoodPage(LabPage):
         self.controls.addLayout(form)
         self.run_button = QPushButton("Run the race")
         self.run_button.clicked.connect(self.run)
-        self.controls.addWidget(self.run_button)
+        self.gpt2_button = QPushButton("Get GPT-2…")
+        self.gpt2_button.setToolTip("Download OpenAI's GPT-2 from Hugging Face (about 350–550 MB, once, only when "
+                                    "you ask) or open a GPT-2 folder: it then appears in every model list, "
+                                    "so you can race a real 82–124 million parameter model.")
+        self.gpt2_button.clicked.connect(self.open_gpt2_dialog)
+        self.gpt2_dialog = None
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.gpt2_button)
+        self.controls.addLayout(buttons)
         self.device_label = QLabel("")
         self.device_label.setWordWrap(True)
         self.controls.addWidget(self.device_label)
@@ -128,6 +137,19 @@ class HoodPage(LabPage):
             self._ran_once = True
             self.run()  # a first race on first view, so the page never opens empty (a few seconds)
         super().showEvent(event)
+
+    def open_gpt2_dialog(self) -> None:
+        from lab_app.tabs.llm.gpt2_download import GPT2Dialog
+
+        if self.gpt2_dialog is None:
+            self.gpt2_dialog = GPT2Dialog(self.ctx, self)
+            self.gpt2_dialog.model_added.connect(self._on_model_added)
+        self.gpt2_dialog.open()
+
+    def _on_model_added(self, folder: str) -> None:
+        from pathlib import Path
+
+        self.picker.select(Path(folder).name)
 
     def _show_device(self, *_args) -> None:
         device = device_for(self.ctx)
