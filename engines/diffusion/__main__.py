@@ -28,6 +28,13 @@ def _print(args: argparse.Namespace, report: dict[str, Any], lines: list[str]) -
         print("\n".join(lines))
 
 
+def _guidance(args: argparse.Namespace, model) -> float:
+    """--guidance when given, else the scale tools/tune_guidance.py chose for this model, else 3."""
+    if args.guidance is not None:
+        return float(args.guidance)
+    return float(model.config.get("recommended_guidance", 3.0))
+
+
 def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -36,6 +43,7 @@ def _sample(args: argparse.Namespace) -> int:
     from engines.diffusion.sample import SampleSettings, image_grid, sample_job
 
     model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    args.guidance = _guidance(args, model)
     prompts = tuple([args.prompt] * args.batch)
     settings = SampleSettings(prompts, seed=args.seed, steps=args.steps, guidance=args.guidance,
                               sampler=args.sampler, eta=args.eta)
@@ -117,6 +125,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from engines.diffusion.pipeline import load_diffusion_model
 
     model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    args.guidance = _guidance(args, model)
     device = "cuda" if args.device == "cuda" else "cpu"
     report = run_with_progress(evaluate_job(model, n_prompts=args.n, steps=args.steps, guidance=args.guidance,
                                             seed=args.seed, batch=args.batch, device=device), quiet=args.json)
@@ -154,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", default="")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=50)
-    p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--guidance", type=float, default=None,
+                   help="how hard the caption pushes (default: the model's recommended_guidance, else 3)")
     p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
     p.add_argument("--eta", type=float, default=0.0, help="DDIM randomness (0 = deterministic)")
     p.add_argument("--batch", type=int, default=1, help="images in a grid, same prompt, one seed")
@@ -194,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--n", type=int, default=64, help="prompts per split")
     p.add_argument("--steps", type=int, default=50)
-    p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--guidance", type=float, default=None,
+                   help="default: the model's recommended_guidance, else 3")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=64)
     p.set_defaults(func=_evaluate)

@@ -32,6 +32,24 @@ def test_same_settings_give_the_same_png_on_both_backends(tiny_model_folder, tmp
     assert np.abs(images[0] - images[1]).max() <= 1
 
 
+def test_sample_without_guidance_uses_the_models_recommended_scale(tiny_model_folder, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "tuned"
+    shutil.copytree(tiny_model_folder, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["recommended_guidance"] = 1.5
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    outs = {}
+    for name, extra in (("default", []), ("explicit", ["--guidance", "4"])):
+        outs[name] = tmp_path / f"{name}.png"
+        assert main(["sample", "--model", str(folder), "--prompt", "a red square", "--steps", "3",
+                     "--out", str(outs[name]), "--json", *extra]) == 0
+    capsys.readouterr()
+    assert read_png(outs["default"])[1]["guidance"] == "1.5"
+    assert read_png(outs["explicit"])[1]["guidance"] == "4.0"
+
+
 def test_noise_command_follows_the_schedule(tmp_path, capsys):
     src = tmp_path / "grey.png"
     write_png(src, np.full((8, 8, 3), 200, np.uint8))
