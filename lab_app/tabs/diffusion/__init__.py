@@ -16,7 +16,7 @@ TAB = TabSpec(
                  plans=("Prompt, guidance scale and seed", "Synonyms the model never saw still steer it")),
         PageSpec("music", "Music from noise", "A spectrogram painted by diffusion, played back as sound.",
                  plans=("Spectrogram frames and playback",)),
-        PageSpec("train", "Train your own", "Watch a small diffusion model learn digits or faces, live.",
+        PageSpec("train", "Train your own", "Watch a small diffusion model learn digits, faces or your own pictures, live.",
                  factory="lab_app.tabs.diffusion.train_page:TrainPage",
                  plans=("Live sample grid and loss curve",)),
     ),

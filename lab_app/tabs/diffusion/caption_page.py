@@ -3,6 +3,7 @@ the caption's numbers, and saving a PNG that remembers its settings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
 from engines.core.jobs import Frame, Progress
 from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.common import (
+    DEFAULT_GUIDANCE,
+    guidance_tooltip,
     model_combo,
     show_stop_reasons,
     PixelView,
@@ -37,6 +41,7 @@ from lab_app.tabs.diffusion.common import (
 from lab_app.tabs.page import LabPage
 
 GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"))
+WALKS = (("prompts", "Caption → second caption"), ("seeds", "Seed → second seed"))
 
 EXPLAINER = """
 <p><b>The caption as numbers.</b> The caption is split into words; each word becomes 50 numbers from a
@@ -79,6 +84,54 @@ def caption_job(ctx, model_name: str, settings, same_noise: bool, cancel):
         return {"images": stop.value, "encoded": encoded, "settings": settings}
 
 
+def walk_weights(frames: int) -> list[float]:
+    """0, …, 1 in ``frames`` even steps (the mix of the second prompt or seed in each frame)."""
+    return [i / (frames - 1) for i in range(frames)] if frames > 1 else [0.0]
+
+
+def strip_job(ctx, model_name: str, settings, kind: str, prompt_b: str, seed_b: int, frames: int, cancel):
+    """One sampling run for a whole interpolation strip: frame i has weight w = i / (frames − 1).
+
+    ``kind`` "prompts": the same starting noise (``settings.seed``), captions (1 − w)·A + w·B (the end
+    frames use A and B exactly, so they match plain samples); "seeds": caption A, starting noise
+    slerp(noise of ``settings.seed``, noise of ``seed_b``, w). All frames run as one batch.
+    Returns {"images": (frames, C, H, W), "weights", "kind", "encoded", "settings", "prompt_b", "seed_b"}.
+    """
+    from engines.diffusion.pipeline import EncodedPrompts
+    from engines.diffusion.sample import initial_noise, mix_prompts, sample_job, slerp
+
+    backend, device = backend_for(ctx)
+    model = get_model(model_name, backend, device, ctx.current.threads)
+    weights = walk_weights(frames)
+    prompt_a = settings.prompts[0]
+    x_a, _ = initial_noise((1, *model.image_shape), settings.seed)
+    encoded = model.encode([prompt_a])
+    conditioning = None
+    if kind == "prompts":
+        encoded_b = model.encode([prompt_b])
+        rows = [encoded if w == 0 else encoded_b if w == 1 else mix_prompts(model, prompt_a, prompt_b, w)
+                for w in weights]
+        conditioning = EncodedPrompts.concat(rows)
+        x_start = np.repeat(x_a, len(weights), axis=0)
+    elif kind == "seeds":
+        x_b, _ = initial_noise((1, *model.image_shape), seed_b)
+        x_start = np.concatenate([slerp(x_a, x_b, w) for w in weights])
+    else:
+        raise ValueError(f"unknown interpolation {kind!r}")
+    run = replace(settings, prompts=(prompt_a,) * len(weights))
+    job = sample_job(model, run, cancel, x_start=x_start, conditioning=conditioning)
+    try:
+        while True:
+            event = next(job)
+            if isinstance(event, Frame):
+                yield Frame({"x0": event.payload.x0_pred, "encoded": encoded}, step=event.step)
+            else:
+                yield event
+    except StopIteration as stop:
+        return {"images": stop.value, "weights": weights, "kind": kind, "encoded": encoded, "settings": run,
+                "prompt_b": prompt_b, "seed_b": seed_b}
+
+
 class CaptionPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
@@ -94,16 +147,17 @@ class CaptionPage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
+        self._on_model()
 
     def _build_controls(self) -> None:
         form = QFormLayout()
         self.model_box = model_combo()
-        self.model_box.currentIndexChanged.connect(self._fill_prompts)
+        self.model_box.currentIndexChanged.connect(self._on_model)
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setMinimumWidth(60)
         self.prompt_edit.setToolTip("Describe the picture: hair, skin, eyes and hat colours, smiling/frowning…")
         self.prompt_b_edit = QLineEdit()
-        self.prompt_b_edit.setToolTip("A second caption for the side-by-side comparison")
+        self.prompt_b_edit.setToolTip("A second caption: for the side-by-side comparison and the caption walk")
         self.guidance_slider = QSlider(Qt.Orientation.Horizontal)
         self.guidance_slider.setRange(0, 20)  # halves: 0 … 10
         self.guidance_slider.setValue(6)
@@ -130,14 +184,45 @@ class CaptionPage(LabPage):
         self.controls.addLayout(form)
         self.generate_button = QPushButton("Generate")
         self.generate_button.clicked.connect(self.generate)
-        self.controls.addWidget(self.generate_button)
-        self.controls.addSpacing(8)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.cancel_button.setEnabled(False)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.generate_button, 2)
+        run_row.addWidget(self.cancel_button, 1)
+        self.controls.addLayout(run_row)
+        self.controls.addSpacing(6)
         self.controls.addWidget(QLabel("Same seed, another caption:"))
         self.controls.addWidget(self.prompt_b_edit)
         self.compare_button = QPushButton("Compare side by side")
         self.compare_button.clicked.connect(self.compare)
         self.controls.addWidget(self.compare_button)
-        self.controls.addSpacing(8)
+        self.controls.addSpacing(6)
+        self.controls.addWidget(QLabel("<b>Walk in between</b> (one strip):"))
+        self.walk_box = narrow(QComboBox())
+        for key, label in WALKS:
+            self.walk_box.addItem(label, key)
+        self.walk_box.setToolTip("Caption → second caption: the same seed, the caption numbers mixed step by step.\n"
+                                 "Seed → second seed: the same caption, the starting noise blended (slerp).")
+        self.seed_b_box = QSpinBox()
+        self.seed_b_box.setRange(0, 99_999)
+        self.seed_b_box.setValue(8)
+        self.seed_b_box.setToolTip("Second seed: where the seed walk ends")
+        self.frames_box = QSpinBox()
+        self.frames_box.setRange(3, 11)
+        self.frames_box.setValue(6)
+        self.frames_box.setToolTip("Pictures in the strip, both ends included (6: w = 0, 0.2, … 1)")
+        self.controls.addWidget(self.walk_box)
+        walk_row = QHBoxLayout()
+        walk_row.addWidget(QLabel("Frames"))
+        walk_row.addWidget(self.frames_box, 1)
+        walk_row.addWidget(QLabel("Seed 2"))
+        walk_row.addWidget(self.seed_b_box, 1)
+        self.controls.addLayout(walk_row)
+        self.walk_button = QPushButton("Make the strip")
+        self.walk_button.clicked.connect(self.walk)
+        self.controls.addWidget(self.walk_button)
+        self.controls.addSpacing(6)
         self.save_button = QPushButton("Save PNG…")
         self.save_button.setToolTip("The file remembers caption, seed, steps and guidance")
         self.save_button.clicked.connect(self._ask_save)
@@ -146,7 +231,6 @@ class CaptionPage(LabPage):
         self.status_label = QLabel("Press Generate.")
         self.status_label.setWordWrap(True)
         self.controls.addWidget(self.status_label)
-        self._fill_prompts()
         self._show_guidance()
 
     def _build_picture(self) -> None:
@@ -155,6 +239,7 @@ class CaptionPage(LabPage):
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
         self.grid_view = PixelView("Pictures for the caption", 120)
+        self.grid_view.set_placeholder("Press Generate: pictures for the caption appear here")
         self.words_label = QLabel("")
         self.words_label.setWordWrap(True)
         self.heat_plot = themed(g.PlotWidget(title="The caption as numbers"))
@@ -169,9 +254,23 @@ class CaptionPage(LabPage):
         grid.addWidget(self.grid_view, 0, 0)
         grid.addWidget(self.heat_plot, 0, 1)
         grid.addWidget(self.words_label, 1, 0, 1, 2)
+        self.strip_host = QWidget()
+        strip_layout = QGridLayout(self.strip_host)
+        strip_layout.setContentsMargins(0, 4, 0, 0)
+        self.strip_title = QLabel("")
+        self.strip_title.setWordWrap(True)
+        self.strip_row = QHBoxLayout()
+        self.strip_row.setSpacing(4)
+        strip_layout.addWidget(self.strip_title, 0, 0)
+        strip_layout.addLayout(self.strip_row, 1, 0)
+        strip_layout.setRowStretch(1, 1)
+        self.strip_views: list[PixelView] = []
+        self.strip_host.setVisible(False)  # appears with the first strip
+        grid.addWidget(self.strip_host, 2, 0, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        grid.setRowStretch(0, 1)
+        grid.setRowStretch(0, 2)
+        self._picture_grid = grid
         self.set_picture(host)
 
     # -- actions ------------------------------------------------------------------------------
@@ -181,13 +280,35 @@ class CaptionPage(LabPage):
     def guidance(self) -> float:
         return self.guidance_slider.value() / 2.0
 
+    def set_guidance(self, value: float) -> None:
+        self.guidance_slider.setValue(int(round(max(0.0, min(10.0, value)) * 2)))
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.model_box.refresh()  # pick up models trained meanwhile
+        super().showEvent(event)
+
+    def _on_model(self, *_args) -> None:
+        """A model was picked: its captions and its recommended guidance (or why it cannot be used)."""
+        entry = self.model_box.current_entry()
+        self._fill_prompts()
+        recommended = entry.recommended_guidance
+        self.set_guidance(DEFAULT_GUIDANCE if recommended is None else recommended)
+        tip = guidance_tooltip(recommended)
+        self.guidance_label.setToolTip(tip)
+        self.guidance_slider.setToolTip(tip)
+        if entry.error:
+            self._status(entry.error)
+        elif recommended is not None:
+            self._status(f"Guidance set to {self.guidance():g}, the scale recommended for this model.")
+
     def _show_guidance(self) -> None:
         w = self.guidance()
         note = " (caption ignored)" if w == 0 else ""
         self.guidance_label.setText(f"Guidance {w:g}{note}")
 
     def _fill_prompts(self) -> None:
-        prompts = default_prompts(self.model_name())
+        entry = self.model_box.current_entry()
+        prompts = default_prompts(entry.base or entry.key, entry.config)
         self.prompt_edit.setText(prompts[0])
         self.prompt_b_edit.setText(prompts[1])
 
@@ -205,22 +326,79 @@ class CaptionPage(LabPage):
         prompts = (self.prompt_edit.text(), self.prompt_b_edit.text())
         self._start(self._settings(prompts), same_noise=True, mode="compare")
 
+    def walk(self) -> None:
+        """One strip of pictures between the two captions (same seed) or the two seeds (same caption)."""
+        kind, frames = str(self.walk_box.currentData()), self.frames_box.value()
+        settings = self._settings((self.prompt_edit.text(),))
+        prompt_b, seed_b, ctx, name = self.prompt_b_edit.text(), self.seed_b_box.value(), self.ctx, self.model_name()
+        if not self._can_start():
+            return
+        self.mode, self.result = "strip", None
+        self.save_button.setEnabled(False)
+        self._prepare_strip(walk_weights(frames), kind, settings.seed, seed_b)
+        self._status(f"Sampling a strip of {frames} pictures in one batch, {settings.steps} steps…")
+        self.runner.start(lambda cancel: strip_job(ctx, name, settings, kind, prompt_b, seed_b, frames, cancel),
+                          label="Sampling an interpolation strip")
+
+    def _can_start(self) -> bool:
+        error = self.model_box.current_entry().error
+        if error:
+            self._status(error)
+        return not error
+
     def _start(self, settings, same_noise: bool, mode: str) -> None:
         ctx, name = self.ctx, self.model_name()
+        if not self._can_start():
+            return
         self.mode, self.result = mode, None
         self.save_button.setEnabled(False)
         self._status(f"Sampling {len(settings.prompts)} picture(s), {settings.steps} steps…")
         self.runner.start(lambda cancel: caption_job(ctx, name, settings, same_noise, cancel),
                           label="Sampling from a caption")
 
+    def _prepare_strip(self, weights: list[float], kind: str, seed: int, seed_b: int) -> None:
+        """One labelled box per frame, w = 0 … 1."""
+        while len(self.strip_views) > len(weights):
+            view = self.strip_views.pop()
+            self.strip_row.removeWidget(view)
+            view.setParent(None)
+            view.deleteLater()
+        while len(self.strip_views) < len(weights):
+            view = PixelView("", 48)
+            view.align_top = True
+            self.strip_views.append(view)
+            self.strip_row.addWidget(view)
+        for view, w in zip(self.strip_views, weights):
+            view.set_title(f"w = {w:.2g}")
+            view.set_image(None)
+        if kind == "prompts":
+            text = (f"<b>Caption walk</b>, seed {seed}: w = 0 is the first caption, w = 1 the second; "
+                    "in between the caption's numbers are mixed (1 − w)·first + w·second.")
+        else:
+            text = (f"<b>Seed walk</b>, same caption: w = 0 starts from seed {seed}'s noise, w = 1 from seed "
+                    f"{seed_b}'s; in between the two noises are blended (slerp, which keeps the noise's spread).")
+        self.strip_title.setText(text)
+        self.strip_host.setVisible(True)
+        self._picture_grid.setRowStretch(2, 1)  # (no stretch while hidden: no empty band under the pictures)
+
+    def _show_strip(self, images: np.ndarray) -> None:
+        for view, image in zip(self.strip_views, images):
+            view.set_image(to_display(image))
+        self.grid_view.set_image(tile_row([to_display(images[0]), to_display(images[-1])], pad=2))
+        self.grid_view.set_title("The walk's two ends: w = 0 (left) and w = 1 (right); all steps below")
+
     # -- drawing ------------------------------------------------------------------------------
     def _mosaic(self, images: np.ndarray) -> np.ndarray:
         tiles = [to_display(im) for im in images]
-        if self.mode == "compare":
+        if self.mode in ("compare", "strip"):
             return tile_row(tiles, pad=2)
         return tile_grid(tiles, int(np.ceil(np.sqrt(len(tiles)))), pad=2)
 
     def show_frame(self, frame: Frame) -> None:
+        if self.mode == "strip":
+            self._show_strip(frame.payload["x0"])
+            self.show_encoding(frame.payload["encoded"])
+            return
         self.grid_view.set_image(self._mosaic(frame.payload["x0"]))
         self.grid_view.set_title(f"Step {frame.step}: the network's current guess")
         self.show_encoding(frame.payload["encoded"])
@@ -242,6 +420,13 @@ class CaptionPage(LabPage):
     def _on_finished(self, result: dict[str, Any]) -> None:
         self.result = result
         images = np.asarray(result["images"])
+        if self.mode == "strip":
+            self._show_strip(images)
+            self.show_encoding(result["encoded"])
+            self.save_button.setEnabled(True)
+            what = "captions" if result["kind"] == "prompts" else "seeds"
+            self._status(f"Done: {len(images)} pictures between the two {what}, left (w = 0) to right (w = 1).")
+            return
         self.grid_view.set_image(self._mosaic(images))
         s = result["settings"]
         if self.mode == "compare":
@@ -258,6 +443,7 @@ class CaptionPage(LabPage):
 
     def _on_running(self, running: bool) -> None:
         self.generate_button.setText("Restart" if running else "Generate")
+        self.cancel_button.setEnabled(running)
 
     def _status(self, text: str) -> None:
         self.status_label.setText(text)
@@ -280,6 +466,10 @@ class CaptionPage(LabPage):
         meta = {"prompt": " | ".join(dict.fromkeys(s.prompts)), "seed": str(s.seed), "steps": str(s.steps),
                 "guidance": str(s.guidance), "sampler": s.sampler, "model": self.model_name(),
                 "Software": "AI Lab (Diffusion tab)"}
+        if self.mode == "strip":
+            r = self.result
+            meta["interpolation"] = (f"caption walk to “{r['prompt_b']}”" if r["kind"] == "prompts"
+                                     else f"seed walk to seed {r['seed_b']}") + f", {len(r['weights'])} frames"
         write_png(path, big, meta)
         self._status(f"Saved {path}")
         return meta

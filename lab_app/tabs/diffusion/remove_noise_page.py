@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from engines.core.jobs import Frame, Progress
 from lab_app.tabs.diffusion.common import (
+    DEFAULT_GUIDANCE,
+    guidance_tooltip,
     model_combo,
     show_stop_reasons,
     PauseGate,
@@ -33,6 +35,7 @@ from lab_app.tabs.diffusion.common import (
 from lab_app.tabs.page import LabPage
 
 STRIP_TILES = 10
+START_HINT = "Press Run to remove the noise step by step (a few seconds on a CPU)."
 
 EXPLAINER = """
 <p><b>Running it backwards.</b> Start from pure random noise (step 1). At every step the <i>same</i> network
@@ -73,6 +76,8 @@ def denoise_job(ctx, model_name: str, settings, gate: PauseGate, cancel):
                     strip.append((settings.steps, step.x_next[0].copy()))
                 yield Frame({"step": step, "strip": list(strip), "tiles": total}, step=event.step)
                 yield next(job)  # the Progress that follows each Frame
+            else:
+                yield event  # e.g. a Log (the GPU ran out of memory, going on on the CPU)
     except StopIteration as stop:
         return stop.value
 
@@ -98,11 +103,12 @@ class RemoveNoisePage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
+        self._on_model()
 
     def _build_controls(self) -> None:
         form = QFormLayout()
         self.model_box = model_combo()
-        self.model_box.currentIndexChanged.connect(self._fill_prompts)
+        self.model_box.currentIndexChanged.connect(self._on_model)
         self.prompt_box = QComboBox()
         self.prompt_box.setEditable(True)
         self.prompt_box.setToolTip("The caption the picture should match (type your own)")
@@ -118,11 +124,13 @@ class RemoveNoisePage(LabPage):
         self.seed_box.setRange(0, 99_999)
         self.seed_box.setValue(3)
         self.seed_box.setToolTip("Which starting noise: the same seed gives the same picture")
+        self.seed_box.valueChanged.connect(lambda _v: self.show_start())
         self.guidance_box = QDoubleSpinBox()
         self.guidance_box.setRange(0.0, 10.0)
         self.guidance_box.setSingleStep(0.5)
-        self.guidance_box.setValue(3.0)
+        self.guidance_box.setValue(DEFAULT_GUIDANCE)
         self.guidance_box.setToolTip("How hard the caption pushes (the next page explains it)")
+        self.guidance_label = QLabel("Guidance")
         for combo in (self.model_box, self.prompt_box, self.sampler_box):
             narrow(combo)
         form.addRow("Model", self.model_box)
@@ -130,7 +138,7 @@ class RemoveNoisePage(LabPage):
         form.addRow("Steps", self.steps_box)
         form.addRow("Sampler", self.sampler_box)
         form.addRow("Seed", self.seed_box)
-        form.addRow("Guidance", self.guidance_box)
+        form.addRow(self.guidance_label, self.guidance_box)
         self.controls.addLayout(form)
         self.run_button = QPushButton("Run from noise")
         self.run_button.clicked.connect(self.run)
@@ -146,12 +154,11 @@ class RemoveNoisePage(LabPage):
         row.addWidget(self.pause_button, 0, 0)
         row.addWidget(self.step_button, 0, 1)
         row.addWidget(self.cancel_button, 1, 0, 1, 2)
-        self.status_label = QLabel("Press Run (a few seconds on a CPU).")
+        self.status_label = QLabel(START_HINT)
         self.status_label.setWordWrap(True)
         self.controls.addWidget(self.run_button)
         self.controls.addLayout(row)
         self.controls.addWidget(self.status_label)
-        self._fill_prompts()
         self._on_running(False)
 
     def _build_picture(self) -> None:
@@ -162,6 +169,8 @@ class RemoveNoisePage(LabPage):
         self.noise_view = PixelView("The network's guess of the noise")
         self.x0_view = PixelView("…so its guess of the clean picture")
         self.strip_view = PixelView("Filmstrip: from pure noise (left) to the finished picture (right)", 40)
+        self.noise_view.set_placeholder("Press Run: the network's guess of the noise in the picture appears here")
+        self.x0_view.set_placeholder("…and here what it thinks the clean picture is")
         grid.addWidget(self.xt_view, 0, 0, 2, 1)
         grid.addWidget(self.noise_view, 0, 1)
         grid.addWidget(self.x0_view, 1, 1)
@@ -177,9 +186,43 @@ class RemoveNoisePage(LabPage):
     def model_name(self) -> str:
         return str(self.model_box.currentData())
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.model_box.refresh()  # pick up models trained meanwhile
+        super().showEvent(event)
+
+    def _on_model(self, *_args) -> None:
+        """A model was picked: its captions, its recommended guidance, its starting noise (or why it can't run)."""
+        entry = self.model_box.current_entry()
+        self._fill_prompts()
+        recommended = entry.recommended_guidance
+        self.guidance_box.setValue(DEFAULT_GUIDANCE if recommended is None else recommended)
+        tip = guidance_tooltip(recommended)
+        self.guidance_label.setToolTip(tip)
+        self.guidance_box.setToolTip(tip)
+        self.show_start()
+        if entry.error:
+            self._set_status(entry.error)
+
     def _fill_prompts(self) -> None:
+        entry = self.model_box.current_entry()
         self.prompt_box.clear()
-        self.prompt_box.addItems(default_prompts(self.model_name()))
+        self.prompt_box.addItems(default_prompts(entry.base or entry.key, entry.config))
+
+    def show_start(self) -> None:
+        """Before a run: the seed's pure noise (where sampling starts) instead of empty boxes."""
+        if self.runner.is_running():
+            return
+        from engines.diffusion.sample import initial_noise
+
+        seed = self.seed_box.value()
+        x, _rng = initial_noise((1, *self.model_box.current_entry().image_shape), seed)
+        start = to_display(x[0])
+        self.xt_view.set_image(start)
+        self.xt_view.set_title(f"Start: pure noise from seed {seed} (x_T)")
+        self.noise_view.set_image(None)
+        self.x0_view.set_image(None)
+        self.strip_view.set_image(tile_row([start] + [np.full_like(start, 235)] * (STRIP_TILES - 1), pad=2))
+        self._set_status(START_HINT)
 
     def _on_sampler(self) -> None:
         if self.sampler_box.currentData() == "ddpm" and self.steps_box.value() < 100:
@@ -193,6 +236,10 @@ class RemoveNoisePage(LabPage):
                               sampler=str(self.sampler_box.currentData()))
 
     def run(self) -> None:
+        error = self.model_box.current_entry().error
+        if error:
+            self._set_status(error)
+            return
         settings, name, ctx, gate = self.settings(), self.model_name(), self.ctx, self.gate
         self.result, self.last_step, self.frames_seen = None, None, 0
         self.pause_button.setChecked(False)

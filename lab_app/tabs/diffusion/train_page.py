@@ -5,14 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from engines.core.jobs import Frame, Log, Progress
 from lab_app.plotting import pg, themed
-from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
+from lab_app.tabs.diffusion.common import PixelView, model_events, narrow, show_stop_reasons
 from lab_app.tabs.page import LabPage
 
 SIZES = {"tiny": ((16, 32, 64), 32, 64, 1), "small": ((32, 64, 128), 64, 128, 2)}
+FOLDER = "folder"  # the data choice "a folder of my own PNG pictures"
+
+
+def png_files(folder: Path) -> list[Path]:
+    """The pictures training would use from ``folder`` (the same rule as the engine: *.png, not in subfolders)."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".png" and p.is_file())
+
+
+def caption_from_name(path: Path) -> str:
+    from engines.diffusion.captions import tokenize
+
+    return " ".join(tokenize(path.stem.replace("_", " ").replace("-", " ")))
 
 EXPLAINER = """
 <p><b>How it learns.</b> Every training step takes a batch of real pictures, spoils each with a random amount of
@@ -30,6 +51,8 @@ class TrainPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.out_dir: Path | None = None  # None: the user's model folder (tests point it elsewhere)
+        self.folder: Path | None = None  # the user's own pictures, when "My own pictures" is chosen
+        self.folder_count = 0
         self.sample_every_s = 8.0
         self.losses: list[tuple[int, float]] = []
         self.result = None
@@ -40,6 +63,7 @@ class TrainPage(LabPage):
         self.runner.log.connect(self._on_log)
         self.runner.finished.connect(self._on_finished)
         show_stop_reasons(self.runner, self._status, "Cancelled (a checkpoint was kept).")
+        self.runner.cancelled.connect(lambda: model_events().changed.emit())
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
@@ -50,6 +74,9 @@ class TrainPage(LabPage):
         self.dataset_box = narrow(QComboBox())
         self.dataset_box.addItem("Digits (1,437 real)", "digits")
         self.dataset_box.addItem("Faces (2,000 made up)", "faces")
+        self.dataset_box.addItem("My own pictures (a folder)…", FOLDER)
+        self.dataset_box.setToolTip("My own pictures: a folder of PNG files; each file's name is its caption")
+        self.dataset_box.activated.connect(self._on_dataset)
         self.size_box = narrow(QComboBox())
         self.size_box.addItem("Tiny (CPU-friendly)", "tiny")
         self.size_box.addItem("Small (as shipped)", "small")
@@ -65,6 +92,15 @@ class TrainPage(LabPage):
         form.addRow("Steps", self.steps_box)
         form.addRow("Batch", self.batch_box)
         self.controls.addLayout(form)
+        self.folder_button = QPushButton("Choose a folder of PNGs…")
+        self.folder_button.setToolTip("Each picture's file name becomes its caption: red_apple.png → “red apple”")
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.folder_label = QLabel("")
+        self.folder_label.setWordWrap(True)
+        self.folder_button.setVisible(False)
+        self.folder_label.setVisible(False)
+        self.controls.addWidget(self.folder_button)
+        self.controls.addWidget(self.folder_label)
         self.train_button = QPushButton("Train")
         self.train_button.clicked.connect(self.train)
         self.cancel_button = QPushButton("Cancel")
@@ -84,6 +120,7 @@ class TrainPage(LabPage):
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
         self.grid_view = PixelView("Samples from the model so far", 120)
+        self.grid_view.set_placeholder("Press Train: every few seconds the model draws samples here")
         self.loss_plot = themed(g.PlotWidget(title="Loss (how wrong the noise guesses are)"))
         self.loss_plot.setMinimumWidth(120)
         self.loss_plot.setLabel("bottom", "training step")
@@ -96,17 +133,70 @@ class TrainPage(LabPage):
         grid.setColumnStretch(1, 1)
         self.set_picture(host)
 
+    # -- the user's own pictures -------------------------------------------------------------------
+    def _on_dataset(self, _index: int = 0) -> None:
+        own = self.dataset_box.currentData() == FOLDER
+        self.folder_button.setVisible(own)
+        self.folder_label.setVisible(own)
+        if own and self.folder is None:
+            self.choose_folder()
+        self._update_train_button()
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of PNG pictures", str(self.folder or ""))
+        if folder:
+            self.set_folder(folder)
+
+    def set_folder(self, folder: str | Path) -> int:
+        """Use the PNG pictures in ``folder``; says how many there are (0: a message, and Train waits)."""
+        self.folder = Path(folder)
+        self.dataset_box.setCurrentIndex(self.dataset_box.findData(FOLDER))
+        self.folder_button.setVisible(True)
+        self.folder_label.setVisible(True)
+        try:
+            files = png_files(self.folder)
+        except OSError as exc:
+            files, problem = [], f"That folder can't be read ({exc.strerror or exc})."
+        else:
+            problem = ""
+        self.folder_count = len(files)
+        name = self.folder.name or str(self.folder)
+        if files:
+            example = caption_from_name(files[0]) or "(no words in the name)"
+            few = " That is very few: expect the model to copy them." if len(files) < 20 else ""
+            self.folder_label.setText(f"Found <b>{len(files)}</b> PNG picture{'s' if len(files) != 1 else ''} in "
+                                      f"“{name}”, shrunk to 32×32. Captions come from the file names, e.g. "
+                                      f"{files[0].name} → “{example}”.{few}")
+            self._status("Press Train.")
+        else:
+            self.folder_label.setText(problem or f"<b>No PNG pictures in “{name}”.</b> Put .png files straight in "
+                                      "the folder (not in subfolders); each file name is its caption, "
+                                      "e.g. red_apple.png → “red apple”.")
+            self._status("Choose a folder with PNG pictures first.")
+        self._update_train_button()
+        return self.folder_count
+
+    def _update_train_button(self) -> None:
+        ready = self.dataset_box.currentData() != FOLDER or self.folder_count > 0
+        self.train_button.setEnabled(ready and not self.runner.is_running())
+
     # -- training --------------------------------------------------------------------------------
     def config(self):
         from engines.diffusion.train import TrainConfig
 
         channels, d_model, time_dim, layers = SIZES[str(self.size_box.currentData())]
         dataset = str(self.dataset_box.currentData())
+        name = dataset
+        if dataset == FOLDER:
+            if self.folder is None:
+                raise ValueError("no folder of pictures chosen")
+            dataset = str(self.folder)
+            name = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.folder.name) or "pictures"
         out = self.out_dir
         if out is None:
             from engines.core.paths import user_models_dir
 
-            out = user_models_dir() / "diffusion" / f"my-{dataset}"
+            out = user_models_dir() / "diffusion" / f"my-{name}"
         device = self.ctx.device.kind if self.ctx.device is not None else "cpu"
         return TrainConfig(dataset=dataset, out=str(out), n_images=2000, max_steps=self.steps_box.value(),
                            batch_size=self.batch_box.value(), channels=channels, d_model=d_model,
@@ -117,10 +207,14 @@ class TrainPage(LabPage):
     def train(self) -> None:
         from engines.diffusion.train import train_job
 
+        if self.dataset_box.currentData() == FOLDER and self.folder_count == 0:
+            self._status("Choose a folder with PNG pictures first.")
+            return
         config = self.config()
         self.losses, self.result, self.snapshots = [], None, 0
         self.loss_curve.setData([], [])
-        self._status(f"Starting: {config.max_steps} steps on {config.dataset}…")
+        data = self.folder.name if self.dataset_box.currentData() == FOLDER and self.folder else config.dataset
+        self._status(f"Starting: {config.max_steps} steps on {data}…")
         self.runner.start(lambda cancel: train_job(config, cancel), label="Training a diffusion model")
 
     def _on_progress(self, progress: Progress) -> None:
@@ -146,10 +240,15 @@ class TrainPage(LabPage):
     def _on_finished(self, result) -> None:
         self.result = result
         self._status(f"Done: {result.steps} steps in {result.wall_time_s:.0f} s, final loss {result.loss:.3f}. "
-                     f"Saved to {result.folder}.")
+                     f"Saved to {result.folder}."
+                     + (f" Pick “Mine: {Path(result.folder).name}” on the sampling pages to use it."
+                        if self.out_dir is None else ""))
+        model_events().changed.emit()  # the sampling pages' model choosers list it now
 
     def _on_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
+        if not running:
+            self._update_train_button()
         self.cancel_button.setEnabled(running)
 
     def _status(self, text: str) -> None:

@@ -51,3 +51,60 @@ def test_guidance_prompt_grid_compare_and_save(window, qtbot, tmp_path):
     assert text["prompt"] == meta["prompt"] and "red hat" in text["prompt"]
     assert text["seed"] == "7" and text["steps"] == "8" and text["guidance"] == "3.0"
     assert image.shape == (32 * 4, 66 * 4, 3)
+
+
+def strip_titles(page):
+    return [view.title for view in page.strip_views]
+
+
+def test_interpolation_strips_end_on_the_plain_samples(window, qtbot):
+    page = page_of(window, 2)
+    page.steps_box.setValue(6)
+    page.grid_box.setCurrentIndex(0)
+    page.guidance_slider.setValue(6)
+    prompt_a, prompt_b = page.prompt_edit.text(), page.prompt_b_edit.text()
+    assert prompt_a != prompt_b
+    plain_a = generate(page, qtbot)[0]
+    page.prompt_edit.setText(prompt_b)
+    plain_b = generate(page, qtbot)[0]
+    page.prompt_edit.setText(prompt_a)
+    assert page.strip_host.isHidden()  # (hidden until the first strip)
+
+    page.walk_box.setCurrentIndex(page.walk_box.findData("prompts"))
+    page.frames_box.setValue(6)
+    strip = generate(page, qtbot, page.walk_button)
+    assert strip.shape == (6, 3, 32, 32)
+    assert page.result["weights"] == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert strip_titles(page) == ["w = 0", "w = 0.2", "w = 0.4", "w = 0.6", "w = 0.8", "w = 1"]
+    assert page.strip_host.isVisible()
+    assert all(view.image is not None and view.image.shape == (32, 32, 3) for view in page.strip_views)
+    # the ends are the plain samples of A and B with the same seed (one batch vs one picture: tiny differences)
+    np.testing.assert_allclose(strip[0], plain_a, atol=0.02)
+    np.testing.assert_allclose(strip[-1], plain_b, atol=0.02)
+    assert np.abs(strip[2] - strip[0]).mean() > 0.01 and np.abs(strip[3] - strip[-1]).mean() > 0.01
+
+    page.walk_box.setCurrentIndex(page.walk_box.findData("seeds"))
+    page.frames_box.setValue(4)
+    page.seed_b_box.setValue(11)
+    seeds = generate(page, qtbot, page.walk_button)
+    assert seeds.shape == (4, 3, 32, 32) and len(page.strip_views) == 4
+    assert strip_titles(page)[1] == "w = 0.33"
+    np.testing.assert_allclose(seeds[0], plain_a, atol=0.02)
+    page.seed_box.setValue(11)
+    plain_seed_b = generate(page, qtbot)[0]
+    np.testing.assert_allclose(seeds[-1], plain_seed_b, atol=0.02)
+    assert not np.allclose(seeds[0], seeds[-1], atol=0.05)
+
+
+def test_strip_can_be_cancelled(window, qtbot):
+    page = page_of(window, 2)
+    page.steps_box.setValue(200)
+    page.frames_box.setValue(3)
+    assert not page.cancel_button.isEnabled()
+    page.walk_button.click()
+    qtbot.waitUntil(lambda: page.cancel_button.isEnabled() and page.strip_views[0].image is not None,
+                    timeout=30_000)
+    with qtbot.waitSignal(page.runner.cancelled, timeout=10_000):
+        page.cancel_button.click()
+    assert page.result is None
+    assert page.status_label.text() == "Cancelled."

@@ -56,3 +56,23 @@ def test_digits_pause_step_and_cancel(window, qtbot):
     assert page.result is None
     assert page.last_step.index < 199
     assert page.status_label.text() == "Cancelled."
+
+
+def test_start_picture_before_run(window):
+    from engines.diffusion.sample import initial_noise
+    from lab_app.tabs.diffusion.common import to_display
+
+    page = page_of(window, 1)
+    start = page.xt_view.image
+    assert start is not None and start.shape == (32, 32, 3)
+    assert start.std() > 40  # pure noise, not a blank box
+    np.testing.assert_array_equal(start, to_display(initial_noise((1, 3, 32, 32), page.seed_box.value())[0][0]))
+    assert "Press Run to remove the noise step by step" in page.status_label.text()
+    assert "pure noise" in page.xt_view.title
+    assert page.strip_view.image is not None and page.strip_view.image.shape[1] > 5 * 32
+    assert page.noise_view.placeholder and page.x0_view.placeholder
+    page.seed_box.setValue(page.seed_box.value() + 1)
+    assert not np.array_equal(page.xt_view.image, start)
+    page.model_box.setCurrentIndex(1)  # digits: grey noise
+    grey = page.xt_view.image
+    assert np.array_equal(grey[..., 0], grey[..., 1])
