@@ -119,3 +119,79 @@ def default_thread_count() -> int:
     import os
 
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+# --- running out of GPU memory ------------------------------------------------------------------
+
+GPU_OUT_OF_MEMORY_MESSAGE = (
+    "The GPU ran out of memory; carrying on on the CPU (slower). Smaller batches or models fit the GPU."
+)
+
+
+def out_of_memory_message(what: str = "") -> str:
+    """The sentence shown when a job leaves the GPU for the CPU (``what``: e.g. "Training", "Sampling")."""
+    if not what:
+        return GPU_OUT_OF_MEMORY_MESSAGE
+    return f"{what}: {GPU_OUT_OF_MEMORY_MESSAGE[0].lower()}{GPU_OUT_OF_MEMORY_MESSAGE[1:]}"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True when ``exc`` says a device ran out of memory (CUDA, MPS or any torch allocator).
+
+    Matches ``torch.cuda.OutOfMemoryError``, ``torch.OutOfMemoryError`` (newer torch) and a
+    ``RuntimeError`` whose text says "out of memory" (MPS: "MPS backend out of memory").
+    Python's own ``MemoryError`` (host RAM) is not matched. torch is never imported here.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        kinds = tuple(k for k in (getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None),
+                                  getattr(torch, "OutOfMemoryError", None)) if isinstance(k, type))
+        if kinds and isinstance(exc, kinds):
+            return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def free_gpu_memory() -> None:
+    """Hand cached GPU memory back (CUDA / MPS) when torch is loaded; never fails."""
+    import contextlib
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    with contextlib.suppress(Exception):  # best effort: a failing cache flush must not hide the real work
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available() and hasattr(torch, "mps"):
+            torch.mps.empty_cache()
+
+
+def move_optimizer_state(optimizer, device) -> None:
+    """Move every tensor in ``optimizer``'s state (e.g. AdamW moments and step counts) to ``device``."""
+    import torch
+
+    for state in optimizer.state.values():
+        for key, value in list(state.items()):
+            if torch.is_tensor(value):
+                state[key] = value.to(device)
+
+
+def fall_back_to_cpu(*modules, optimizers=()):
+    """Move ``modules`` and the state of ``optimizers`` to the CPU, free the GPU cache; return the CPU device.
+
+    Parameters stay the same objects, so optimizers keep working on them.
+    """
+    import torch
+
+    cpu = torch.device("cpu")
+    for module in modules:
+        module.to(cpu)
+    for optimizer in optimizers:
+        move_optimizer_state(optimizer, cpu)
+    free_gpu_memory()
+    return cpu

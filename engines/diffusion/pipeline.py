@@ -59,6 +59,14 @@ class TorchRunner:
         self.device = torch.device(device)
         self.unet = unet.to(self.device).eval()
         self.encoder = encoder.to(self.device).eval()
+        self.on_gpu = self.device.type != "cpu"  # sample_job moves to the CPU when the GPU runs out of memory
+
+    def to_cpu(self) -> None:
+        """Go on on the CPU (after the GPU ran out of memory)."""
+        from engines.core.device import fall_back_to_cpu
+
+        self.device = fall_back_to_cpu(self.unet, self.encoder)
+        self.on_gpu = False
 
     def _t(self, a: np.ndarray):
         return self.torch.as_tensor(np.ascontiguousarray(a), device=self.device)

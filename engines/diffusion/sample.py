@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engines.core.jobs import CancelToken, Frame, Job, Progress
+from engines.core.jobs import CancelToken, Frame, Job, Log, Progress
 from engines.diffusion.schedulers import guided_noise, make_scheduler
 
 
@@ -74,6 +74,7 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
 
     ``x_start`` replaces the seeded starting noise (e.g. a :func:`slerp` of two seeds);
     ``conditioning`` replaces the encoded prompts (e.g. :func:`mix_prompts`), one row per image.
+    When a GPU runner runs out of memory, a :class:`Log` says so and sampling goes on on the CPU.
     """
     cancel = cancel or CancelToken()
     prompts = list(settings.prompts)
@@ -87,25 +88,25 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
     cancel.raise_if_cancelled()
     cond = conditioning
     if w == 1.0:
-        enc, mode = cond if cond is not None else model.encode(prompts), "cond"
+        enc, mode = cond if cond is not None else (yield from _on_gpu_else_cpu(model, model.encode, prompts)), "cond"
     elif w == 0.0:
-        enc, mode = model.encode([""] * B), "uncond"
+        enc, mode = (yield from _on_gpu_else_cpu(model, model.encode, [""] * B)), "uncond"
     else:
         from engines.diffusion.pipeline import EncodedPrompts
 
-        cond = cond if cond is not None else model.encode(prompts)
-        enc, mode = EncodedPrompts.concat([cond, model.encode([""] * B)]), "cfg"
+        cond = cond if cond is not None else (yield from _on_gpu_else_cpu(model, model.encode, prompts))
+        enc, mode = EncodedPrompts.concat([cond, (yield from _on_gpu_else_cpu(model, model.encode, [""] * B))]), "cfg"
     total = len(scheduler.timesteps)
     for i, t in enumerate(scheduler.timesteps):
         cancel.raise_if_cancelled()
         t = int(t)
         eps_c = eps_u = None
         if mode == "cfg":
-            both = model.predict_noise(np.concatenate([x, x]), t, enc)
+            both = yield from _on_gpu_else_cpu(model, model.predict_noise, np.concatenate([x, x]), t, enc)
             eps_c, eps_u = both[:B], both[B:]
             eps = guided_noise(eps_u, eps_c, w)
         else:
-            eps = model.predict_noise(x, t, enc)
+            eps = yield from _on_gpu_else_cpu(model, model.predict_noise, x, t, enc)
         extra = {}
         if settings.sampler == "ddim":
             extra["eta"] = settings.eta
@@ -115,6 +116,24 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
         yield Frame(step, step=i + 1)
         yield Progress(i + 1, total, {"t": float(t)})
     return x
+
+
+def _on_gpu_else_cpu(model, work, *args):
+    """``work(*args)``; when the model's GPU runner runs out of memory, say so, move the runner to the
+    CPU (``runner.to_cpu``) and do it again there. Out of memory on the CPU is raised."""
+    from engines.core.device import is_out_of_memory, out_of_memory_message
+
+    out_of_memory = False
+    try:
+        return work(*args)
+    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+        if not (getattr(model.runner, "on_gpu", False) and is_out_of_memory(exc)):
+            raise
+        out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
+    if out_of_memory:
+        model.runner.to_cpu()
+        yield Log(out_of_memory_message("Sampling"), level="warning")
+    return work(*args)
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

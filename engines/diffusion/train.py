@@ -206,7 +206,13 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     import torch
     from torch import nn
 
-    from engines.core.device import resolve_device, set_cpu_threads
+    from engines.core.device import (
+        fall_back_to_cpu,
+        is_out_of_memory,
+        out_of_memory_message,
+        resolve_device,
+        set_cpu_threads,
+    )
     from engines.diffusion.pipeline import DiffusionModel, TorchRunner, build_modules, save_diffusion_model
     from engines.diffusion.sample import SampleSettings, image_grid, sample_job
 
@@ -214,6 +220,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     started = time.monotonic()
     device_info = resolve_device(config.device)
     device = torch.device(device_info.torch_device)
+    on_gpu = device_info.kind != "cpu"
     if device.type == "cpu":
         set_cpu_threads(config.threads)
     yield Log(f"training on {device_info.name}" + (f" ({device_info.note})" if device_info.note else ""))
@@ -274,6 +281,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
 
     def snapshot(loss: float) -> TrainingSnapshot:
         runner = TorchRunner(ema["unet"], ema["encoder"], str(device))
+        runner.on_gpu = False  # out of GPU memory here is handled by on_gpu_else_cpu (it moves everything)
         snap_words = WordVectors(words.words, ema.word_table[1:].detach().float().cpu().numpy(), words.source)
         model = DiffusionModel(mconfig, snap_words, runner)
         settings = SampleSettings(tuple(data.grid_prompts), seed=0, steps=20, guidance=3.0)
@@ -286,6 +294,53 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         return TrainingSnapshot(step, image_grid(result, columns=int(math.ceil(math.sqrt(len(result))))),
                                 tuple(data.grid_prompts), loss)
 
+    def train_step(lr: float):
+        """One optimiser step on a random batch; returns the loss (a tensor on the device)."""
+        for group in opt.param_groups:
+            group["lr"] = lr
+        B = config.batch_size
+        idx = torch.randint(0, N, (B,), device=device, generator=gen)
+        x0 = images[idx]
+        ids = ids_all[idx, torch.randint(0, K, (B,), device=device, generator=gen)]  # (B, L)
+        drop = torch.rand(B, device=device, generator=gen) < config.uncond_prob
+        ids = torch.where(drop[:, None], torch.zeros_like(ids), ids)
+        t = torch.randint(0, T, (B,), device=device, generator=gen)
+        noise = torch.randn(x0.shape, device=device, generator=gen)
+        a = abar[t].view(B, 1, 1, 1)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            vectors = net.word_table[ids]  # (B, L, 50)
+            tokens, mask, pooled = net["encoder"](vectors, (ids > 0).float())
+            eps = net["unet"](x_t, t.float(), tokens, mask, pooled)
+            loss = torch.nn.functional.mse_loss(eps.float(), noise)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        return loss
+
+    def on_gpu_else_cpu(what: str, work, *args):
+        """Return ``work(*args)``; when the GPU runs out of memory, move everything to the CPU, say so and
+        do it again there. Out of memory on the CPU is raised."""
+        nonlocal device, on_gpu, use_amp, gen, images, ids_all, abar, loss_sum
+        while True:
+            out_of_memory = False
+            try:
+                return work(*args)
+            except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+                if not (on_gpu and is_out_of_memory(exc)):
+                    raise
+                out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
+            if out_of_memory:
+                opt.zero_grad(set_to_none=True)
+                cpu = torch.device("cpu")
+                images, ids_all, abar, loss_sum = (v.to(cpu) for v in (images, ids_all, abar, loss_sum))
+                device = fall_back_to_cpu(net, ema, optimizers=(opt,))
+                on_gpu, use_amp = False, False
+                gen = torch.Generator().manual_seed(config.seed + step)
+                set_cpu_threads(config.threads)
+                yield Log(out_of_memory_message(what), level="warning")
+
     budget_s = config.minutes * 60 if config.minutes else None
     last_sample = last_ckpt = time.monotonic()
     loss_sum = torch.zeros((), device=device)
@@ -296,27 +351,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
             cancel.raise_if_cancelled()
             progress = max(step / config.max_steps, elapsed() / budget_s if budget_s else 0.0)
             lr = config.lr * min(1.0, (step + 1) / config.warmup_steps) * (0.1 + 0.45 * (1 + math.cos(math.pi * min(progress, 1.0))))
-            for group in opt.param_groups:
-                group["lr"] = lr
-            B = config.batch_size
-            idx = torch.randint(0, N, (B,), device=device, generator=gen)
-            x0 = images[idx]
-            ids = ids_all[idx, torch.randint(0, K, (B,), device=device, generator=gen)]  # (B, L)
-            drop = torch.rand(B, device=device, generator=gen) < config.uncond_prob
-            ids = torch.where(drop[:, None], torch.zeros_like(ids), ids)
-            t = torch.randint(0, T, (B,), device=device, generator=gen)
-            noise = torch.randn(x0.shape, device=device, generator=gen)
-            a = abar[t].view(B, 1, 1, 1)
-            x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                vectors = net.word_table[ids]  # (B, L, 50)
-                tokens, mask, pooled = net["encoder"](vectors, (ids > 0).float())
-                eps = net["unet"](x_t, t.float(), tokens, mask, pooled)
-                loss = torch.nn.functional.mse_loss(eps.float(), noise)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
+            loss = yield from on_gpu_else_cpu(f"Training (step {step + 1})", train_step, lr)
             step += 1
             decay = min(config.ema_decay, (1 + step) / (10 + step))
             with torch.no_grad():
@@ -336,7 +371,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
                                              "elapsed_s": elapsed()})
             now = time.monotonic()
             if config.sample_every_s and now - last_sample >= config.sample_every_s:
-                yield Frame(snapshot(last_loss), step=step)
+                yield Frame((yield from on_gpu_else_cpu("Sampling", snapshot, last_loss)), step=step)
                 last_sample = time.monotonic()
             if config.checkpoint_every_s and now - last_ckpt >= config.checkpoint_every_s:
                 save_checkpoint()
@@ -354,7 +389,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     save_checkpoint()
     folder = export_final()
     if config.sample_every_s:
-        yield Frame(snapshot(last_loss), step=step)
+        yield Frame((yield from on_gpu_else_cpu("Sampling", snapshot, last_loss)), step=step)
     yield Log(f"saved {folder} after {step} steps ({elapsed():.0f} s)")
     return TrainResult(folder, step, last_loss, elapsed(), cancelled)
 

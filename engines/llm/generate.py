@@ -67,6 +67,8 @@ def generate(
     - ``step_ms`` (model + sampling time for this token), ``cached`` (whether the KV cache was used),
       ``cache_length`` (positions in the cache after this step).
 
+    When a GPU runner runs out of memory, a :class:`Log` says so and generation goes on on the CPU.
+
     With ``use_cache`` the prompt is run once and every further step feeds one token plus
     the cache; once the window is full the model re-reads the last ``block_size`` tokens.
     """
@@ -81,7 +83,7 @@ def generate(
     new_ids: list[int] = []
 
     t0 = time.perf_counter()
-    logits, past, att = runner.forward(np.asarray([ids], dtype=np.int64), None)
+    logits, past, att = yield from _forward(runner, np.asarray([ids], dtype=np.int64), None)
     window_start = 0
     cached = False
     for step in range(max(0, int(max_new_tokens))):
@@ -117,14 +119,32 @@ def generate(
             break
         t0 = time.perf_counter()
         if use_cache and runner.past_length(past) < block:
-            logits, past, att = runner.forward(np.asarray([[token]], dtype=np.int64), past)
+            logits, past, att = yield from _forward(runner, np.asarray([[token]], dtype=np.int64), past)
             cached = True
         else:
             window = all_ids[-block:]
             window_start = len(all_ids) - len(window)
-            logits, past, att = runner.forward(np.asarray([window], dtype=np.int64), None)
+            logits, past, att = yield from _forward(runner, np.asarray([window], dtype=np.int64), None)
             cached = False
     return tokenizer.decode(all_ids)
+
+
+def _forward(runner, ids: np.ndarray, past: Any):
+    """``runner.forward(ids, past)``; when a GPU runner runs out of memory, say so, move it to the CPU
+    (``runner.to_cpu``) and run it again there. Out of memory on the CPU is raised."""
+    from engines.core.device import is_out_of_memory, out_of_memory_message
+
+    out_of_memory = False
+    try:
+        return runner.forward(ids, past)
+    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+        if not (getattr(runner, "on_gpu", False) and is_out_of_memory(exc)):
+            raise
+        out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
+    if out_of_memory:
+        past = runner.to_cpu(past)
+        yield Log(out_of_memory_message("Generating"), level="warning")
+    return runner.forward(ids, past)
 
 
 def generate_text(runner, tokenizer, prompt: str, **kwargs: Any) -> str:

@@ -34,6 +34,15 @@ class TorchGPTRunner:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.config = model.config
+        self.on_gpu = self.device.type != "cpu"  # generate() moves to the CPU when the GPU runs out of memory
+
+    def to_cpu(self, past: Any = None) -> Any:
+        """Go on on the CPU (after the GPU ran out of memory); returns ``past`` moved there too."""
+        from engines.core.device import fall_back_to_cpu
+
+        self.device = fall_back_to_cpu(self.model)
+        self.on_gpu = False
+        return _to_device(past, self.device)
 
     def past_length(self, past: Any) -> int:
         return 0 if not past else int(past[0][0].shape[2])
@@ -48,6 +57,13 @@ class TorchGPTRunner:
             logits_np = logits.float().cpu().numpy()
             att_np = torch.stack(attention).float().cpu().numpy() if attention is not None else None
         return logits_np, present, att_np
+
+
+def _to_device(value: Any, device) -> Any:
+    """``value`` (a tensor or nested tuples/lists of them, e.g. a KV cache) moved to ``device``."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_to_device(v, device) for v in value)
+    return value.to(device) if hasattr(value, "to") else value
 
 
 def is_gpt_folder(folder: str | Path) -> bool:

@@ -215,6 +215,7 @@ def _sample_text(model, tokenizer, prompt_ids: list[int], n_tokens: int, seed: i
     was_training = model.training
     try:
         runner = TorchGPTRunner(model, str(next(model.parameters()).device))
+        runner.on_gpu = False  # out of GPU memory here is handled by train_gpt (it moves the optimizer too)
         return generate_text(runner, _Ids(), "", max_new_tokens=n_tokens, temperature=0.8, top_k=20, seed=seed)
     finally:
         model.train(was_training)
@@ -237,10 +238,12 @@ def train_gpt(
     ``Frame({"step", "sample", "loss", "val_loss"})`` every ``sample_interval`` steps (when a
     tokenizer is given) and :class:`Log` lines for checkpoints. Cancelling saves a checkpoint
     and raises :class:`JobCancelled`; a NaN/inf loss raises :class:`TrainingDiverged`.
+    When the GPU runs out of memory in a step, a :class:`Log` says so, the model and the
+    optimizer move to the CPU and the step is done again there (out of memory on the CPU is raised).
     """
     import torch
 
-    from engines.core.device import resolve_device
+    from engines.core.device import fall_back_to_cpu, is_out_of_memory, out_of_memory_message, resolve_device
     from engines.llm.gpt import GPT, GPTConfig, load_gpt
 
     cancel = cancel or CancelToken()
@@ -249,7 +252,9 @@ def train_gpt(
         if tokenizer is None:
             raise ValueError("give a tokenizer or a vocab_size")
         vocab_size = int(tokenizer.vocab_size)
-    device = torch.device(resolve_device(config.device).torch_device)
+    device_info = resolve_device(config.device)
+    device = torch.device(device_info.torch_device)
+    on_gpu = device_info.kind != "cpu"
     train_ids, val_ids = split_ids(ids, config.block_size, config.val_fraction)
     if int(np.max(train_ids)) >= vocab_size:
         raise ValueError(f"token id {int(np.max(train_ids))} is outside the vocabulary of {vocab_size}")
@@ -282,6 +287,47 @@ def train_gpt(
         load_optimizer(optimizer, out_dir / OPTIMIZER_FILE)
 
     eval_gen = torch.Generator().manual_seed(config.seed + 1)  # same validation windows every time
+
+    def train_step(batch) -> float:
+        """Forward, backward and optimizer step on ``batch``; returns the loss (raises TrainingDiverged)."""
+        nonlocal diverged
+        x, y = (t.to(device) for t in batch)
+        loss = _loss(model, x, y)
+        loss_value = float(loss.item())
+        if not math.isfinite(loss_value) or loss_value > loss_ceiling:
+            diverged = True
+            where = f"step {last_good}" if last_good is not None else "no step"
+            became = (f"became {loss_value}" if not math.isfinite(loss_value) else
+                      f"jumped to {loss_value:.1f}, far above the {chance_loss:.1f} of guessing at random")
+            raise TrainingDiverged(
+                f"training diverged at step {step + 1} (the loss {became}); "
+                f"the last good checkpoint ({where}) is kept in {out_dir}. Try a smaller learning rate "
+                f"(this run used {config.lr:g})."
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        return loss_value
+
+    def on_gpu_else_cpu(what: str, work, *args):
+        """Return ``work(*args)``; when the GPU runs out of memory, move to the CPU, say so and do it again there."""
+        nonlocal device, on_gpu
+        while True:
+            out_of_memory = False
+            try:
+                return work(*args)
+            except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+                if not (on_gpu and is_out_of_memory(exc)):
+                    raise
+                out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
+            if out_of_memory:
+                optimizer.zero_grad(set_to_none=True)
+                model.train()
+                device = fall_back_to_cpu(model, optimizers=(optimizer,))
+                on_gpu = False
+                yield Log(out_of_memory_message(what), level="warning")
 
     def evaluate() -> float:
         model.eval()
@@ -319,24 +365,8 @@ def train_gpt(
             lr = config.lr_at(step)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            x, y = (t.to(device) for t in _batch(train_data, config.block_size, config.batch_size, gen))
-            loss = _loss(model, x, y)
-            loss_value = float(loss.item())
-            if not math.isfinite(loss_value) or loss_value > loss_ceiling:
-                diverged = True
-                where = f"step {last_good}" if last_good is not None else "no step"
-                became = (f"became {loss_value}" if not math.isfinite(loss_value) else
-                          f"jumped to {loss_value:.1f}, far above the {chance_loss:.1f} of guessing at random")
-                raise TrainingDiverged(
-                    f"training diverged at step {step + 1} (the loss {became}); "
-                    f"the last good checkpoint ({where}) is kept in {out_dir}. Try a smaller learning rate "
-                    f"(this run used {config.lr:g})."
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
+            batch = _batch(train_data, config.block_size, config.batch_size, gen)  # on the CPU
+            loss_value = yield from on_gpu_else_cpu(f"Training (step {step + 1})", train_step, batch)
             step += 1
             window_steps += 1
             elapsed = time.perf_counter() - window_start
@@ -344,7 +374,7 @@ def train_gpt(
             if elapsed > 2.0:
                 window_start, window_steps = time.perf_counter(), 0
             if step % config.eval_interval == 0 or step == config.max_steps:
-                val_loss = evaluate()
+                val_loss = yield from on_gpu_else_cpu(f"Evaluating (step {step})", evaluate)
                 if not math.isfinite(val_loss):
                     diverged = True
                     raise TrainingDiverged(
@@ -356,7 +386,8 @@ def train_gpt(
                 metrics["val_loss"] = val_loss
             yield Progress(step, config.max_steps, metrics)
             if tokenizer is not None and config.sample_interval and step % config.sample_interval == 0:
-                sample = _sample_text(model, tokenizer, prompt_ids, config.sample_tokens, config.seed)
+                sample = yield from on_gpu_else_cpu(f"Sampling (step {step})", _sample_text, model, tokenizer,
+                                                    prompt_ids, config.sample_tokens, config.seed)
                 yield Frame({"step": step, "sample": sample, "loss": loss_value, "val_loss": val_loss}, step=step)
             if step % config.checkpoint_interval == 0 or step == config.max_steps:
                 save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics)
