@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from engines.core.jobs import Progress
+from engines.core.jobs import Log, Progress
 from lab_app.jobs import QtJobRunner
 
 
 class JobBar(QWidget):
-    """Follows every runner added with :meth:`watch`; shows the most recently started one."""
+    """Follows every runner added with :meth:`watch`; shows the most recently started one.
+
+    ``notice(text)`` fires for a job's warning lines (e.g. "the GPU ran out of memory; carrying
+    on on the CPU"), from every watched runner, so the window can show them whatever page runs the job.
+    """
+
+    notice = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +45,7 @@ class JobBar(QWidget):
         runner.started.connect(lambda label, r=runner: self._on_started(r, label))
         runner.running_changed.connect(lambda running, r=runner: None if running else self._on_stopped(r))
         runner.progress.connect(lambda p, r=runner: self._on_progress(r, p))
+        runner.log.connect(self._on_log)
 
     def cancel_current(self) -> None:
         runner = self.current
@@ -60,6 +68,10 @@ class JobBar(QWidget):
             self.setVisible(False)
         else:
             self.label.setText(self.current.label)
+
+    def _on_log(self, line: object) -> None:
+        if isinstance(line, Log) and line.level in ("warning", "error"):
+            self.notice.emit(line.text)
 
     def _on_progress(self, runner: QtJobRunner, progress: Progress) -> None:
         if runner is not self.current:

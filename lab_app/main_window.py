@@ -82,10 +82,26 @@ class MainWindow(QMainWindow):
         self.job_bar = JobBar()
         self.device_label = QLabel("Device: checking…")
         self.backend_label = QLabel()
+        self.notice_label = QLabel()  # a job's warning (e.g. GPU out of memory → CPU), cleared after a while
+        self.notice_label.setStyleSheet("color: #b45309;")
+        self.notice_label.setVisible(False)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(lambda: self.notice_label.setVisible(False))
+        self.job_bar.notice.connect(self.show_notice)
         bar.addWidget(self.job_bar)
+        bar.addPermanentWidget(self.notice_label)
         bar.addPermanentWidget(self.device_label)
         bar.addPermanentWidget(self.backend_label)
         self._show_backend()
+
+    def show_notice(self, text: str, ms: int = 20000) -> None:
+        """A job's warning in the status bar, with the full text as tooltip, for ``ms`` milliseconds."""
+        short = text if len(text) <= 90 else text[:89] + "…"
+        self.notice_label.setText("⚠ " + short)
+        self.notice_label.setToolTip(text)
+        self.notice_label.setVisible(True)
+        self._notice_timer.start(ms)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

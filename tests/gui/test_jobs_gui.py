@@ -1,6 +1,6 @@
 """The Qt job runner as a user meets it: progress in the status bar, Cancel, errors, closing."""
 
-from engines.core.jobs import Frame, Progress
+from engines.core.jobs import Frame, Log, Progress
 
 
 def slow_count(total, cancel, delay=0.005):
@@ -25,6 +25,21 @@ def test_job_shows_progress_and_cancel_stops_it(window, qtbot):
     assert not runner.is_running() and thread.isFinished()
     assert not window.job_bar.isVisible()
     assert 0 < seen[-1].step < 100_000
+
+
+def test_a_jobs_warning_reaches_the_status_bar_whatever_page_started_it(window, qtbot):
+    runner = window.ctx.new_runner("oom")
+
+    def warns(cancel):
+        yield Log("just a note")
+        yield Log("Training: the GPU ran out of memory; carrying on on the CPU (slower).", level="warning")
+        return 1
+
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.start(warns)
+    qtbot.waitUntil(lambda: window.notice_label.isVisible(), timeout=2000)
+    assert "ran out of memory" in window.notice_label.text()
+    assert "just a note" not in window.notice_label.text()
 
 
 def test_finished_job_delivers_result_and_only_recent_frames(window, qtbot):
