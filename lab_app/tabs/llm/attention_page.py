@@ -36,6 +36,9 @@ def attention_for(name: str, backend: str, device: str, threads: int, prompt: st
     return attention_map(runner, tokenizer, prompt)
 
 
+EMPTY_PROMPT_TEXT = "Type a few words to see which earlier words each one looks at."
+
+
 class AttentionPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
@@ -116,6 +119,8 @@ class AttentionPage(LabPage):
             self.status_label.setText(NO_MODEL_TEXT)
             return
         if not prompt.strip():
+            self.runner.cancel()  # a guess for the old prompt must not come back and look like the answer
+            self.status_label.setText(EMPTY_PROMPT_TEXT)
             return
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt)
         self.runner.start(lambda cancel: call_job(attention_for, *args), label="Attention")

@@ -17,6 +17,7 @@ from lab_app.tabs.llm.sampling_tree import SamplingTreeView, tree_children
 from lab_app.tabs.page import LabPage
 
 DEFAULT_PROMPT = "my dog's name is ben."
+EMPTY_PROMPT_TEXT = "Type a prompt first: the model needs at least one word to continue."
 PLAY_DELAY_S = 0.12  # a pause between tokens while playing, so the eye can follow
 
 EXPLAINER = """
@@ -43,7 +44,7 @@ def sample_steps(name, backend, device, threads, prompt, new_ids, sampling, rng,
     from engines.llm.sampling import next_token_probs
 
     runner, tokenizer, _ = open_cached(name, backend, device, threads)
-    prompt_ids, _ = encode_prompt(runner, tokenizer, prompt)
+    prompt_ids, notice = encode_prompt(runner, tokenizer, prompt)
     new_ids = list(new_ids)
     block = int(runner.config.block_size)
     eos = getattr(tokenizer, "eos_id", None)
@@ -68,6 +69,7 @@ def sample_steps(name, backend, device, threads, prompt, new_ids, sampling, rng,
             "kept": result.kept,
             "step_ms": step_ms,
             "tokens_per_s": 1000.0 * (step + 1) / max(total_ms, 1e-6),
+            "notice": notice or "",
         }
         yield Frame(payload, step=step)
         if eos is not None and result.token_id == eos:
@@ -228,6 +230,8 @@ class GeneratePage(LabPage):
 
     def _run(self, n_steps: int, delay: float) -> None:
         name, prompt = self.picker.current_name(), self.prompt_box.toPlainText()
+        if name is not None and not prompt.strip():
+            self.bars.set_placeholder(EMPTY_PROMPT_TEXT)
         if name is None or not prompt.strip():
             return
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt, list(self.new_ids),
@@ -249,6 +253,8 @@ class GeneratePage(LabPage):
             return
         base = self._job_args()
         if base is None:
+            if self.picker.current_name() is not None:
+                self.compare_view.clear(self.prompt_box.toPlainText(), EMPTY_PROMPT_TEXT)
             return
         _t, top_k, top_p = self.sampling()
         temps = self.compare_view.temperatures()
@@ -309,7 +315,8 @@ class GeneratePage(LabPage):
         self.bars.title = (f"Step {len(self.new_ids)}: drew “{payload['token']}” "
                            f"({payload['kept']} tokens still in the draw after the knobs)")
         self.speed_label.setText(f"{payload['step_ms']:.1f} ms for the last token · "
-                                 f"{payload['tokens_per_s']:.0f} tokens/s (whole context re-read each step)")
+                                 f"{payload['tokens_per_s']:.0f} tokens/s (whole context re-read each step)"
+                                 + (f"<br>{escape(payload['notice'])}" if payload.get("notice") else ""))
         self._show_text()
 
     def _show_text(self) -> None:

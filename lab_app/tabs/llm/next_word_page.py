@@ -34,6 +34,7 @@ class NextWordPage(LabPage):
         self.last: dict | None = None
         self.runner = self.new_runner("next word", show_in_status_bar=False)
         self.runner.finished.connect(self._on_result)
+        self.runner.failed.connect(self._on_failed)
 
         self.controls.addWidget(QLabel("Model:"))
         self.picker = ModelPicker()
@@ -70,6 +71,7 @@ class NextWordPage(LabPage):
             self.bars.set_placeholder(NO_MODEL_TEXT)
             return
         if not prompt.strip():
+            self.runner.cancel()  # a guess for the old prompt must not come back and look like the answer
             self.bars.set_placeholder("Type a few words.")
             self.last = None
             return
@@ -83,6 +85,12 @@ class NextWordPage(LabPage):
         more = "… " if len(result["tokens"]) > 12 else ""
         self.status_label.setText(f"The model reads {len(result['tokens'])} tokens: {more}{tokens}"
                                   + (f"<br>{escape(result['notice'])}" if result.get("notice") else ""))
+
+    def _on_failed(self, failure) -> None:
+        # the error dialog has the details; the bars must not keep showing the previous model's guess
+        self.last = None
+        self.bars.set_placeholder(f"No guess: {failure.message}")
+        self.status_label.setText("")
 
     def append_candidate(self, index: int) -> None:
         if self.last is None or index >= len(self.last["candidates"]):
