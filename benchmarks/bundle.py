@@ -24,6 +24,16 @@ PySide6-Essentials 6.11.3, torch 2.13.0+cpu, onnxruntime 1.32.0; assets 76 MB wi
 
 Release archive (``packaging/make_release.sh``, zstd -12): lite 155 MB. Builds were 42-82 s (lite) and
 2 min 18 s-3 min 7 s (full) depending on the other load on the machine.
+
+After issue #8 (lite drops torch-only model files, unused Qt plugins/modules and the libraries only they
+needed, and stubs ICU's data; see packaging/README.md), lite only, same machine under heavier shared load
+(``QT_QPA_PLATFORM=offscreen python benchmarks/bundle.py --flavours lite --no-build --dist …``; build 94-106 s
+wall, 36 s CPU)::
+
+    | what                         | size (du) |  size MB | build s | first paint s |   min-max s |
+    |------------------------------|-----------|----------|---------|---------------|-------------|
+    | source (python -m lab_app)   |         - |        - |       - |         0.421 | 0.36-0.50   |
+    | frozen lite                  |      246M |    256.3 |       - |         0.383 | 0.34-0.53   |
 """
 
 from __future__ import annotations
