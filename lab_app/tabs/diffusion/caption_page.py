@@ -49,12 +49,13 @@ word table learned from ordinary English text (so "grinning" starts close to "sm
 transformer mixes them into one row of 64 numbers per word (the heatmap). The network reads these rows at every step.</p>
 <p><b>Guidance.</b> Each step the network guesses the noise twice: once with the caption and once with an empty
 one. The difference between the two guesses is the caption's push; the guidance scale multiplies it. 0 ignores the
-caption, 1 uses it plainly, 3–5 exaggerates it (clearer attributes, but too much makes colours garish).
+caption, 1 uses it plainly, more exaggerates it. A little more than 1 helps; too much breaks the picture (try 5 on
+the digits). Each model starts at the scale that scored best in a test (1.5 for both shipped models).
 The same seed with two captions starts from the same noise, so only the caption differs.
 Words the caption doesn't mention (a hat, glasses) are left to chance.
-<b>Honest note:</b> the faces model gets about 7 in 10 attributes right (hats and background colours are its weak
-spots), synonyms steer it only about 4 times in 10, and the digits model draws the digit asked for only
-about a quarter of the time.</p>
+<b>Honest note:</b> on caption combinations it never saw in training, the faces model gets about 86 in 100 attributes
+right, but hat colours (45 in 100) and backgrounds (67 in 100) are weak spots; synonyms steer it only about 4 times
+in 10. The digits model draws the digit asked for 95 times in 100.</p>
 """
 
 
