@@ -40,12 +40,12 @@ class JobBar(QWidget):
         return self._active[-1] if self._active else None
 
     def watch(self, runner: QtJobRunner) -> None:
+        runner.log.connect(self._on_log)  # warnings from every runner, shown in the strip or not
         if not runner.show_in_status_bar:
             return
         runner.started.connect(lambda label, r=runner: self._on_started(r, label))
         runner.running_changed.connect(lambda running, r=runner: None if running else self._on_stopped(r))
         runner.progress.connect(lambda p, r=runner: self._on_progress(r, p))
-        runner.log.connect(self._on_log)
 
     def cancel_current(self) -> None:
         runner = self.current

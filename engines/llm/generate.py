@@ -83,7 +83,7 @@ def generate(
     new_ids: list[int] = []
 
     t0 = time.perf_counter()
-    logits, past, att = yield from _forward(runner, np.asarray([ids], dtype=np.int64), None)
+    logits, past, att = yield from forward_or_cpu(runner, np.asarray([ids], dtype=np.int64), None)
     window_start = 0
     cached = False
     for step in range(max(0, int(max_new_tokens))):
@@ -119,18 +119,18 @@ def generate(
             break
         t0 = time.perf_counter()
         if use_cache and runner.past_length(past) < block:
-            logits, past, att = yield from _forward(runner, np.asarray([[token]], dtype=np.int64), past)
+            logits, past, att = yield from forward_or_cpu(runner, np.asarray([[token]], dtype=np.int64), past)
             cached = True
         else:
             window = all_ids[-block:]
             window_start = len(all_ids) - len(window)
-            logits, past, att = yield from _forward(runner, np.asarray([window], dtype=np.int64), None)
+            logits, past, att = yield from forward_or_cpu(runner, np.asarray([window], dtype=np.int64), None)
             cached = False
     return tokenizer.decode(all_ids)
 
 
-def _forward(runner, ids: np.ndarray, past: Any):
-    """``runner.forward(ids, past)``; when a GPU runner runs out of memory, say so, move it to the CPU
+def forward_or_cpu(runner, ids: np.ndarray, past: Any):
+    """Job helper (use ``yield from``): ``runner.forward(ids, past)``; when a GPU runner runs out of memory, say so, move it to the CPU
     (``runner.to_cpu``) and run it again there. Out of memory on the CPU is raised."""
     from engines.core.device import is_out_of_memory, out_of_memory_message
 

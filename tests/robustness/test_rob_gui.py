@@ -262,6 +262,47 @@ def test_generate_with_a_100k_character_prompt_says_it_was_cut(window, qtbot):
     _no_errors(window)
 
 
+def test_generate_page_carries_on_on_the_cpu_when_the_gpu_runs_out_of_memory(window, qtbot, monkeypatch):
+    """Simulated: the page's runner claims to be on a GPU and its first forward pass runs out of memory."""
+    torch = pytest.importorskip("torch")
+    from lab_app.tabs.llm import generate_page
+
+    real_open = generate_page.open_cached
+    state = {"calls": 0, "moved": 0}
+
+    class GpuLike:
+        def __init__(self, inner):
+            self.inner, self.on_gpu = inner, True
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def forward(self, ids, past=None, *args, **kwargs):
+            state["calls"] += 1
+            if self.on_gpu:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return self.inner.forward(ids, past, *args, **kwargs)
+
+        def to_cpu(self, past=None):
+            state["moved"] += 1
+            self.on_gpu = False
+            return past
+
+    def open_on_gpu(*args, **kwargs):
+        runner, tokenizer, folder = real_open(*args, **kwargs)
+        return GpuLike(runner), tokenizer, folder
+
+    monkeypatch.setattr(generate_page, "open_cached", open_on_gpu)
+    page = _llm_page(window, GENERATE)
+    page.prompt_box.setPlainText("my dog's name is ben.")
+    page.step_button.click()
+    qtbot.waitUntil(lambda: len(page.new_ids) == 1 and page.step_button.isEnabled(), timeout=TIMEOUT)
+    assert state["moved"] == 1 and state["calls"] == 2  # failed once on the "GPU", redone on the CPU
+    qtbot.waitUntil(lambda: window.notice_label.isVisible(), timeout=2000)
+    assert "ran out of memory" in window.notice_label.text()
+    _no_errors(window)
+
+
 # --- words the vectors do not know, and vector files that are not vector files ------------------------
 
 

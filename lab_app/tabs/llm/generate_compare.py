@@ -20,7 +20,7 @@ def compare_steps(name, backend, device, threads, prompt, temperatures, top_k, t
                   cancel: CancelToken, epoch: int = 0):
     """A job: continue ``prompt`` at each of ``temperatures`` (each column with its own generator seeded with
     ``seed``), one token per column per step; one Frame per step holds every column so far."""
-    from engines.llm.generate import encode_prompt
+    from engines.llm.generate import encode_prompt, forward_or_cpu
     from engines.llm.sampling import make_rng, next_token_probs
 
     runner, tokenizer, _ = open_cached(name, backend, device, threads)
@@ -38,7 +38,7 @@ def compare_steps(name, backend, device, threads, prompt, temperatures, top_k, t
             if done[i]:
                 continue
             window = (prompt_ids + columns[i])[-block:]
-            logits, _, _ = runner.forward(np.asarray([window], dtype=np.int64), None)
+            logits, _, _ = yield from forward_or_cpu(runner, np.asarray([window], dtype=np.int64), None)
             result = next_token_probs(logits[0, -1], t, top_k, top_p, rngs[i], n_candidates=1)
             columns[i].append(result.token_id)
             if eos is not None and result.token_id == eos:

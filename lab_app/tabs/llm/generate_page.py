@@ -40,7 +40,7 @@ def sample_steps(name, backend, device, threads, prompt, new_ids, sampling, rng,
 
     ``sampling`` is ``(temperature, top_k, top_p)``; ``rng`` is the page's seeded generator (used by one job at a time).
     """
-    from engines.llm.generate import encode_prompt, token_text
+    from engines.llm.generate import encode_prompt, forward_or_cpu, token_text
     from engines.llm.sampling import next_token_probs
 
     runner, tokenizer, _ = open_cached(name, backend, device, threads)
@@ -54,7 +54,7 @@ def sample_steps(name, backend, device, threads, prompt, new_ids, sampling, rng,
         cancel.raise_if_cancelled()
         window = (prompt_ids + new_ids)[-block:]
         t0 = time.perf_counter()
-        logits, _, _ = runner.forward(np.asarray([window], dtype=np.int64), None)
+        logits, _, _ = yield from forward_or_cpu(runner, np.asarray([window], dtype=np.int64), None)
         result = next_token_probs(logits[0, -1], temperature, top_k, top_p, rng, n_candidates=15)
         step_ms = (time.perf_counter() - t0) * 1000.0
         total_ms += step_ms
