@@ -195,3 +195,27 @@ def fall_back_to_cpu(*modules, optimizers=()):
         move_optimizer_state(optimizer, cpu)
     free_gpu_memory()
     return cpu
+
+
+def gpu_or_cpu(what: str, work, on_gpu, move_to_cpu):
+    """Job helper (use ``yield from``): ``work()``, or, when it runs out of GPU memory, the CPU fallback.
+
+    ``on_gpu()`` says whether the work ran on a GPU now; ``move_to_cpu()`` moves what the work uses and
+    returns the work to redo (``None``: the same ``work``). Then a warning :class:`~engines.core.jobs.Log`
+    (:func:`out_of_memory_message` of ``what``) is yielded and the work is redone on the CPU. Any other
+    error, and out of memory on the CPU, is raised. The move happens once the ``except`` block is left,
+    so the traceback (which holds GPU tensors) is already gone.
+    """
+    from engines.core.jobs import Log
+
+    out_of_memory = False
+    try:
+        return work()
+    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+        if not (on_gpu() and is_out_of_memory(exc)):
+            raise
+        out_of_memory = True
+    if out_of_memory:
+        redo = move_to_cpu() or work
+        yield Log(out_of_memory_message(what), level="warning")
+        return redo()

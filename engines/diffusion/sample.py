@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engines.core.jobs import CancelToken, Frame, Job, Log, Progress
+from engines.core.jobs import CancelToken, Frame, Job, Progress
 from engines.diffusion.schedulers import guided_noise, make_scheduler
 
 
@@ -121,19 +121,10 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
 def _on_gpu_else_cpu(model, work, *args):
     """``work(*args)``; when the model's GPU runner runs out of memory, say so, move the runner to the
     CPU (``runner.to_cpu``) and do it again there. Out of memory on the CPU is raised."""
-    from engines.core.device import is_out_of_memory, out_of_memory_message
+    from engines.core.device import gpu_or_cpu
 
-    out_of_memory = False
-    try:
-        return work(*args)
-    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
-        if not (getattr(model.runner, "on_gpu", False) and is_out_of_memory(exc)):
-            raise
-        out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
-    if out_of_memory:
-        model.runner.to_cpu()
-        yield Log(out_of_memory_message("Sampling"), level="warning")
-    return work(*args)
+    return (yield from gpu_or_cpu("Sampling", lambda: work(*args), lambda: getattr(model.runner, "on_gpu", False),
+                                  model.runner.to_cpu))
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

@@ -206,13 +206,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     import torch
     from torch import nn
 
-    from engines.core.device import (
-        fall_back_to_cpu,
-        is_out_of_memory,
-        out_of_memory_message,
-        resolve_device,
-        set_cpu_threads,
-    )
+    from engines.core.device import fall_back_to_cpu, gpu_or_cpu, resolve_device, set_cpu_threads
     from engines.diffusion.pipeline import DiffusionModel, TorchRunner, build_modules, save_diffusion_model
     from engines.diffusion.sample import SampleSettings, image_grid, sample_job
 
@@ -319,27 +313,19 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         opt.step()
         return loss
 
-    def on_gpu_else_cpu(what: str, work, *args):
-        """Return ``work(*args)``; when the GPU runs out of memory, move everything to the CPU, say so and
-        do it again there. Out of memory on the CPU is raised."""
+    def to_cpu() -> None:
         nonlocal device, on_gpu, use_amp, gen, images, ids_all, abar, loss_sum
-        while True:
-            out_of_memory = False
-            try:
-                return work(*args)
-            except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
-                if not (on_gpu and is_out_of_memory(exc)):
-                    raise
-                out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
-            if out_of_memory:
-                opt.zero_grad(set_to_none=True)
-                cpu = torch.device("cpu")
-                images, ids_all, abar, loss_sum = (v.to(cpu) for v in (images, ids_all, abar, loss_sum))
-                device = fall_back_to_cpu(net, ema, optimizers=(opt,))
-                on_gpu, use_amp = False, False
-                gen = torch.Generator().manual_seed(config.seed + step)
-                set_cpu_threads(config.threads)
-                yield Log(out_of_memory_message(what), level="warning")
+        opt.zero_grad(set_to_none=True)
+        cpu = torch.device("cpu")
+        images, ids_all, abar, loss_sum = (v.to(cpu) for v in (images, ids_all, abar, loss_sum))
+        device = fall_back_to_cpu(net, ema, optimizers=(opt,))
+        on_gpu, use_amp = False, False
+        gen = torch.Generator().manual_seed(config.seed + step)
+        set_cpu_threads(config.threads)
+
+    def on_gpu_else_cpu(what: str, work, *args):
+        """``work(*args)``; on GPU out-of-memory, move everything to the CPU, say so and do it again there."""
+        return (yield from gpu_or_cpu(what, lambda: work(*args), lambda: on_gpu, to_cpu))
 
     budget_s = config.minutes * 60 if config.minutes else None
     last_sample = last_ckpt = time.monotonic()

@@ -130,21 +130,16 @@ def generate(
 
 
 def forward_or_cpu(runner, ids: np.ndarray, past: Any):
-    """Job helper (use ``yield from``): ``runner.forward(ids, past)``; when a GPU runner runs out of memory, say so, move it to the CPU
-    (``runner.to_cpu``) and run it again there. Out of memory on the CPU is raised."""
-    from engines.core.device import is_out_of_memory, out_of_memory_message
+    """Job helper (use ``yield from``): ``runner.forward(ids, past)``; when a GPU runner runs out of memory,
+    say so, move it and its KV cache to the CPU (``runner.to_cpu``) and run it again there."""
+    from engines.core.device import gpu_or_cpu
 
-    out_of_memory = False
-    try:
-        return runner.forward(ids, past)
-    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
-        if not (getattr(runner, "on_gpu", False) and is_out_of_memory(exc)):
-            raise
-        out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
-    if out_of_memory:
-        past = runner.to_cpu(past)
-        yield Log(out_of_memory_message("Generating"), level="warning")
-    return runner.forward(ids, past)
+    def to_cpu():
+        moved = runner.to_cpu(past)
+        return lambda: runner.forward(ids, moved)
+
+    return (yield from gpu_or_cpu("Generating", lambda: runner.forward(ids, past),
+                                  lambda: getattr(runner, "on_gpu", False), to_cpu))
 
 
 def generate_text(runner, tokenizer, prompt: str, **kwargs: Any) -> str:

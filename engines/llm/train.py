@@ -243,7 +243,7 @@ def train_gpt(
     """
     import torch
 
-    from engines.core.device import fall_back_to_cpu, is_out_of_memory, out_of_memory_message, resolve_device
+    from engines.core.device import fall_back_to_cpu, gpu_or_cpu, resolve_device
     from engines.llm.gpt import GPT, GPTConfig, load_gpt
 
     cancel = cancel or CancelToken()
@@ -311,23 +311,16 @@ def train_gpt(
         optimizer.step()
         return loss_value
 
-    def on_gpu_else_cpu(what: str, work, *args):
-        """Return ``work(*args)``; when the GPU runs out of memory, move to the CPU, say so and do it again there."""
+    def to_cpu() -> None:
         nonlocal device, on_gpu
-        while True:
-            out_of_memory = False
-            try:
-                return work(*args)
-            except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
-                if not (on_gpu and is_out_of_memory(exc)):
-                    raise
-                out_of_memory = True  # handled below, once the traceback (holding GPU tensors) is gone
-            if out_of_memory:
-                optimizer.zero_grad(set_to_none=True)
-                model.train()
-                device = fall_back_to_cpu(model, optimizers=(optimizer,))
-                on_gpu = False
-                yield Log(out_of_memory_message(what), level="warning")
+        optimizer.zero_grad(set_to_none=True)
+        model.train()
+        device = fall_back_to_cpu(model, optimizers=(optimizer,))
+        on_gpu = False
+
+    def on_gpu_else_cpu(what: str, work, *args):
+        """``work(*args)``; on GPU out-of-memory, move to the CPU, say so and do it again there."""
+        return (yield from gpu_or_cpu(what, lambda: work(*args), lambda: on_gpu, to_cpu))
 
     def evaluate() -> float:
         model.eval()
