@@ -124,7 +124,7 @@ def _on_gpu_else_cpu(model, work, *args):
     from engines.core.device import gpu_or_cpu
 
     return (yield from gpu_or_cpu("Sampling", lambda: work(*args), lambda: getattr(model.runner, "on_gpu", False),
-                                  model.runner.to_cpu))
+                                  lambda: model.runner.to_cpu()))
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
