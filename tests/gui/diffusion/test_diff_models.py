@@ -23,6 +23,7 @@ def user_copy(root, name="tuned", **config_changes):
     shutil.copy(shipped / "model.safetensors", folder / "model.safetensors")
     config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
     config.update(config_changes)
+    config = {k: v for k, v in config.items() if v is not None}  # None: leave the key out
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
     return folder
 
@@ -30,15 +31,16 @@ def user_copy(root, name="tuned", **config_changes):
 def test_guidance_follows_the_models_recommendation(window, monkeypatch, tmp_path):
     monkeypatch.setenv("AI_LAB_DATA_DIR", str(tmp_path))
     page = page_of(window, 2)
-    assert page.model_box.current_entry().recommended_guidance is None
-    assert page.guidance() == 3.0
-    folder = user_copy(tmp_path, recommended_guidance=1.5)
+    faces = json.loads((assets_dir() / "diffusion" / "faces" / "config.json").read_text(encoding="utf-8"))
+    assert page.guidance() == round(2 * float(faces.get("recommended_guidance", 3.0))) / 2
+    folder = user_copy(tmp_path, recommended_guidance=2.5)
     assert page.model_box.select(str(folder))
     assert page.model_box.currentText() == "Mine: tuned"
-    assert page.guidance() == 1.5
-    assert "recommended guidance: 1.5" in page.guidance_label.toolTip()
+    assert page.guidance() == 2.5
+    assert "recommended guidance: 2.5" in page.guidance_label.toolTip()
     assert "digit" in page.prompt_edit.text()  # a digits model's captions
-    page.model_box.setCurrentIndex(0)  # faces: no recommendation, back to 3
+    plain = user_copy(tmp_path, "plain", recommended_guidance=None)
+    assert page.model_box.select(str(plain))  # no recommendation: back to 3
     assert page.guidance() == 3.0
     assert "recommended guidance:" not in page.guidance_label.toolTip()
 
@@ -48,8 +50,8 @@ def test_guidance_follows_the_models_recommendation(window, monkeypatch, tmp_pat
 
     remove = page_of(window, 1)
     assert remove.model_box.select(str(folder))
-    assert remove.guidance_box.value() == 1.5
-    assert "recommended guidance: 1.5" in remove.guidance_label.toolTip()
+    assert remove.guidance_box.value() == 2.5
+    assert "recommended guidance: 2.5" in remove.guidance_label.toolTip()
 
 
 def test_user_model_is_listed_and_samples_with_torch(window, qtbot, monkeypatch, tmp_path):
