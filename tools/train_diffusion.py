@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-steps", type=int, default=None)
     parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     parser.add_argument("--no-record", action="store_true", help="do not touch manifest.json")
+    parser.add_argument("--init-from-shipped", action="store_true",
+                        help="fine-tune: start from the shipped model's weights (assets/diffusion/<name>) and reuse "
+                             "its judge instead of training a new one")
     args = parser.parse_args(argv)
 
     import torch
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from engines.core.device import resolve_device
     from engines.core.model_io import atomic_write_json
     from engines.core.paths import assets_dir
-    from engines.diffusion.attributes import evaluate_job, save_judge, train_judge_job
+    from engines.diffusion.attributes import evaluate_job, load_judge, save_judge, train_judge_job
     from engines.diffusion.onnx_export import export_model_folder, onnx_parity
     from engines.diffusion.pipeline import load_diffusion_model
     from engines.diffusion.train import CHECKPOINT_DIR, TrainConfig, train_job
@@ -86,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
                              minutes=train_minutes * share[name] / total_share, max_steps=10**9, batch_size=batch, lr=lr,
                              n_images=args.n_faces or (30000 if gpu else 1500), device=args.device,
                              sample_every_s=0, checkpoint_every_s=120, progress_every=50 if gpu else 5,
-                             threads=args.threads)
+                             threads=args.threads,
+                             init_from=str(assets_dir() / "diffusion" / name) if args.init_from_shipped else "")
+        shipped_judge = assets_dir() / "diffusion" / name / "judge"
+        if args.init_from_shipped and folder.resolve() == (assets_dir() / "diffusion" / name).resolve():
+            parser.error("--init-from-shipped needs --out elsewhere (the shipped model is read while training)")
         print(f"== {name}: training for {config.minutes:.2f} min", flush=True)
         result = run_with_progress(train_job(config))
         shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)  # resume state is not shipped
@@ -95,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   ONNX parity: {parity}", flush=True)
         judge_device = info.torch_device if gpu else "cpu"
         judge_epochs = (30 if name == "digits" else 8) if gpu else 1
-        judge, judge_metrics = run_with_progress(train_judge_job(name, n_images=16000 if gpu else 1500,
-                                                                 epochs=judge_epochs, seed=args.seed,
-                                                                 device=judge_device))
+        if args.init_from_shipped:  # the same judge as the shipped model's score, so the numbers compare
+            judge, _, judge_metrics = load_judge(shipped_judge)
+        else:
+            judge, judge_metrics = run_with_progress(train_judge_job(name, n_images=16000 if gpu else 1500,
+                                                                     epochs=judge_epochs, seed=args.seed,
+                                                                     device=judge_device))
         save_judge(folder / "judge", judge, name, judge_metrics)
         model = load_diffusion_model(folder, "torch", "cuda" if gpu else "cpu", args.threads)
         report = run_with_progress(evaluate_job(model, judge=judge, n_prompts=eval_n, steps=eval_steps,

@@ -63,6 +63,7 @@ class TrainConfig:
     progress_every: int = 10
     resume: bool = False
     threads: int = 1
+    init_from: str = ""  # a model folder with the same shapes to start from (fine-tuning); "" = random weights
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -228,6 +229,9 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     yield Log(f"{len(data.images)} images, {len(data.vocab)} caption words, word vectors: {words.source}")
     mconfig = model_config(config, data.images.shape[1], words, data)
     unet, encoder = build_modules(mconfig)
+    if config.init_from and not (config.resume and (ckpt / "state.json").is_file()):
+        words = yield from _start_from(config.init_from, unet, encoder, words)
+        mconfig["init_from"] = str(config.init_from)
     table = torch.zeros(len(words.words) + 1, words.vectors.shape[1])
     table[1:] = torch.from_numpy(words.vectors)
     net = nn.ModuleDict({"unet": unet, "encoder": encoder})
@@ -378,6 +382,26 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         yield Frame((yield from on_gpu_else_cpu("Sampling", snapshot, last_loss)), step=step)
     yield Log(f"saved {folder} after {step} steps ({elapsed():.0f} s)")
     return TrainResult(folder, step, last_loss, elapsed(), cancelled)
+
+
+def _start_from(folder: str, unet: Any, encoder: Any, words: WordVectors):
+    """Job helper: copy a trained model's weights into ``unet``/``encoder`` (fine-tuning); its word table
+    replaces ``words`` when it covers the same words. Shapes must match: a clear error says which do not."""
+    from engines.diffusion.pipeline import load_torch_modules
+
+    config, src_unet, src_encoder, src_words = load_torch_modules(folder)
+    for name, target, source in (("UNet", unet, src_unet), ("caption encoder", encoder, src_encoder)):
+        want = {k: tuple(v.shape) for k, v in target.state_dict().items()}
+        have = {k: tuple(v.shape) for k, v in source.state_dict().items()}
+        if want != have:
+            differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))[:3]
+            raise ValueError(f"cannot start from {folder}: its {name} has other shapes ({', '.join(differ)} …); "
+                             f"use the same channels and sizes it was trained with")
+        target.load_state_dict(source.state_dict())
+    if tuple(src_words.words) == tuple(words.words):
+        words = WordVectors(words.words, src_words.vectors.astype(np.float32), words.source)
+    yield Log(f"starting from the weights of {folder} ({config.get('trained_steps', '?')} steps trained)")
+    return words
 
 
 def _betas(mconfig: dict[str, Any]) -> np.ndarray:

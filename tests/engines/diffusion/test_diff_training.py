@@ -85,3 +85,31 @@ def test_a_folder_of_pngs_becomes_captioned_training_data(tmp_path):
     assert data.images.shape == (2, 3, 16, 16)
     assert data.vocab == ["apple", "green", "pear", "red"]
     assert data.images[1, 0].mean() > 0.5 and data.images[0, 1].mean() > 0.5  # sorted: green-pear, red_apple
+
+
+def test_fine_tuning_starts_from_a_trained_models_weights(tmp_path):
+    from engines.core.model_io import load_tensors
+
+    img = one_image()
+    data = TrainData(img[None], _ids(["a red square"], VOCAB, 32)[:, None], VOCAB, ["a red square"])
+    first = run_job(train_job(tiny_config(tmp_path / "first", max_steps=30, lr=1e-2, ema_decay=0.5), data=data))
+    trained = load_tensors(first.folder / "model.safetensors")
+    # lr 0: one step changes nothing, so the new model must hold exactly the weights it started from
+    tuned = run_job(train_job(tiny_config(tmp_path / "tuned", max_steps=1, lr=0.0, init_from=str(first.folder)),
+                              data=data))
+    again = load_tensors(tuned.folder / "model.safetensors")
+    assert set(again) == set(trained)
+    assert all(np.array_equal(again[k], trained[k]) for k in trained)
+    fresh = load_tensors(run_job(train_job(tiny_config(tmp_path / "fresh", max_steps=1, lr=0.0), data=data)).folder
+                         / "model.safetensors")
+    assert not all(np.array_equal(fresh[k], trained[k]) for k in trained if k.startswith("unet."))
+    assert json.loads((tuned.folder / "config.json").read_text(encoding="utf-8"))["init_from"] == str(first.folder)
+
+
+def test_fine_tuning_from_a_model_of_other_shapes_says_which(tmp_path):
+    img = one_image()
+    data = TrainData(img[None], _ids(["a red square"], VOCAB, 32)[:, None], VOCAB, ["a red square"])
+    first = run_job(train_job(tiny_config(tmp_path / "first", max_steps=1), data=data))
+    with pytest.raises(ValueError, match="other shapes"):
+        run_job(train_job(tiny_config(tmp_path / "wide", max_steps=1, channels=(8, 16, 32),
+                                      init_from=str(first.folder)), data=data))
