@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from engines.core.device import BACKEND_NAMES, DeviceInfo, resolve_backend
-from lab_app.errors import ErrorReporter
-from lab_app.jobs import JobFailure, QtJobRunner
 from lab_app.settings import Settings, SettingsStore
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from lab_app.errors import ErrorReporter
+    from lab_app.jobs import JobFailure, QtJobRunner
 
 
 class AppContext(QObject):
@@ -18,6 +24,8 @@ class AppContext(QObject):
       ``device_changed`` fires when known).
     - ``new_runner(name)``: a :class:`QtJobRunner` whose progress shows in the status bar,
       whose errors show as dialogs and which is cancelled and joined when the app closes.
+    - ``errors``: the :class:`ErrorReporter`. Without one given, it is made on first use: its module
+      pulls in ``logging.handlers`` and QMessageBox, which the app's first frame does not need.
     """
 
     device_changed = Signal(object)  # DeviceInfo
@@ -25,15 +33,31 @@ class AppContext(QObject):
     theme_changed = Signal(str)  # effective theme: light | dark
     runner_added = Signal(object)  # QtJobRunner
 
-    def __init__(self, settings: SettingsStore, errors: ErrorReporter, parent: QObject | None = None) -> None:
+    def __init__(self, settings: SettingsStore, errors: ErrorReporter | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.errors = errors
+        self._errors = errors
+        self._error_parent: QWidget | None = None
         self.current: Settings = settings.load()
         self.device: DeviceInfo | None = None
         self.backend, self.backend_note = resolve_backend(self.current.backend)
         self.runners: list[QtJobRunner] = []
         settings.changed.connect(self._on_settings_changed)
+
+    @property
+    def errors(self) -> ErrorReporter:
+        if self._errors is None:
+            from lab_app.errors import ErrorReporter
+
+            self._errors = ErrorReporter(self._error_parent)
+        return self._errors
+
+    def set_error_parent(self, widget: QWidget) -> None:
+        """The window that error dialogs belong to (set now, or when the reporter is made)."""
+        self._error_parent = widget
+        if self._errors is not None:
+            self._errors.parent_widget = widget
 
     @property
     def backend_name(self) -> str:
@@ -44,6 +68,8 @@ class AppContext(QObject):
         self.device_changed.emit(device)
 
     def new_runner(self, name: str, show_in_status_bar: bool = True, report_errors: bool = True) -> QtJobRunner:
+        from lab_app.jobs import QtJobRunner  # not at import: the app's first frame runs no job
+
         runner = QtJobRunner(name, self, threads=self.current.threads, show_in_status_bar=show_in_status_bar)
         if report_errors:
             runner.failed.connect(self._report_failure)

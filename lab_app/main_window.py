@@ -3,32 +3,44 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
 
-from engines.core.device import DeviceInfo, resolve_device
-from engines.core.jobs import CancelToken
 from engines.core.paths import assets_dir
 from lab_app import APP_NAME
 from lab_app.context import AppContext
-from lab_app.job_bar import JobBar
-from lab_app.plotting import on_theme_changed
 from lab_app.tabs import TABS
 from lab_app.tabs.lab_tab import LabTab
 from lab_app.theme import apply_theme
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from engines.core.device import DeviceInfo
+    from engines.core.jobs import CancelToken
+    from lab_app.job_bar import JobBar
+    from lab_app.jobs import QtJobRunner
+
+# What the first frame does not show is made after the first paint or on first use (the visible page,
+# the job strip, the device check, the error reporter), and modules only they need are imported there.
 
 log = logging.getLogger(__name__)
 
 
 def _resolve_device_job(preference: str, cancel: CancelToken):
     # A job with no events: importing torch to look for a GPU takes a second or two.
+    from engines.core.device import resolve_device
+
     return resolve_device(preference)
     yield  # pragma: no cover - makes this a generator
 
 
 class MainWindow(QMainWindow):
+    first_painted = Signal()  # once, just after the window's first paint; then the visible page is built
+
     def __init__(self, ctx: AppContext, log_path=None, persist: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
@@ -41,13 +53,17 @@ class MainWindow(QMainWindow):
             if icon_path.is_file():
                 icon.addFile(str(icon_path))
         self.setWindowIcon(icon)
-        ctx.errors.parent_widget = self
+        ctx.set_error_parent(self)
+        self._painted = False
+        self._job_bar: JobBar | None = None
+        self._device_runner: QtJobRunner | None = None
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.lab_tabs: list[LabTab] = []
         for spec in TABS:
             tab = LabTab(ctx, spec)
+            tab.hold_builds()  # until the first paint: see paintEvent
             tab.set_page(ctx.settings.last_page(spec.key))
             self.lab_tabs.append(tab)
             index = self.tabs.addTab(tab, spec.title)
@@ -56,9 +72,9 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        ctx.runner_added.connect(self.job_bar.watch)
-        for runner in ctx.runners:
-            self.job_bar.watch(runner)
+        ctx.runner_added.connect(self._watch_runner)
+        if ctx.runners:
+            self._make_job_bar()
         ctx.device_changed.connect(self._show_device)
         ctx.backend_changed.connect(lambda *_: self._show_backend())
         ctx.settings.changed.connect(self._on_settings_changed)
@@ -72,14 +88,44 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
 
         self._device_pref = ctx.current.device
-        self._device_runner = ctx.new_runner("device check", show_in_status_bar=False)
-        self._device_runner.finished.connect(ctx.set_device)
         QTimer.singleShot(300, self.refresh_device)
 
     # -- building --------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Build the visible page once the window is on screen (it shows "Loading…" for that moment)."""
+        for tab in self.lab_tabs:
+            tab.release_builds()
+        self._make_job_bar()
+        self.first_painted.emit()
+
+    @property
+    def job_bar(self) -> JobBar:
+        """The status-bar strip of the running job; made after the first paint or on first use."""
+        return self._make_job_bar()
+
+    def _make_job_bar(self) -> JobBar:
+        """Make the job strip if not made yet (it imports the job machinery); return it."""
+        if self._job_bar is None:
+            from lab_app.job_bar import JobBar
+
+            self._job_bar = JobBar()  # hidden until a job starts
+            self._job_bar.notice.connect(self.show_notice)
+            self.statusBar().addWidget(self._job_bar)
+            for runner in self.ctx.runners:
+                self._job_bar.watch(runner)
+        return self._job_bar
+
+    def _watch_runner(self, runner: QtJobRunner) -> None:
+        self.job_bar.watch(runner)
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.job_bar = JobBar()
         self.device_label = QLabel("Device: checking…")
         self.backend_label = QLabel()
         self.notice_label = QLabel()  # a job's warning (e.g. GPU out of memory → CPU), cleared after a while
@@ -88,8 +134,6 @@ class MainWindow(QMainWindow):
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(lambda: self.notice_label.setVisible(False))
-        self.job_bar.notice.connect(self.show_notice)
-        bar.addWidget(self.job_bar)
         bar.addPermanentWidget(self.notice_label)
         bar.addPermanentWidget(self.device_label)
         bar.addPermanentWidget(self.backend_label)
@@ -105,37 +149,35 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
-        self.settings_action.setShortcuts([QKeySequence.StandardKey.Preferences, QKeySequence("Ctrl+,")])
-        self.settings_action.triggered.connect(self.open_settings)
-        file_menu.addAction(self.settings_action)
+        self.settings_action = self._add_action(file_menu, "&Settings…", self.open_settings,
+                                                QKeySequence.StandardKey.Preferences, "Ctrl+,")
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.setShortcuts([QKeySequence.StandardKey.Quit, QKeySequence("Ctrl+Q")])
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._add_action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
 
         view_menu = self.menuBar().addMenu("&View")
         for i, spec in enumerate(TABS):
-            action = QAction(f"{spec.title} tab", self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _=False, i=i: self.tabs.setCurrentIndex(i))
-            view_menu.addAction(action)
+            self._add_action(view_menu, f"{spec.title} tab", lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                             f"Ctrl+{i + 1}")
         view_menu.addSeparator()
         for text, key, delta in (("Next page", "Alt+Down", 1), ("Previous page", "Alt+Up", -1)):
-            action = QAction(text, self, shortcut=QKeySequence(key))
-            action.triggered.connect(lambda _=False, d=delta: self.current_tab().step_page(d))
-            view_menu.addAction(action)
+            self._add_action(view_menu, text, lambda _=False, d=delta: self.current_tab().step_page(d), key)
 
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About AI Lab", self, shortcut=QKeySequence("F1"))
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
-        open_logs = QAction("Open &log folder", self)
-        open_logs.triggered.connect(self.open_log_folder)
-        help_menu.addAction(open_logs)
+        self._add_action(help_menu, "&About AI Lab", self.show_about, "F1")
+        self._add_action(help_menu, "Open &log folder", self.open_log_folder)
 
         cancel = QShortcut(QKeySequence("Esc"), self)
-        cancel.activated.connect(self.job_bar.cancel_current)
+        cancel.activated.connect(lambda: self.job_bar.cancel_current())
+
+    def _add_action(self, menu, text: str, slot, *keys) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            # Always the list form: setShortcut() and QAction(shortcut=…) go through an overload taking Qt.Key,
+            # which makes PySide6 build the whole Qt namespace (~15 ms) before the first paint.
+            action.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     # -- actions ---------------------------------------------------------------------------
     def current_tab(self) -> LabTab:
@@ -154,6 +196,9 @@ class MainWindow(QMainWindow):
     def refresh_device(self) -> None:
         self.device_label.setText("Device: checking…")
         pref = self.ctx.current.device
+        if self._device_runner is None:
+            self._device_runner = self.ctx.new_runner("device check", show_in_status_bar=False)
+            self._device_runner.finished.connect(self.ctx.set_device)
         self._device_runner.start(lambda cancel: _resolve_device_job(pref, cancel), label="Checking device")
 
     def open_settings(self) -> None:
@@ -164,6 +209,8 @@ class MainWindow(QMainWindow):
             self.ctx.settings.save(dialog.chosen())
 
     def show_about(self) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
         from lab_app.about import about_html, about_rows  # reads package metadata: not needed at start-up
 
         rows = about_rows(self.device_label.text().removeprefix("Device: "), self.ctx.backend_name)
@@ -178,6 +225,9 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> None:
         if self.log_path is not None:
+            from PySide6.QtCore import QUrl
+            from PySide6.QtGui import QDesktopServices
+
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_path.parent)))
 
     # -- reacting ---------------------------------------------------------------------------
@@ -192,6 +242,8 @@ class MainWindow(QMainWindow):
         self.backend_label.setToolTip(self.ctx.backend_note or "Change it in File → Settings")
 
     def _on_settings_changed(self, settings) -> None:
+        from lab_app.plotting import on_theme_changed
+
         effective = apply_theme(QApplication.instance(), settings.theme)
         on_theme_changed(effective)
         self.ctx.theme_changed.emit(effective)
