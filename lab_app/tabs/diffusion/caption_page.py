@@ -40,7 +40,7 @@ from lab_app.tabs.diffusion.common import (
 )
 from lab_app.tabs.page import LabPage
 
-GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"))
+GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4"))
 WALKS = (("prompts", "Caption → second caption"), ("seeds", "Seed → second seed"))
 
 EXPLAINER = """
