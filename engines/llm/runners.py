@@ -88,6 +88,12 @@ def load_runner(folder: str | Path, backend: str = "torch", device: str = "cpu",
     """
     folder = Path(folder)
     config = load_config(folder)
+    weights = folder / "model.safetensors"
+    if not weights.is_file() and not (backend == "onnx" and (folder / "model.onnx").is_file()):
+        from engines.core.model_io import ModelFileError
+
+        raise ModelFileError("missing", weights, f"the folder {folder.name} has a config.json but no weights; "
+                                                 "train the model again or delete the folder")
     if backend == "onnx":
         from engines.llm.onnx_runner import OnnxGPTRunner, export_onnx
 

@@ -387,7 +387,7 @@ MODEL_DAMAGE = {
 EXPECTED_DAMAGE_MESSAGE = {
     "truncated-weights": "model.safetensors is truncated",
     "garbage-weights": "model.safetensors is corrupt",
-    "no-weights": "model.safetensors",
+    "no-weights": "model.safetensors is missing: the folder broken-gpt has a config.json but no weights",
     "bad-tokenizer": "lab_tokenizer.json is not valid JSON",
 }
 
