@@ -25,15 +25,14 @@ from PySide6.QtWidgets import (
 from engines.core.jobs import Frame, Progress
 from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.common import (
-    DEFAULT_GUIDANCE,
-    guidance_tooltip,
-    model_combo,
-    show_stop_reasons,
     PixelView,
+    apply_recommended_guidance,
     backend_for,
     default_prompts,
     get_model,
+    model_combo,
     narrow,
+    show_stop_reasons,
     tile_grid,
     tile_row,
     to_display,
@@ -292,11 +291,7 @@ class CaptionPage(LabPage):
         """A model was picked: its captions and its recommended guidance (or why it cannot be used)."""
         entry = self.model_box.current_entry()
         self._fill_prompts()
-        recommended = entry.recommended_guidance
-        self.set_guidance(DEFAULT_GUIDANCE if recommended is None else recommended)
-        tip = guidance_tooltip(recommended)
-        self.guidance_label.setToolTip(tip)
-        self.guidance_slider.setToolTip(tip)
+        recommended = apply_recommended_guidance(entry, self.set_guidance, self.guidance_label, self.guidance_slider)
         if entry.error:
             self._status(entry.error)
         elif recommended is not None:

@@ -360,6 +360,17 @@ def guidance_tooltip(recommended: float | None) -> str:
     return f"{base}\nThis model's recommended guidance: {recommended:g} (picked when you chose the model)."
 
 
+def apply_recommended_guidance(entry, set_value, *widgets) -> float | None:
+    """A model was picked: ``set_value`` its recommended guidance (else the default) and put the matching
+    tooltip on ``widgets``. Returns the recommendation (None when the model has none)."""
+    recommended = entry.recommended_guidance
+    set_value(DEFAULT_GUIDANCE if recommended is None else recommended)
+    tip = guidance_tooltip(recommended)
+    for widget in widgets:
+        widget.setToolTip(tip)
+    return recommended
+
+
 def default_prompts(name: str, config: dict[str, Any] | None = None) -> list[str]:
     """Starting captions for a model (at least two): the shipped model's, or those a trained model saved."""
     saved = [p for p in (config or {}).get("default_prompts", []) if isinstance(p, str)]

@@ -19,16 +19,16 @@ from PySide6.QtWidgets import (
 from engines.core.jobs import Frame, Progress
 from lab_app.tabs.diffusion.common import (
     DEFAULT_GUIDANCE,
-    guidance_tooltip,
-    model_combo,
-    show_stop_reasons,
     PauseGate,
     PixelView,
+    apply_recommended_guidance,
     backend_for,
     default_prompts,
     get_model,
+    model_combo,
     narrow,
     noise_to_display,
+    show_stop_reasons,
     tile_row,
     to_display,
 )
@@ -194,11 +194,7 @@ class RemoveNoisePage(LabPage):
         """A model was picked: its captions, its recommended guidance, its starting noise (or why it can't run)."""
         entry = self.model_box.current_entry()
         self._fill_prompts()
-        recommended = entry.recommended_guidance
-        self.guidance_box.setValue(DEFAULT_GUIDANCE if recommended is None else recommended)
-        tip = guidance_tooltip(recommended)
-        self.guidance_label.setToolTip(tip)
-        self.guidance_box.setToolTip(tip)
+        apply_recommended_guidance(entry, self.guidance_box.setValue, self.guidance_label, self.guidance_box)
         self.show_start()
         if entry.error:
             self._set_status(entry.error)
