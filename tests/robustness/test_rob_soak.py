@@ -198,9 +198,18 @@ def diff_remove_noise(window, qtbot, i):
         page.run_button.click()
 
 
+def diff_caption(window, qtbot, i):
+    page = _page(window, "diffusion", 2)
+    page.steps_box.setValue(8)
+    page.grid_box.setCurrentIndex(0)  # one picture
+    page.seed_box.setValue(i % 100)
+    with qtbot.waitSignal(page.runner.finished, timeout=TIMEOUT):
+        page.generate_button.click()
+
+
 ACTIONS = [llm_tokens, llm_ngrams, llm_next_word, llm_attention, llm_generate, emb_three_numbers, emb_word_vectors,
            emb_learn_vectors, nn_neuron, nn_playground, nn_classifier, nn_compression, diff_add_noise,
-           diff_remove_noise]
+           diff_remove_noise, diff_caption]
 
 
 def one_round(window, qtbot, i: int, seconds: dict[str, float] | None = None) -> None:
