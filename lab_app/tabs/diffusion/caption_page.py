@@ -52,9 +52,9 @@ caption, 1 uses it plainly, more exaggerates it. A little more than 1 helps; too
 the digits). Each model starts at the scale that scored best in a test (1.5 for both shipped models).
 The same seed with two captions starts from the same noise, so only the caption differs.
 Words the caption doesn't mention (a hat, glasses) are left to chance.
-<b>Honest note:</b> on caption combinations it never saw in training, the faces model gets about 86 in 100 attributes
-right, but hat colours (45 in 100) and backgrounds (67 in 100) are weak spots; synonyms steer it only about 4 times
-in 10. The digits model draws the digit asked for 95 times in 100.</p>
+<b>Honest note:</b> on caption combinations it never saw in training, the faces model gets about 89 in 100 attributes
+right, but hat colours (about 6 in 10) and backgrounds (about 7 in 10) are weak spots; synonyms steer it only about 4
+times in 10. The digits model draws the digit asked for 95 times in 100.</p>
 """
 
 

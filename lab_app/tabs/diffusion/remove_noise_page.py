@@ -45,7 +45,7 @@ steps a little way towards that guess and adds back a smaller amount of noise, a
 Early guesses are blurry averages; each step pins down more detail.</p>
 <p><b>DDPM vs DDIM.</b> DDPM adds fresh random noise at each step and was meant for many steps (hundreds).
 DDIM takes bigger, noise-free jumps, so 25–50 steps are enough and the same seed always gives the same
-picture. <b>Honest note:</b> these are small models (trained for one to three minutes on a GPU). Faces usually
+picture. <b>Honest note:</b> these are small models (a few minutes on a GPU, the faces one then an hour more on a laptop-class CPU). Faces usually
 come out as faces but sometimes miss part of the caption (hat colours most often); the digits come out blurry, like
 the 8×8 scans they learned from, but are the digit asked for 95 times in 100.</p>
 """
