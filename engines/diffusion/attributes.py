@@ -153,21 +153,29 @@ def get_judge(kind: str, model_folder: str | Path | None = None, device: str = "
 
 
 def _sample(model: Any, prompts: list[str], seed: int, steps: int, guidance: float, batch: int,
-            cancel: CancelToken) -> np.ndarray:
+            cancel: CancelToken, sampling: dict | None = None) -> np.ndarray:
     from engines.diffusion.sample import SampleSettings, sample_job
 
+    extra = {}
+    if sampling:
+        extra = {"spacing": sampling.get("spacing", "auto"), "clip": sampling.get("clip_sample"),
+                 "sigma_max": sampling.get("sigma_max")}
     out = []
     for start in range(0, len(prompts), batch):
         chunk = tuple(prompts[start:start + batch])
-        settings = SampleSettings(chunk, seed=seed + start, steps=steps, guidance=guidance)
+        settings = SampleSettings(chunk, seed=seed + start, steps=steps, guidance=guidance, **extra)
         out.append(run_job(sample_job(model, settings, cancel), cancel))
     return np.concatenate(out)
 
 
 def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, steps: int = 50, guidance: float = 3.0,
                  seed: int = 0, batch: int = 64, device: str = "cpu",
-                 cancel: CancelToken | None = None) -> Job[dict[str, Any]]:
-    """Score a trained model with its judge; returns a JSON-ready dict of accuracies."""
+                 cancel: CancelToken | None = None, sampling: dict | None = None) -> Job[dict[str, Any]]:
+    """Score a trained model with its judge; returns a JSON-ready dict of accuracies.
+
+    ``sampling`` (spacing, clip_sample, sigma_max) overrides the model's recommended sampling."""
+    from engines.diffusion.sample import model_sampling
+
     cancel = cancel or CancelToken()
     started = time.monotonic()
     kind = "digits" if model.image_shape[0] == 1 else "faces"
@@ -175,15 +183,16 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
         judge, judge_metrics = get_judge(kind, model.folder, device, cancel)
     else:
         judge_metrics = {}
+    used = {**model_sampling(getattr(model, "config", None)), **(sampling or {})}
     report: dict[str, Any] = {"model": model.name, "kind": kind, "steps": steps, "guidance": guidance,
-                              "sampler": "ddim", "seed": seed, "judge": judge_metrics}
+                              "sampler": "ddim", "sampling": used, "seed": seed, "judge": judge_metrics}
     yield Progress(0, 3, message="sampling")
     if kind == "digits":
         from engines.diffusion.digits_data import caption_for_digit
 
         per = max(1, n_prompts // 10)
         labels = np.repeat(np.arange(10), per)
-        images = _sample(model, [caption_for_digit(k) for k in labels], seed, steps, guidance, batch, cancel)
+        images = _sample(model, [caption_for_digit(k) for k in labels], seed, steps, guidance, batch, cancel, used)
         pred = predict_labels(judge, kind, images, device)[:, 0]
         report["digit_accuracy"] = float((pred == labels).mean())
         report["per_digit"] = {str(k): float((pred[labels == k] == k).mean()) for k in range(10)}
@@ -194,7 +203,7 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
         report["holdout_pairs"] = [[list(a), list(b)] for a, b in faces.HOLDOUT_PAIRS]
         for split, holdout, data_seed in (("heldout", "only", 7001), ("seen", "exclude", 7002)):
             fs = faces.generate_faces(n_prompts, seed=data_seed, holdout=holdout)
-            images = _sample(model, list(fs.captions), seed, steps, guidance, batch, cancel)
+            images = _sample(model, list(fs.captions), seed, steps, guidance, batch, cancel, used)
             pred = predict_labels(judge, kind, images, device)
             per_attr = {name: float((pred[:, i] == fs.labels[:, i]).mean())
                         for i, name in enumerate(faces.ATTRIBUTE_NAMES)}
@@ -214,7 +223,7 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
         syn = {}
         names = list(faces.ATTRIBUTE_NAMES)
         for prompt, attr, value in faces.SYNONYM_PROMPTS:
-            images = _sample(model, [prompt] * per_syn, seed, steps, guidance, batch, cancel)
+            images = _sample(model, [prompt] * per_syn, seed, steps, guidance, batch, cancel, used)
             pred = predict_labels(judge, kind, images, device)[:, names.index(attr)]
             syn[prompt] = float((pred == faces.ATTRIBUTES[attr].index(value)).mean())
         report["synonym_accuracy"] = syn

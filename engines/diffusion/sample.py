@@ -40,7 +40,39 @@ class SampleSettings:
     guidance: float = 3.0
     sampler: str = "ddim"
     eta: float = 0.0
-    spacing: str = "trailing"
+    spacing: str = "auto"  # "auto" = the model's recommended sampling (else trailing); or leading | trailing | karras
+    clip: bool | None = None  # clip x̂₀ to −1..1; None = the model's recommendation (else yes)
+    sigma_max: float | None = None  # karras spacing: where to start; None = the model's recommendation (else 40)
+
+
+DEFAULT_SAMPLING = {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0}
+
+
+def model_sampling(config: dict | None) -> dict:
+    """The model's recommended step spacing, x̂₀ clipping and σ_max (``recommended_sampling`` in its
+    config.json, chosen by tools/tune_guidance.py), else the plain defaults."""
+    chosen = dict(DEFAULT_SAMPLING)
+    rec = (config or {}).get("recommended_sampling") or {}
+    if isinstance(rec, dict):
+        if rec.get("spacing") in ("leading", "trailing", "karras"):
+            chosen["spacing"] = rec["spacing"]
+        if isinstance(rec.get("clip_sample"), bool):
+            chosen["clip_sample"] = rec["clip_sample"]
+        if isinstance(rec.get("sigma_max"), (int, float)) and rec["sigma_max"] > 0:
+            chosen["sigma_max"] = float(rec["sigma_max"])
+    return chosen
+
+
+def resolve_sampling(settings: SampleSettings, config: dict | None) -> dict:
+    """scheduler keyword arguments for ``settings``: explicit choices win, "auto"/None take the model's."""
+    chosen = model_sampling(config)
+    if settings.spacing != "auto":
+        chosen["spacing"] = settings.spacing
+    if settings.clip is not None:
+        chosen["clip_sample"] = bool(settings.clip)
+    if settings.sigma_max is not None:
+        chosen["sigma_max"] = float(settings.sigma_max)
+    return chosen
 
 
 def initial_noise(shape: tuple[int, ...], seed: int) -> tuple[np.ndarray, np.random.Generator]:
@@ -79,7 +111,8 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
     cancel = cancel or CancelToken()
     prompts = list(settings.prompts)
     B = len(prompts)
-    scheduler = make_scheduler(settings.sampler, model.schedule, spacing=settings.spacing)
+    scheduler = make_scheduler(settings.sampler, model.schedule,
+                               **resolve_sampling(settings, getattr(model, "config", None)))
     scheduler.set_timesteps(settings.steps)
     x, rng = initial_noise((B, *model.image_shape), settings.seed)
     if x_start is not None:
