@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import hashlib
 import shlex
 import sys
 import time
@@ -28,6 +29,22 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("AI_LAB_DATA_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "ai-lab-train-data"))
 
 DEFAULT_GRID = {"digits": (1.0, 1.5, 2.0, 3.0), "faces": (1.5, 2.0, 3.0, 4.0, 5.0)}
+# ways to walk the steps (see engines/diffusion/schedulers.py): even in t with x̂₀ clipped (diffusers' way),
+# or Karras σ-spacing from σ_max with x̂₀ left unclipped
+RECIPES = {
+    "trailing": {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0},
+    "karras40": {"spacing": "karras", "clip_sample": False, "sigma_max": 40.0},
+    "karras80": {"spacing": "karras", "clip_sample": False, "sigma_max": 80.0},
+}
+
+
+def sweep_key(recipe: str, guidance: float) -> str:
+    return f"{recipe}@{guidance:g}"
+
+
+def parse_key(key: str) -> tuple[str, float]:
+    recipe, _, g = key.rpartition("@")
+    return (recipe or "trailing"), float(g)
 
 
 def headline(report: dict) -> float:
@@ -44,18 +61,33 @@ def _score_at_3(metrics: dict) -> float | None:
     return metrics.get("digit_accuracy", metrics.get("heldout_mean_accuracy"))
 
 
-def _earlier_sweep(folder: Path, args: argparse.Namespace) -> dict[float, float]:
+def weights_id(folder: Path) -> str:
+    """A short fingerprint of the network weights, so a sweep of other weights is never reused."""
+    digest = hashlib.sha256()
+    for name in ("model.onnx", "encoder.onnx"):
+        if (folder / name).is_file():
+            digest.update((folder / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _earlier_sweep(folder: Path, args: argparse.Namespace) -> dict[str, float]:
+    """Scores of an earlier run with the same settings on the same weights (older sweeps keyed "g" mean
+    the trailing recipe)."""
     cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     old = cfg.get("guidance_sweep") or {}
-    same = (old.get("validation_seed"), old.get("prompts_per_split"), old.get("steps"), old.get("backend", "onnx")) == \
-        (args.val_seed, args.val_n, args.steps, args.backend)
-    return {float(g): float(v) for g, v in old.get("scores", {}).items()} if same else {}
+    same = (old.get("validation_seed"), old.get("prompts_per_split"), old.get("steps"), old.get("backend", "onnx"),
+            old.get("weights")) == (args.val_seed, args.val_n, args.steps, args.backend, weights_id(folder))
+    if not same:
+        return {}
+    return {sweep_key(*parse_key(k)): float(v) for k, v in old.get("scores", {}).items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="digits,faces")
     parser.add_argument("--grid", default="", help="guidance values to try (default per model)")
+    parser.add_argument("--recipes", default="trailing,karras40,karras80",
+                        help=f"step recipes to try with every guidance value ({', '.join(RECIPES)})")
     parser.add_argument("--val-seed", type=int, default=100)
     parser.add_argument("--val-n", type=int, default=40, help="prompts per split when choosing")
     parser.add_argument("--seed", type=int, default=0, help="the test seed of the final score")
@@ -85,26 +117,42 @@ def main(argv: list[str] | None = None) -> int:
         model = load_diffusion_model(folder, args.backend, "cpu", args.threads)
         judge, judge_metrics = get_judge(name, folder, "cpu")
         grid = [float(g) for g in args.grid.split(",")] if args.grid else list(DEFAULT_GRID[name])
+        recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
+        unknown = [r for r in recipes if r not in RECIPES]
+        if unknown:
+            parser.error(f"unknown recipe(s) {unknown}; choose from {', '.join(RECIPES)}")
         sweep = _earlier_sweep(folder, args)  # scores of an earlier run with the same settings are kept
-        for g in grid:
-            report = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.val_n, steps=args.steps,
-                                                    guidance=g, seed=args.val_seed, batch=args.batch), quiet=True)
-            sweep[g] = round(headline(report), 4)
-            print(f"{name}: guidance {g:g} -> validation {sweep[g]:.3f}", flush=True)
-        best = max(sweep, key=lambda g: (sweep[g], -abs(g - 2.0)))
+        for recipe in recipes:
+            for g in grid:
+                key = sweep_key(recipe, g)
+                if key in sweep:
+                    continue
+                report = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.val_n, steps=args.steps,
+                                                        guidance=g, seed=args.val_seed, batch=args.batch,
+                                                        sampling=RECIPES[recipe]), quiet=True)
+                sweep[key] = round(headline(report), 4)
+                print(f"{name}: {recipe} guidance {g:g} -> validation {sweep[key]:.3f}", flush=True)
+        # ties go to the smaller guidance, then to the plainer recipe
+        order = list(RECIPES)
+        best_key = max(sweep, key=lambda k: (sweep[k], -parse_key(k)[1], -order.index(parse_key(k)[0])))
+        best_recipe, best = parse_key(best_key)
         final = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.n, steps=args.steps, guidance=best,
-                                               seed=args.seed, batch=args.batch), quiet=True)
+                                               seed=args.seed, batch=args.batch, sampling=RECIPES[best_recipe]),
+                                  quiet=True)
         final["judge"] = judge_metrics
-        print(f"{name}: chose guidance {best:g}; test seed {args.seed}: {headline(final):.3f}", flush=True)
+        print(f"{name}: chose {best_recipe} at guidance {best:g}; test seed {args.seed}: {headline(final):.3f}",
+              flush=True)
         print(json.dumps({k: v for k, v in final.items() if k not in ("model",)}, indent=1, default=str), flush=True)
         if args.no_record:
             continue
         cfg_path = folder / "config.json"
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
         cfg["recommended_guidance"] = best
+        cfg["recommended_sampling"] = {**RECIPES[best_recipe], "recipe": best_recipe}
         cfg["guidance_sweep"] = {"validation_seed": args.val_seed, "prompts_per_split": args.val_n,
-                                 "steps": args.steps, "backend": args.backend,
-                                 "scores": {f"{g:g}": s for g, s in sorted(sweep.items())}}
+                                 "steps": args.steps, "backend": args.backend, "weights": weights_id(folder),
+                                 "recipes": {r: RECIPES[r] for r in sorted({parse_key(k)[0] for k in sweep})},
+                                 "scores": dict(sorted(sweep.items()))}
         atomic_write_json(cfg_path, cfg)
         metrics_path = folder / "metrics.json"
         old = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
@@ -121,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             info.setdefault("made_by", command)
             info.setdefault("provenance", "see config.json")
             info.setdefault("licence", "MIT (this project)")
-            info["notes"] = (entry.get("notes", "") + f"; guidance {best:g} chosen by {command} "
+            info["notes"] = (entry.get("notes", "") + f"; {best_recipe} steps at guidance {best:g} chosen by {command} "
                              f"({time.monotonic() - t0:.0f} s)").lstrip("; ")
             if file == "metrics.json":
                 info["metrics"] = {**entry.get("metrics", {}), "recommended_guidance": best,
+                                   "recommended_recipe": best_recipe,
                                    "test_score": round(headline(final), 4)}
             record_asset(f"diffusion/{name}/{file}", root=root, **info)
     return 0

@@ -64,12 +64,25 @@ class TrainConfig:
     resume: bool = False
     threads: int = 1
     init_from: str = ""  # a model folder with the same shapes to start from (fine-tuning); "" = random weights
+    min_snr_gamma: float = 0.0  # > 0: weight each noise level's loss by min(SNR, γ)/SNR (less weight on nearly clean steps)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["channels"] = list(self.channels)
         return d
 
+
+
+def min_snr_weights(abar: Any, gamma: float) -> Any:
+    """Per-timestep loss weights min(SNR, γ)/SNR for noise prediction (Hang et al., 2023), or None when γ ≤ 0.
+
+    SNR = ᾱ/(1 − ᾱ) is large for nearly clean images; those steps only polish fine detail, so capping
+    their weight leaves more of each update for the noisy steps where shapes and colours are decided.
+    """
+    if gamma <= 0:
+        return None
+    snr = abar / (1 - abar).clamp_min(1e-12)
+    return snr.clamp(max=gamma) / snr.clamp_min(1e-12)
 
 @dataclass
 class TrainData:
@@ -256,6 +269,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     N, K = ids_all.shape[:2]
     abar = torch.from_numpy(np.cumprod(1 - _betas(mconfig))).float().to(device)
     T = len(abar)
+    snr_weight = min_snr_weights(abar, config.min_snr_gamma)
     use_amp = config.amp and device.type == "cuda"
     gen = torch.Generator(device=device).manual_seed(config.seed + step)
 
@@ -310,7 +324,8 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
             vectors = net.word_table[ids]  # (B, L, 50)
             tokens, mask, pooled = net["encoder"](vectors, (ids > 0).float())
             eps = net["unet"](x_t, t.float(), tokens, mask, pooled)
-            loss = torch.nn.functional.mse_loss(eps.float(), noise)
+            per_image = (eps.float() - noise).pow(2).mean(dim=(1, 2, 3))
+            loss = (per_image * snr_weight[t]).mean() if snr_weight is not None else per_image.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -318,10 +333,11 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         return loss
 
     def to_cpu() -> None:
-        nonlocal device, on_gpu, use_amp, gen, images, ids_all, abar, loss_sum
+        nonlocal device, on_gpu, use_amp, gen, images, ids_all, abar, loss_sum, snr_weight
         opt.zero_grad(set_to_none=True)
         cpu = torch.device("cpu")
         images, ids_all, abar, loss_sum = (v.to(cpu) for v in (images, ids_all, abar, loss_sum))
+        snr_weight = snr_weight.to(cpu) if snr_weight is not None else None
         device = fall_back_to_cpu(net, ema, optimizers=(opt,))
         on_gpu, use_amp = False, False
         gen = torch.Generator().manual_seed(config.seed + step)
