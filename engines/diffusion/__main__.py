@@ -35,24 +35,40 @@ def _guidance(args: argparse.Namespace, model) -> float:
     return float(model.config.get("recommended_guidance", 3.0))
 
 
+def _sampling(args: argparse.Namespace) -> dict:
+    """--spacing/--clip/--sigma-max as SampleSettings fields (auto/None: the model's recommendation)."""
+    return {"spacing": args.spacing, "clip": args.clip, "sigma_max": args.sigma_max}
+
+
+def _sampling_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spacing", choices=("auto", "leading", "trailing", "karras"), default="auto",
+                   help="which timesteps to visit (auto: the model's recommended_sampling, else trailing)")
+    p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=None,
+                   help="clip the clean-image guess to -1..1 at every step (default: the model's recommendation)")
+    p.add_argument("--sigma-max", type=float, default=None, help="karras: the noise level to start from")
+
+
 def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
     from engines.diffusion.pipeline import load_diffusion_model
     from engines.diffusion.png import write_png
-    from engines.diffusion.sample import SampleSettings, image_grid, sample_job
+    from engines.diffusion.sample import SampleSettings, image_grid, resolve_sampling, sample_job
 
     model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
     args.guidance = _guidance(args, model)
     prompts = tuple([args.prompt] * args.batch)
     settings = SampleSettings(prompts, seed=args.seed, steps=args.steps, guidance=args.guidance,
-                              sampler=args.sampler, eta=args.eta)
+                              sampler=args.sampler, eta=args.eta, **_sampling(args))
+    used = resolve_sampling(settings, model.config)
     images = run_with_progress(sample_job(model, settings), quiet=args.json)
     grid = image_grid(images, pad=0 if args.batch == 1 else 1)
     if args.scale > 1:
         grid = np.repeat(np.repeat(grid, args.scale, axis=0), args.scale, axis=1)
     meta = {"prompt": args.prompt, "seed": str(args.seed), "steps": str(args.steps), "guidance": str(args.guidance),
-            "sampler": args.sampler, "eta": str(args.eta), "model": str(args.model), "backend": model.runner.backend,
+            "sampler": args.sampler, "eta": str(args.eta), "spacing": used["spacing"],
+            "clip": str(used["clip_sample"]).lower(), "sigma_max": f"{used['sigma_max']:g}",
+            "model": str(args.model), "backend": model.runner.backend,
             "Software": "AI Lab engines.diffusion"}
     write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
     enc = model.encode([args.prompt])
@@ -127,8 +143,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
     args.guidance = _guidance(args, model)
     device = "cuda" if args.device == "cuda" else "cpu"
+    overrides = {k: v for k, v in (("spacing", args.spacing), ("clip_sample", args.clip), ("sigma_max", args.sigma_max))
+                 if v is not None and v != "auto"}
     report = run_with_progress(evaluate_job(model, n_prompts=args.n, steps=args.steps, guidance=args.guidance,
-                                            seed=args.seed, batch=args.batch, device=device), quiet=args.json)
+                                            seed=args.seed, batch=args.batch, device=device,
+                                            sampling=overrides or None), quiet=args.json)
     lines = [f"{k}: {v}" for k, v in report.items() if not isinstance(v, (dict, list))]
     _print(args, report, lines)
     return 0
@@ -167,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how hard the caption pushes (default: the model's recommended_guidance, else 3)")
     p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
     p.add_argument("--eta", type=float, default=0.0, help="DDIM randomness (0 = deterministic)")
+    _sampling_arguments(p)
     p.add_argument("--batch", type=int, default=1, help="images in a grid, same prompt, one seed")
     p.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this whole factor")
     p.add_argument("--out", required=True)
@@ -206,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--guidance", type=float, default=None,
                    help="default: the model's recommended_guidance, else 3")
+    _sampling_arguments(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=64)
     p.set_defaults(func=_evaluate)

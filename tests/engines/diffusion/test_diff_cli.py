@@ -50,6 +50,26 @@ def test_sample_without_guidance_uses_the_models_recommended_scale(tiny_model_fo
     assert read_png(outs["explicit"])[1]["guidance"] == "4.0"
 
 
+def test_sample_uses_the_models_recommended_steps_unless_told_otherwise(tiny_model_folder, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "tuned"
+    shutil.copytree(tiny_model_folder, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["recommended_sampling"] = {"spacing": "karras", "clip_sample": False, "sigma_max": 40.0}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    metas, images = {}, {}
+    for name, extra in (("default", []), ("plain", ["--spacing", "trailing", "--clip"])):
+        out = tmp_path / f"{name}.png"
+        assert main(["sample", "--model", str(folder), "--prompt", "a red square", "--steps", "6",
+                     "--out", str(out), "--json", *extra]) == 0
+        images[name], metas[name] = read_png(out)
+    capsys.readouterr()
+    assert (metas["default"]["spacing"], metas["default"]["clip"], metas["default"]["sigma_max"]) == ("karras", "false", "40")
+    assert (metas["plain"]["spacing"], metas["plain"]["clip"]) == ("trailing", "true")
+    assert not np.array_equal(images["default"], images["plain"])  # different steps, different picture
+
+
 def test_noise_command_follows_the_schedule(tmp_path, capsys):
     src = tmp_path / "grey.png"
     write_png(src, np.full((8, 8, 3), 200, np.uint8))
