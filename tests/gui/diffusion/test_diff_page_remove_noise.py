@@ -76,3 +76,28 @@ def test_start_picture_before_run(window):
     page.model_box.setCurrentIndex(1)  # digits: grey noise
     grey = page.xt_view.image
     assert np.array_equal(grey[..., 0], grey[..., 1])
+
+
+def test_step_plans_visit_different_noise_levels(window, qtbot):
+    from engines.diffusion.sample import model_sampling, resolve_sampling
+    from engines.diffusion.schedule import NoiseSchedule
+    from engines.diffusion.schedulers import make_scheduler
+
+    page = page_of(window, 1)
+    page.steps_box.setValue(10)
+    config = page.model_box.current_entry().config
+    first_t, pictures = {}, {}
+    for key in ("even", "karras", "auto"):
+        page.plan_box.setCurrentIndex(page.plan_box.findData(key))
+        settings = page.settings()
+        scheduler = make_scheduler("ddim", NoiseSchedule.make("cosine", 1000), **resolve_sampling(settings, config))
+        scheduler.set_timesteps(settings.steps)
+        first_t[key] = int(scheduler.timesteps[0])
+        pictures[key] = run_and_wait(page, qtbot).copy()
+        assert page.last_step.total == 10
+        assert page.strip_view.image.shape[1] > 5 * 32 and "Done: 10 steps" in page.status_label.text()
+    assert first_t["even"] == 999  # the classic plan starts at the schedule's last step
+    assert first_t["karras"] < 999  # Karras starts where noise is ~40× the image
+    assert not np.allclose(pictures["even"], pictures["karras"])
+    tuned = model_sampling(config)["spacing"]
+    assert np.array_equal(pictures["auto"], pictures["karras" if tuned == "karras" else "even"])
