@@ -61,6 +61,13 @@ def _score_at_3(metrics: dict) -> float | None:
     return metrics.get("digit_accuracy", metrics.get("heldout_mean_accuracy"))
 
 
+def choose(sweep: dict[str, float]) -> tuple[str, float]:
+    """The best (recipe, guidance) of a sweep; ties go to the smaller guidance, then to the plainer recipe."""
+    order = list(RECIPES)
+    best = max(sweep, key=lambda k: (sweep[k], -parse_key(k)[1], -order.index(parse_key(k)[0])))
+    return parse_key(best)
+
+
 def weights_id(folder: Path) -> str:
     """A short fingerprint of the network weights, so a sweep of other weights is never reused."""
     digest = hashlib.sha256()
@@ -132,10 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                                                         sampling=RECIPES[recipe]), quiet=True)
                 sweep[key] = round(headline(report), 4)
                 print(f"{name}: {recipe} guidance {g:g} -> validation {sweep[key]:.3f}", flush=True)
-        # ties go to the smaller guidance, then to the plainer recipe
-        order = list(RECIPES)
-        best_key = max(sweep, key=lambda k: (sweep[k], -parse_key(k)[1], -order.index(parse_key(k)[0])))
-        best_recipe, best = parse_key(best_key)
+        best_recipe, best = choose(sweep)
         final = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.n, steps=args.steps, guidance=best,
                                                seed=args.seed, batch=args.batch, sampling=RECIPES[best_recipe]),
                                   quiet=True)

@@ -113,3 +113,34 @@ def test_fine_tuning_from_a_model_of_other_shapes_says_which(tmp_path):
     with pytest.raises(ValueError, match="other shapes"):
         run_job(train_job(tiny_config(tmp_path / "wide", max_steps=1, channels=(8, 16, 32),
                                       init_from=str(first.folder)), data=data))
+
+
+def test_min_snr_weights_cap_only_the_nearly_clean_steps():
+    import torch
+
+    from engines.diffusion.schedule import cosine_betas
+    from engines.diffusion.train import min_snr_weights
+
+    abar = torch.from_numpy(np.cumprod(1 - cosine_betas(1000))).float()
+    assert min_snr_weights(abar, 0.0) is None
+    w = min_snr_weights(abar, 5.0)
+    snr = abar / (1 - abar)
+    assert torch.all(w[snr <= 5] == 1.0)
+    assert torch.all(w[snr > 5] < 1.0) and w[0] < 0.01
+    assert torch.all(w[1:] >= w[:-1])  # the cleaner the step, the less it weighs
+
+
+def test_min_snr_training_weights_the_loss_and_records_it(tmp_path):
+    img = one_image()
+    data = TrainData(img[None], _ids(["a red square"], VOCAB, 32)[:, None], VOCAB, ["a red square"])
+    runs = {}
+    for gamma in (0.0, 5.0):
+        cfg = tiny_config(tmp_path / f"m{gamma:g}", max_steps=12, min_snr_gamma=gamma, progress_every=1)
+        events, result = collect(train_job(cfg, data=data))
+        runs[gamma] = [e.metrics["loss"] for e in events if isinstance(e, Progress)]
+        saved = json.loads((result.folder / "config.json").read_text())["training"]
+        assert saved["min_snr_gamma"] == gamma
+    assert all(np.isfinite(runs[5.0]))
+    # same seed, same batches: weighting can only lower each step's loss, and does on some
+    assert all(b <= a + 1e-6 for a, b in zip(runs[0.0][:1], runs[5.0][:1]))
+    assert runs[0.0] != runs[5.0]
