@@ -46,9 +46,10 @@ looks at the noisy picture, is told how noisy it is (t) and what the caption say
 steps a little way towards that guess and adds back a smaller amount of noise, and the network looks again.
 Early guesses are blurry averages; each step pins down more detail.</p>
 <p><b>Where to step.</b> The classic plan spaces the steps evenly in t. With this cosine schedule its
-first step jumps from a picture that is 20,000 parts noise to one part image straight to 34 to one, and a guess made
-from almost pure noise gets multiplied by hundreds; clipping hides the overflow but leaves wrong colours behind.
-The Karras plan starts at about 40 to one and shrinks the noise by a similar factor each step, with no clipping.
+first step jumps from noise 20,000 times stronger than the image straight to 34 times, and a guess made from
+almost pure noise gets multiplied by hundreds; clipping hides the overflow but leaves wrong colours behind.
+The Karras plan starts at noise about 40 times the image and shrinks it by a similar factor each step, with no
+clipping.
 On the faces model that alone took backgrounds from 7 in 10 right to nearly all (pick the plans and compare).</p>
 <p><b>DDPM vs DDIM.</b> DDPM adds fresh random noise at each step and was meant for many steps (hundreds).
 DDIM takes bigger, noise-free jumps, so 25–50 steps are enough and the same seed always gives the same
