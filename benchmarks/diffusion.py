@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             from engines.diffusion.attributes import evaluate_job
 
             model = load_diffusion_model(folder, "torch", devices[-1], args.threads)
-            report["quality"] = run_job(evaluate_job(model, n_prompts=16, steps=args.steps, device=devices[-1]))
+            guidance = float(model.config.get("recommended_guidance", 3.0))  # and its recommended step plan
+            report["quality"] = run_job(evaluate_job(model, n_prompts=16, steps=args.steps, guidance=guidance,
+                                                     device=devices[-1]))
         else:
             report["quality"] = json.loads(metrics_path.read_text(encoding="utf-8"))
     out = ROOT / "benchmarks" / "results" / "diffusion.json"
