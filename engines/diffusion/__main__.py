@@ -37,7 +37,7 @@ def _guidance(args: argparse.Namespace, model) -> float:
 
 def _sampling(args: argparse.Namespace) -> dict:
     """--spacing/--clip/--sigma-max as SampleSettings fields (auto/None: the model's recommendation)."""
-    return {"spacing": args.spacing, "clip": args.clip, "sigma_max": args.sigma_max}
+    return {"spacing": args.spacing, "clip": args.clip, "sigma_max": args.sigma_max, "clip_sigma": args.clip_sigma}
 
 
 def _sampling_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,6 +46,8 @@ def _sampling_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=None,
                    help="clip the clean-image guess to -1..1 at every step (default: the model's recommendation)")
     p.add_argument("--sigma-max", type=float, default=None, help="karras: the noise level to start from")
+    p.add_argument("--clip-sigma", type=float, default=None,
+                   help="with --clip: clip only at steps whose noise level σ is below this (0 = every step)")
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -68,6 +70,7 @@ def _sample(args: argparse.Namespace) -> int:
     meta = {"prompt": args.prompt, "seed": str(args.seed), "steps": str(args.steps), "guidance": str(args.guidance),
             "sampler": args.sampler, "eta": str(args.eta), "spacing": used["spacing"],
             "clip": str(used["clip_sample"]).lower(), "sigma_max": f"{used['sigma_max']:g}",
+            "clip_sigma": "every step" if used["clip_sigma"] is None else f"{used['clip_sigma']:g}",
             "model": str(args.model), "backend": model.runner.backend,
             "Software": "AI Lab engines.diffusion"}
     write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
@@ -143,8 +146,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
     args.guidance = _guidance(args, model)
     device = "cuda" if args.device == "cuda" else "cpu"
-    overrides = {k: v for k, v in (("spacing", args.spacing), ("clip_sample", args.clip), ("sigma_max", args.sigma_max))
-                 if v is not None and v != "auto"}
+    overrides = {k: v for k, v in (("spacing", args.spacing), ("clip_sample", args.clip), ("sigma_max", args.sigma_max),
+                                   ("clip_sigma", args.clip_sigma)) if v is not None and v != "auto"}
     report = run_with_progress(evaluate_job(model, n_prompts=args.n, steps=args.steps, guidance=args.guidance,
                                             seed=args.seed, batch=args.batch, device=device,
                                             sampling=overrides or None), quiet=args.json)

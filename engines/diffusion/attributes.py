@@ -159,7 +159,7 @@ def _sample(model: Any, prompts: list[str], seed: int, steps: int, guidance: flo
     extra = {}
     if sampling:
         extra = {"spacing": sampling.get("spacing", "auto"), "clip": sampling.get("clip_sample"),
-                 "sigma_max": sampling.get("sigma_max")}
+                 "sigma_max": sampling.get("sigma_max"), "clip_sigma": sampling.get("clip_sigma") or 0.0}
     out = []
     for start in range(0, len(prompts), batch):
         chunk = tuple(prompts[start:start + batch])

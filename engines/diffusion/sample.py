@@ -43,13 +43,14 @@ class SampleSettings:
     spacing: str = "auto"  # "auto" = the model's recommended sampling (else trailing); or leading | trailing | karras
     clip: bool | None = None  # clip x̂₀ to −1..1; None = the model's recommendation (else yes)
     sigma_max: float | None = None  # karras spacing: where to start; None = the model's recommendation (else 40)
+    clip_sigma: float | None = None  # clip only below this σ; None = the model's recommendation (else every step)
 
 
-DEFAULT_SAMPLING = {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0}
+DEFAULT_SAMPLING = {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0, "clip_sigma": None}
 
 
 def model_sampling(config: dict | None) -> dict:
-    """The model's recommended step spacing, x̂₀ clipping and σ_max (``recommended_sampling`` in its
+    """The model's recommended step spacing, x̂₀ clipping (and below which σ) and σ_max (``recommended_sampling`` in its
     config.json, chosen by tools/tune_guidance.py), else the plain defaults."""
     chosen = dict(DEFAULT_SAMPLING)
     rec = (config or {}).get("recommended_sampling") or {}
@@ -60,6 +61,8 @@ def model_sampling(config: dict | None) -> dict:
             chosen["clip_sample"] = rec["clip_sample"]
         if isinstance(rec.get("sigma_max"), (int, float)) and rec["sigma_max"] > 0:
             chosen["sigma_max"] = float(rec["sigma_max"])
+        if isinstance(rec.get("clip_sigma"), (int, float)) and rec["clip_sigma"] > 0:
+            chosen["clip_sigma"] = float(rec["clip_sigma"])
     return chosen
 
 
@@ -72,6 +75,8 @@ def resolve_sampling(settings: SampleSettings, config: dict | None) -> dict:
         chosen["clip_sample"] = bool(settings.clip)
     if settings.sigma_max is not None:
         chosen["sigma_max"] = float(settings.sigma_max)
+    if settings.clip_sigma is not None:
+        chosen["clip_sigma"] = float(settings.clip_sigma) if settings.clip_sigma > 0 else None
     return chosen
 
 

@@ -19,8 +19,9 @@ Which timesteps to visit (``spacing``): ``leading`` and ``trailing`` spread them
 noise-to-signal ratio (Karras et al. 2022), starting at ``sigma_max`` instead of the schedule's last
 step. The cosine schedule's last steps have σ in the thousands: the image is pure noise there, and
 turning a noise guess into a clean-image guess divides by 1/σ, so tiny errors become huge ones that
-clipping only hides. Starting at σ ≈ 40 and leaving x̂₀ unclipped avoids that (see tools/tune_guidance.py
-for what it does to the faces model's scores).
+clipping only hides. Starting at σ ≈ 40 and leaving x̂₀ unclipped while σ is large (``clip_sigma``) avoids
+that (see tools/tune_guidance.py for what it does to the shipped models' scores); clipping the last, nearly
+clean steps still removes leftover speckles.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class _Scheduler:
     """Shared parts: the schedule, the chosen timesteps, and x̂₀ from ε."""
 
     def __init__(self, schedule: NoiseSchedule, spacing: str = "leading", clip_sample: bool = True,
-                 clip_range: float = 1.0, set_alpha_to_one: bool = True, sigma_max: float = 40.0) -> None:
+                 clip_range: float = 1.0, set_alpha_to_one: bool = True, sigma_max: float = 40.0,
+                 clip_sigma: float | None = None) -> None:
         if spacing not in SPACINGS:
             raise ValueError(f"unknown spacing {spacing!r}; choose one of {', '.join(SPACINGS)}")
         self.schedule = schedule
@@ -111,6 +113,8 @@ class _Scheduler:
         self.clip_sample = clip_sample
         self.clip_range = clip_range
         self.sigma_max = float(sigma_max)
+        # with clip_sample: clip only at steps whose σ is below this (None = every step)
+        self.clip_sigma = None if clip_sigma is None else float(clip_sigma)
         # ᾱ "before step 0": 1 means the last step lands on a fully clean image
         self.final_alpha_cumprod = 1.0 if set_alpha_to_one else float(schedule.alphas_cumprod[0])
         self.alphas_cumprod = schedule.alphas_cumprod.astype(np.float32).astype(np.float64)
@@ -141,6 +145,15 @@ class _Scheduler:
         i = int(idx[0])
         return int(self.timesteps[i + 1]) if i + 1 < len(self.timesteps) else -1
 
+    def clips_at(self, t: int) -> bool:
+        """Whether x̂₀ is clipped at timestep ``t``."""
+        if not self.clip_sample:
+            return False
+        if self.clip_sigma is None:
+            return True
+        a = self._alpha(int(t))
+        return math.sqrt((1 - a) / a) < self.clip_sigma
+
     def _alpha(self, t: int) -> float:
         return float(self.alphas_cumprod[t]) if t >= 0 else self.final_alpha_cumprod
 
@@ -166,7 +179,7 @@ class DDIMScheduler(_Scheduler):
         prev_t = self.previous_timestep(t)
         a_t, a_prev = self._alpha(t), self._alpha(prev_t)
         x0 = (x - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
-        if self.clip_sample:
+        if self.clips_at(t):
             x0 = _clip(x0, self.clip_range)
         variance = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
         std = eta * math.sqrt(max(variance, 0.0))
@@ -197,7 +210,7 @@ class DDPMScheduler(_Scheduler):
         t = int(t)
         prev_t = self.previous_timestep(t)
         x0 = self.predict_x0(eps, t, x)
-        if self.clip_sample:
+        if self.clips_at(t):
             x0 = _clip(x0, self.clip_range)
         coef_x0, coef_xt, variance = self.posterior(t, prev_t)
         prev = coef_x0 * x0 + coef_xt * x
@@ -207,7 +220,7 @@ class DDPMScheduler(_Scheduler):
 
 
 def make_scheduler(kind: str, schedule: NoiseSchedule, **kwargs: Any) -> _Scheduler:
-    """``ddim`` or ``ddpm`` over ``schedule`` (kwargs: spacing, clip_sample, set_alpha_to_one, sigma_max)."""
+    """``ddim`` or ``ddpm`` over ``schedule`` (kwargs: spacing, clip_sample, set_alpha_to_one, sigma_max, clip_sigma)."""
     if kind == "ddim":
         return DDIMScheduler(schedule, **kwargs)
     if kind == "ddpm":

@@ -61,14 +61,29 @@ def test_exact_noise_guesses_land_on_the_image_with_karras_steps():
 def test_model_sampling_reads_the_recommendation_and_explicit_settings_win():
     from engines.diffusion.sample import SampleSettings, model_sampling, resolve_sampling
 
-    assert model_sampling({}) == {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0}
-    cfg = {"recommended_sampling": {"spacing": "karras", "clip_sample": False, "sigma_max": 80}}
-    assert model_sampling(cfg) == {"spacing": "karras", "clip_sample": False, "sigma_max": 80.0}
-    bad = {"recommended_sampling": {"spacing": "sideways", "clip_sample": "no", "sigma_max": -1}}
-    assert model_sampling(bad) == model_sampling({})
+    plain = {"spacing": "trailing", "clip_sample": True, "sigma_max": 40.0, "clip_sigma": None}
+    assert model_sampling({}) == plain
+    cfg = {"recommended_sampling": {"spacing": "karras", "clip_sample": True, "sigma_max": 80, "clip_sigma": 5}}
+    assert model_sampling(cfg) == {"spacing": "karras", "clip_sample": True, "sigma_max": 80.0, "clip_sigma": 5.0}
+    bad = {"recommended_sampling": {"spacing": "sideways", "clip_sample": "no", "sigma_max": -1, "clip_sigma": "x"}}
+    assert model_sampling(bad) == plain
     assert resolve_sampling(SampleSettings(), cfg)["spacing"] == "karras"
-    chosen = resolve_sampling(SampleSettings(spacing="trailing", clip=True, sigma_max=10.0), cfg)
-    assert chosen == {"spacing": "trailing", "clip_sample": True, "sigma_max": 10.0}
+    chosen = resolve_sampling(SampleSettings(spacing="trailing", clip=True, sigma_max=10.0, clip_sigma=0.0), cfg)
+    assert chosen == {"spacing": "trailing", "clip_sample": True, "sigma_max": 10.0, "clip_sigma": None}
+
+
+def test_clipping_can_be_kept_to_the_nearly_clean_steps():
+    sched = DDIMScheduler(COSINE, spacing="karras", clip_sample=True, sigma_max=40.0, clip_sigma=5.0)
+    sched.set_timesteps(30)
+    sig = sigmas(COSINE.alphas_cumprod)
+    clipped = [sched.clips_at(int(t)) for t in sched.timesteps]
+    assert clipped == [bool(sig[t] < 5.0) for t in sched.timesteps] and any(clipped) and not all(clipped)
+    x = np.full((1, 1, 2, 2), 3.0)
+    eps = np.zeros_like(x)
+    noisy_t = int(sched.timesteps[0])
+    assert sched.step(eps, noisy_t, x).pred_original_sample.max() > 1.0  # σ ≈ 40: left alone
+    assert sched.step(eps, 0, x).pred_original_sample.max() == 1.0  # nearly clean: clipped
+    assert DDIMScheduler(COSINE, clip_sample=True).clips_at(999)  # default: every step, as diffusers does
 
 
 def _timesteps_visited(model, settings):
