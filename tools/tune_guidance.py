@@ -39,6 +39,9 @@ RECIPES = {
     "karras40c5": {"spacing": "karras", "clip_sample": True, "sigma_max": 40.0, "clip_sigma": 5.0},
 }
 
+# the judge scores what is drawn, not leftover speckles: on a tie, prefer clipping the nearly clean steps
+TIE_ORDER = ("karras40c5", "trailing", "karras40", "karras80")
+
 
 def sweep_key(recipe: str, guidance: float) -> str:
     return f"{recipe}@{guidance:g}"
@@ -64,8 +67,8 @@ def _score_at_3(metrics: dict) -> float | None:
 
 
 def choose(sweep: dict[str, float]) -> tuple[str, float]:
-    """The best (recipe, guidance) of a sweep; ties go to the smaller guidance, then to the plainer recipe."""
-    order = list(RECIPES)
+    """The best (recipe, guidance) of a sweep; ties go to the smaller guidance, then by :data:`TIE_ORDER`."""
+    order = list(TIE_ORDER) + [r for r in RECIPES if r not in TIE_ORDER]
     best = max(sweep, key=lambda k: (sweep[k], -parse_key(k)[1], -order.index(parse_key(k)[0])))
     return parse_key(best)
 

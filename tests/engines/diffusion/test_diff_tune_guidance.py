@@ -22,6 +22,7 @@ def test_choice_takes_the_best_score_and_breaks_ties_plainly():
     assert tune.choose({"trailing@1.5": 0.91, "karras40@4": 0.97, "karras80@3": 0.95}) == ("karras40", 4.0)
     assert tune.choose({"karras40@4": 0.9, "karras40@2": 0.9}) == ("karras40", 2.0)
     assert tune.choose({"karras80@2": 0.9, "trailing@2": 0.9}) == ("trailing", 2.0)
+    assert tune.choose({"karras40@2": 1.0, "karras40c5@2": 1.0}) == ("karras40c5", 2.0)
 
 
 def test_an_earlier_sweep_is_reused_only_for_the_same_weights_and_settings(tmp_path):
