@@ -70,7 +70,8 @@ def _sample(args: argparse.Namespace) -> int:
     meta = {"prompt": args.prompt, "seed": str(args.seed), "steps": str(args.steps), "guidance": str(args.guidance),
             "sampler": args.sampler, "eta": str(args.eta), "spacing": used["spacing"],
             "clip": str(used["clip_sample"]).lower(), "sigma_max": f"{used['sigma_max']:g}",
-            "clip_sigma": "every step" if used["clip_sigma"] is None else f"{used['clip_sigma']:g}",
+            "clip_sigma": ("never" if not used["clip_sample"] else "every step" if used["clip_sigma"] is None
+                           else f"below {used['clip_sigma']:g}"),
             "model": str(args.model), "backend": model.runner.backend,
             "Software": "AI Lab engines.diffusion"}
     write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
