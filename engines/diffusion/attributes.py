@@ -173,7 +173,7 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
                  cancel: CancelToken | None = None, sampling: dict | None = None) -> Job[dict[str, Any]]:
     """Score a trained model with its judge; returns a JSON-ready dict of accuracies.
 
-    ``sampling`` (spacing, clip_sample, sigma_max) overrides the model's recommended sampling."""
+    ``sampling`` (spacing, clip_sample, sigma_max, clip_sigma) overrides the model's recommended sampling."""
     from engines.diffusion.sample import model_sampling
 
     cancel = cancel or CancelToken()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engines.core.jobs import CancelToken, Frame, Job, Progress
-from engines.diffusion.schedulers import guided_noise, make_scheduler
+from engines.diffusion.schedulers import SPACINGS, guided_noise, make_scheduler
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def model_sampling(config: dict | None) -> dict:
     chosen = dict(DEFAULT_SAMPLING)
     rec = (config or {}).get("recommended_sampling") or {}
     if isinstance(rec, dict):
-        if rec.get("spacing") in ("leading", "trailing", "karras"):
+        if rec.get("spacing") in SPACINGS:
             chosen["spacing"] = rec["spacing"]
         if isinstance(rec.get("clip_sample"), bool):
             chosen["clip_sample"] = rec["clip_sample"]
