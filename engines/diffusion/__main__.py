@@ -77,10 +77,12 @@ def _sample(args: argparse.Namespace) -> int:
     write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
     enc = model.encode([args.prompt])
     report = {**meta, "out": str(args.out), "words_used": enc.words[0], "words_ignored": enc.unknown[0],
-              "shape": list(grid.shape)}
+              "new_words": [list(w) for w in enc.new_words[0]], "shape": list(grid.shape)}
     _print(args, report, [f"wrote {args.out} ({grid.shape[1]}×{grid.shape[0]})",
                           f"words used: {' '.join(enc.words[0]) or '(none)'}"
-                          + (f"; ignored: {' '.join(enc.unknown[0])}" if enc.unknown[0] else "")])
+                          + (f"; ignored: {' '.join(enc.unknown[0])}" if enc.unknown[0] else "")
+                          + (f"; new to this model, read as the nearest training word: "
+                             f"{_new_words_text(enc.new_words[0])}" if enc.new_words[0] else "")])
     return 0
 
 
@@ -108,6 +110,11 @@ def _noise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_words_text(new_words: list[tuple[str, str, float]]) -> str:
+    """"crimson → purple (0.76)": each word new to the model and the training word its vector lies nearest."""
+    return ", ".join(f"{w} → {near} ({cos:.2f})" for w, near, cos in new_words)
+
+
 def _encode(args: argparse.Namespace) -> int:
     from engines.diffusion.pipeline import load_diffusion_model
 
@@ -115,9 +122,12 @@ def _encode(args: argparse.Namespace) -> int:
     enc = model.encode([args.prompt])
     n = int(enc.mask[0].sum())
     report = {"prompt": args.prompt, "words_used": enc.words[0], "words_ignored": enc.unknown[0],
-              "word_source": model.config.get("word_source"), "pooled": [round(float(v), 4) for v in enc.pooled[0]],
+              "new_words": [list(w) for w in enc.new_words[0]], "word_source": model.config.get("word_source"),
+              "pooled": [round(float(v), 4) for v in enc.pooled[0]],
               "tokens": [[round(float(v), 4) for v in row] for row in enc.tokens[0, :n]]}
     _print(args, report, [f"words: {' '.join(enc.words[0])}  (ignored: {' '.join(enc.unknown[0]) or 'none'})",
+                          *([f"new to this model (nearest training word by word vector): "
+                             f"{_new_words_text(enc.new_words[0])}"] if enc.new_words[0] else []),
                           "pooled caption vector: " + " ".join(f"{v:+.2f}" for v in enc.pooled[0][:16]) + " …"])
     return 0
 
@@ -153,6 +163,11 @@ def _evaluate(args: argparse.Namespace) -> int:
                                             seed=args.seed, batch=args.batch, device=device,
                                             sampling=overrides or None), quiet=args.json)
     lines = [f"{k}: {v}" for k, v in report.items() if not isinstance(v, (dict, list))]
+    for prompt, d in report.get("synonym_details", {}).items():
+        drawn = ", ".join(f"{v} {share:.2f}" for v, share in sorted(d["drawn"].items(), key=lambda kv: -kv[1]))
+        read = d.get("read_as")
+        why = f"; '{read['word']}' lies nearest '{read['nearest']}' in the word vectors" if read else ""
+        lines.append(f"synonym '{prompt}': wanted {d['wanted']}, drew {drawn}{why}")
     _print(args, report, lines)
     return 0
 

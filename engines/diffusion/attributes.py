@@ -152,6 +152,33 @@ def get_judge(kind: str, model_folder: str | Path | None = None, device: str = "
     return judge, metrics
 
 
+def synonym_reading(model: Any, prompt: str, attr: str) -> dict[str, Any] | None:
+    """Which of ``attr``'s values the prompt's new word lies nearest to in word-vector space (cosine), or None.
+
+    The word vectors, not the model, decide this: in GloVe 50-d "crimson" lies nearer "purple" than "red", so a
+    model that follows its vectors faithfully draws a purple hat."""
+    from engines.diffusion import faces
+    from engines.diffusion.captions import tokenize
+
+    words = model.prompt_vectors
+    candidates = [str(v) for v in faces.ATTRIBUTES[attr] if isinstance(v, str) and v != "none"] or [attr]
+    for w in tokenize(prompt):
+        if words.table.get(w) is not None:
+            continue
+        v = words.lookup(w)
+        if v is None:
+            continue
+        scores = {}
+        for c in candidates:
+            u = words.lookup(c)
+            if u is not None:
+                scores[c] = round(float(u @ v / ((np.linalg.norm(u) * np.linalg.norm(v)) or 1.0)), 3)
+        if scores:
+            best = max(scores, key=scores.get)
+            return {"word": w, "nearest": best, "cosines": scores}
+    return None
+
+
 def _sample(model: Any, prompts: list[str], seed: int, steps: int, guidance: float, batch: int,
             cancel: CancelToken, sampling: dict | None = None) -> np.ndarray:
     from engines.diffusion.sample import SampleSettings, sample_job
@@ -220,14 +247,18 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
                 report["heldout_pair_accuracy"] = float(np.mean(hits)) if hits else None
             yield Progress(1 if split == "heldout" else 2, 3, message=split)
         per_syn = max(2, n_prompts // 8)
-        syn = {}
+        syn, details = {}, {}
         names = list(faces.ATTRIBUTE_NAMES)
         for prompt, attr, value in faces.SYNONYM_PROMPTS:
             images = _sample(model, [prompt] * per_syn, seed, steps, guidance, batch, cancel, used)
             pred = predict_labels(judge, kind, images, device)[:, names.index(attr)]
             syn[prompt] = float((pred == faces.ATTRIBUTES[attr].index(value)).mean())
+            values = faces.ATTRIBUTES[attr]
+            drawn = {str(v): float((pred == i).mean()) for i, v in enumerate(values) if (pred == i).any()}
+            details[prompt] = {"wanted": str(value), "drawn": drawn, "read_as": synonym_reading(model, prompt, attr)}
         report["synonym_accuracy"] = syn
         report["synonym_mean_accuracy"] = float(np.mean(list(syn.values())))
+        report["synonym_details"] = details
         report["word_source"] = model.config.get("word_source")
     report["wall_time_s"] = round(time.monotonic() - started, 1)
     yield Progress(3, 3, message="done")

@@ -181,6 +181,29 @@ class PromptVectors:
             v = glove.get(word) if glove is not None else None
         return v
 
+    def nearest_known(self, word: str) -> tuple[str, float] | None:
+        """For a word outside the model's table: the table word whose vector points most nearly the same
+        way (cosine), i.e. the training word it will most likely be read as; None for table or unknown words."""
+        if self.table.get(word) is not None:
+            return None
+        v = self.lookup(word)
+        if v is None:
+            return None
+        table = self.table.vectors
+        norms = np.linalg.norm(table, axis=1) * (float(np.linalg.norm(v)) or 1.0)
+        cos = table @ v / np.where(norms > 0, norms, 1.0)
+        i = int(np.argmax(cos))
+        return self.table.words[i], float(cos[i])
+
+    def new_words(self, prompt: str) -> list[tuple[str, str, float]]:
+        """(word, nearest training word, cosine) for each word the model never saw but the word vectors know."""
+        found = []
+        for w in dict.fromkeys(tokenize(prompt)):
+            near = self.nearest_known(w)
+            if near is not None:
+                found.append((w, near[0], round(near[1], 3)))
+        return found
+
     def words_used(self, prompt: str) -> tuple[list[str], list[str]]:
         """(words that have a vector, words ignored because nothing knows them)."""
         known, unknown = [], []

@@ -37,6 +37,8 @@ class EncodedPrompts:
     pooled: np.ndarray  # (B, D)
     words: list[list[str]] = field(default_factory=list)  # the words that counted, per prompt
     unknown: list[list[str]] = field(default_factory=list)  # words nothing knew (ignored)
+    # words outside the training captions that the word vectors know: (word, nearest training word, cosine)
+    new_words: list[list[tuple[str, str, float]]] = field(default_factory=list)
 
     def take(self, index: np.ndarray) -> "EncodedPrompts":
         return EncodedPrompts(self.tokens[index], self.mask[index], self.pooled[index])
@@ -136,7 +138,8 @@ class DiffusionModel:
         vectors, mask = self.prompt_vectors.batch(prompts)
         tokens, full_mask, pooled = self.runner.encode(vectors, mask)
         used = [self.prompt_vectors.words_used(p) for p in prompts]
-        return EncodedPrompts(tokens, full_mask, pooled, [u[0] for u in used], [u[1] for u in used])
+        return EncodedPrompts(tokens, full_mask, pooled, [u[0] for u in used], [u[1] for u in used],
+                              [self.prompt_vectors.new_words(p) for p in prompts])
 
     def predict_noise(self, x: np.ndarray, t: np.ndarray | int, enc: EncodedPrompts) -> np.ndarray:
         t_arr = np.broadcast_to(np.asarray(t, np.float32), (x.shape[0],)).copy()

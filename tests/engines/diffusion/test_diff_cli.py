@@ -91,6 +91,19 @@ def test_encode_shows_the_caption_as_numbers(tiny_model_folder, capsys):
     assert len(report["pooled"]) == 32 and len(report["tokens"]) == 3
 
 
+def test_encode_names_the_training_word_a_new_word_lies_nearest(capsys):
+    from engines.diffusion.captions import load_glove
+    from engines.diffusion.pipeline import resolve_model_path
+
+    if load_glove() is None or not (resolve_model_path("faces") / "config.json").is_file():
+        pytest.skip("the shipped faces model or GloVe is not present")
+    assert main(["encode", "--model", "faces", "--prompt", "a grinning face", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["words_ignored"] == [] and [w[:2] for w in report["new_words"]] == [["grinning", "smiling"]]
+    assert main(["encode", "--model", "faces", "--prompt", "a face on a rose background"]) == 0
+    assert "rose → blue" in capsys.readouterr().out
+
+
 def test_missing_model_is_a_clear_error(tmp_path, capsys):
     code = main(["sample", "--model", str(tmp_path / "nothing"), "--prompt", "x", "--out", str(tmp_path / "a.png")])
     assert code == 2

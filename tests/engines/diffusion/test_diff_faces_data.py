@@ -76,3 +76,23 @@ def test_digits_are_upsampled_with_captions():
     assert digit_from_prompt("the digit seven") == 7 and digit_from_prompt("a 3") == 3
     flat = upsample(np.ones((1, 8, 8), np.float32), 32)
     assert np.allclose(flat, 1.0)
+
+
+def test_synonym_reading_says_which_value_the_word_vector_lies_nearest():
+    """The evaluation explains each synonym score by the word vectors: GloVe 50-d puts "grinning" next to
+    "smiling" but "crimson" nearer "purple" than "red" — a faithful model then draws a purple hat."""
+    import pytest
+
+    from engines.diffusion.attributes import synonym_reading
+    from engines.diffusion.captions import load_glove
+    from engines.diffusion.pipeline import load_diffusion_model, resolve_model_path
+
+    if load_glove() is None or not (resolve_model_path("faces") / "config.json").is_file():
+        pytest.skip("the shipped faces model or GloVe is not present")
+    model = load_diffusion_model("faces", "onnx")
+    grin = synonym_reading(model, "a grinning face", "mouth")
+    assert grin["word"] == "grinning" and grin["nearest"] == "smiling"
+    crimson = synonym_reading(model, "a face wearing a crimson hat", "hat")
+    assert crimson["nearest"] == "purple" and crimson["cosines"]["purple"] > crimson["cosines"]["red"]
+    assert "none" not in crimson["cosines"]
+    assert synonym_reading(model, "a face wearing a red hat", "hat") is None  # nothing new in it

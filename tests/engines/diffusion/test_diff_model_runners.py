@@ -93,6 +93,23 @@ def test_glove_table_knows_synonyms_when_shipped():
     assert load_word_vectors(["red"], prefer="learned").source == "learned"
 
 
+def test_new_words_are_read_as_the_nearest_training_word():
+    from engines.diffusion.captions import PromptVectors, load_glove, load_word_vectors
+
+    if load_glove() is None:
+        pytest.skip("the GloVe asset is not present")
+    pv = PromptVectors(load_word_vectors(["a", "red", "purple", "smiling", "frowning", "hat"], prefer="glove"),
+                       8, use_glove=True)
+    found = pv.new_words("A grinning, crimson hat: a red hat xyzzyq")
+    # in 50-d GloVe "crimson" lies nearer "purple" than "red" (the reason the synonym test scores low)
+    assert [(w, near) for w, near, _ in found] == [("grinning", "smiling"), ("crimson", "purple")]
+    assert all(0 < cos <= 1 for _, _, cos in found)
+    assert pv.nearest_known("red") is None and pv.nearest_known("xyzzyq") is None
+    # a model with its own learned table cannot read new words at all
+    learned = PromptVectors(load_word_vectors(["red", "hat"], prefer="learned"), 8, use_glove=False)
+    assert learned.new_words("a crimson hat") == []
+
+
 def test_prompt_and_seed_interpolation_end_at_their_endpoints(tiny_model_folder):
     from engines.diffusion.sample import initial_noise, mix_prompts, slerp
 

@@ -108,3 +108,16 @@ def test_strip_can_be_cancelled(window, qtbot):
         page.cancel_button.click()
     assert page.result is None
     assert page.status_label.text() == "Cancelled."
+
+
+def test_a_word_new_to_the_model_shows_which_training_word_it_lies_nearest(window, qtbot):
+    page = page_of(window, 2)
+    page.steps_box.setValue(4)
+    page.grid_box.setCurrentIndex(0)
+    page.prompt_edit.setText("a face wearing a crimson hat")
+    generate(page, qtbot)
+    text = page.words_label.text()
+    assert "New to this model" in text and "<i>crimson</i> → <b>purple</b>" in text
+    page.prompt_edit.setText("a smiling face wearing a red hat")
+    generate(page, qtbot)
+    assert "New to this model" not in page.words_label.text()
