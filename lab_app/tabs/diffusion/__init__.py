@@ -13,7 +13,7 @@ TAB = TabSpec(
                  plans=("Live frames of the reverse process", "The predicted noise and clean image at each step")),
         PageSpec("caption", "Steer with a caption", "The caption's numbers steer what appears.",
                  factory="lab_app.tabs.diffusion.caption_page:CaptionPage",
-                 plans=("Prompt, guidance scale and seed", "Synonyms the model never saw still steer it")),
+                 plans=("Prompt, guidance scale and seed", "New words read through their word vectors")),
         PageSpec("music", "Music from noise", "A spectrogram painted by diffusion, played back as sound.",
                  plans=("Spectrogram frames and playback",)),
         PageSpec("train", "Train your own", "Watch a small diffusion model learn digits, faces or your own pictures, live.",
