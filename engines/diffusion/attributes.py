@@ -165,17 +165,9 @@ def synonym_reading(model: Any, prompt: str, attr: str) -> dict[str, Any] | None
     for w in tokenize(prompt):
         if words.table.get(w) is not None:
             continue
-        v = words.lookup(w)
-        if v is None:
-            continue
-        scores = {}
-        for c in candidates:
-            u = words.lookup(c)
-            if u is not None:
-                scores[c] = round(float(u @ v / ((np.linalg.norm(u) * np.linalg.norm(v)) or 1.0)), 3)
+        scores = {c: round(cos, 3) for c, cos in words.cosines(w, candidates).items()}
         if scores:
-            best = max(scores, key=scores.get)
-            return {"word": w, "nearest": best, "cosines": scores}
+            return {"word": w, "nearest": max(scores, key=scores.get), "cosines": scores}
     return None
 
 

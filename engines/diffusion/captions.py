@@ -181,19 +181,27 @@ class PromptVectors:
             v = glove.get(word) if glove is not None else None
         return v
 
+    def cosines(self, word: str, others: list[str]) -> dict[str, float]:
+        """Cosine between ``word``'s vector and each of ``others`` that has one; {} if ``word`` has none."""
+        v = self.lookup(word)
+        rows = {o: u for o in others if (u := self.lookup(o)) is not None} if v is not None else {}
+        if not rows:
+            return {}
+        m = np.stack(list(rows.values()))
+        norms = np.linalg.norm(m, axis=1) * (float(np.linalg.norm(v)) or 1.0)
+        cos = m @ v / np.where(norms > 0, norms, 1.0)
+        return {o: float(c) for o, c in zip(rows, cos)}
+
     def nearest_known(self, word: str) -> tuple[str, float] | None:
         """For a word outside the model's table: the table word whose vector points most nearly the same
         way (cosine), i.e. the training word it will most likely be read as; None for table or unknown words."""
         if self.table.get(word) is not None:
             return None
-        v = self.lookup(word)
-        if v is None:
+        cos = self.cosines(word, list(self.table.words))
+        if not cos:
             return None
-        table = self.table.vectors
-        norms = np.linalg.norm(table, axis=1) * (float(np.linalg.norm(v)) or 1.0)
-        cos = table @ v / np.where(norms > 0, norms, 1.0)
-        i = int(np.argmax(cos))
-        return self.table.words[i], float(cos[i])
+        best = max(cos, key=cos.get)
+        return best, cos[best]
 
     def new_words(self, prompt: str) -> list[tuple[str, str, float]]:
         """(word, nearest training word, cosine) for each word the model never saw but the word vectors know."""
