@@ -38,6 +38,13 @@ When training stops, press <i>Use on “Real word vectors”</i> to explore what
 """
 
 
+def pairs_text(focus: str, neighbours: list[str], window: int) -> str:
+    """``"window 2: pairs (learning, method), (learning, for)"``: every pair holds the word in the middle."""
+    if not neighbours:
+        return f"window {window}: no neighbours, so no pairs"
+    return f"window {window}: pairs " + ", ".join(f"({focus}, {word})" for word in neighbours)
+
+
 def training_job(source: str, path: str | None, config: SkipGramConfig, cancel: CancelToken,
                  stop: threading.Event) -> Job[SkipGramResult]:
     """Build the corpus (off the GUI thread), then train on it."""
@@ -179,8 +186,7 @@ class LearnVectorsPage(LabPage):
             else:
                 parts.append(f"<span style='color:#999'>{word}</span>")
         words = [w for _, w, _ in context]
-        self.window_label.setText(" ".join(parts) + f"<br>window {window}: pairs ({self.example_tokens[focus]}, "
-                                  + "), (".join(words) + ")" if words else "")
+        self.window_label.setText(" ".join(parts) + "<br>" + pairs_text(self.example_tokens[focus], words, window))
         return words
 
     # -- training -----------------------------------------------------------------------------

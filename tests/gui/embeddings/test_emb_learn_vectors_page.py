@@ -52,3 +52,16 @@ def test_window_helper(page):
     assert page.show_window() == ["method", "for", "high", "quality"]
     page.window_box.setValue(1)
     assert page.show_window() == ["for", "high"]
+
+
+def test_pairs_label_puts_the_middle_word_in_every_pair(page):
+    import re
+
+    for focus, window in ((4, 2), (0, 3), (9, 1)):
+        page.focus_slider.setValue(focus)
+        page.window_box.setValue(window)
+        neighbours = page.show_window()
+        plain = re.sub(r"<[^>]+>", "", page.window_label.text())
+        pairs = re.findall(r"\(([^()]*)\)", plain.split(f"window {window}:")[1])
+        middle = page.example_tokens[focus]
+        assert pairs == [f"{middle}, {word}" for word in neighbours]
