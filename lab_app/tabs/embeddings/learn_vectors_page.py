@@ -23,7 +23,7 @@ CORPORA = (("story", "Story world (the LLM tab's stories)"), ("builtin", "Built-
            ("file", "Your text file…"))
 FOCUS_COLOUR, CONTEXT_COLOUR = "#d62728", "#2ca02c"
 
-EXPLAINER = """
+EXPLAINER = f"""
 <p><b>Learning from neighbours.</b> Skip-gram plays a guessing game: take a word from the text and guess which
 words appear around it. Every word starts as a few random numbers. Each step looks at a batch of real
 (word, neighbour) pairs and nudges the numbers so that real pairs score higher, and a few random words
@@ -31,7 +31,9 @@ words appear around it. Every word starts as a few random numbers. Each step loo
 because they turn up next to the same words (“fed the …”, “the … slept”).</p>
 <p><b>What you see.</b> The watched words are squeezed to 3D with PCA and turned to line up with the previous
 picture, so they drift instead of jumping. Watch groups form (the days, the colours, the animals) while the loss,
-how wrong the guesses are, falls. The neighbour lists are worked out in all the dimensions.</p>
+how wrong the guesses are, falls. The neighbour lists are worked out in all the dimensions. Skip-gram counts
+words its own way: it drops punctuation, keeps “dog's” as one word and skips words seen fewer than
+{SkipGramConfig.min_count} times, so its word count for the story world differs a little from the LLM tab's.</p>
 <p><b>The window.</b> The window size says how many words on each side count as neighbours. A small window
 groups words that can replace each other (monday, tuesday); a large one groups words about the same topic.
 When training stops, press <i>Use on “Real word vectors”</i> to explore what it learned there.</p>
@@ -114,7 +116,7 @@ class LearnVectorsPage(LabPage):
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
         self.controls.addLayout(buttons)
-        self.status_label = QLabel("Press Train: about half a minute for 4,000 steps.")
+        self.status_label = QLabel("Press Train: 4,000 steps take about 10 to 30 seconds, depending on the computer.")
         self.status_label.setWordWrap(True)
         self.controls.addWidget(self.status_label)
         self.use_button = QPushButton("Use on “Real word vectors”")
@@ -258,7 +260,8 @@ class LearnVectorsPage(LabPage):
             self.loss_curve.setData(np.array(steps, float), np.array(values, float))
         lines = [f"<b>{w}</b>: " + ", ".join(n for n, _ in near) for w, near in payload["neighbours"].items()]
         self.neighbours_label.setText(f"step {payload['step']:,} · {payload['corpus']} · "
-                                      f"{payload['vocab_size']:,} words<br>" + "<br>".join(lines))
+                                      f"{payload['vocab_size']:,} words seen at least {self.config().min_count} times"
+                                      "<br>" + "<br>".join(lines))
 
     def _on_finished(self, result: SkipGramResult) -> None:
         self.result = result
