@@ -10,13 +10,17 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
                                QVBoxLayout, QWidget)
 
 from engines.core.jobs import Frame, Progress
-from engines.neuralnet.digits import DigitsClassifier, DigitsConfig, DigitsResult, predict_drawing, train_digits
+from engines.neuralnet.digits import DigitsClassifier, DigitsConfig, DigitsResult, train_digits
+from engines.neuralnet.drawing import GREY_LEVELS, drawing_to_digit
 from lab_app.plotting import pg, themed
 from lab_app.tabs.neuralnet.draw_pad import DrawPad
+from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
 
-MODELS = (("MLP", "mlp", "64 pixels → 64 hidden neurons → 10 digit scores"),
-          ("CNN", "cnn", "two layers of small 3×3 stroke detectors slid over the picture, then 10 digit scores"))
+MODELS = (("Plain layers (MLP)", "mlp", "MLP, a multi-layer perceptron: 64 pixels → 64 hidden neurons → "
+           "10 digit scores, every neuron wired to every pixel"),
+          ("Sliding detectors (CNN)", "cnn", "CNN, a convolutional network: two layers of small 3×3 stroke "
+           "detectors slid over the picture, then 10 digit scores"))
 
 EXPLAINER = """
 <p><b>What is happening.</b> Each picture is 8×8 grey squares: just 64 numbers. The network turns those
@@ -27,11 +31,12 @@ learning: they tell us honestly how well it does on digits it has not seen.</p>
 <p><b>The pictures.</b> The curve shows the training loss (how wrong it still is) falling while the test
 accuracy climbs. The confusion matrix counts, for each true digit (row), what the network answered
 (column): a perfect network has numbers only on the diagonal, and the off-diagonal cells show which digits
-it mixes up. The small tiles are the first layer's weights: red pixels push a neuron to fire, blue ones
-hold it back, so each tile is a rough stencil of the strokes that neuron looks for (the CNN's tiles are
-3×3 stroke detectors that slide over the whole picture).</p>
-<p><b>Draw a digit.</b> Your drawing is cropped, shrunk to 8×8 and given the same 16 grey levels as the
-training pictures, then classified as you draw. It is often less sure about your handwriting than about
+it mixes up. The small tiles are the first layer's weights, in the same colours as on the other pages: blue
+pixels push a neuron to fire, orange ones hold it back, so each tile is a rough stencil of the strokes that
+neuron looks for (the CNN's tiles are 3×3 stroke detectors that slide over the whole picture).</p>
+<p><b>Draw a digit.</b> Your drawing is cropped, shrunk to 8×8 and given the same 17 grey levels (0 to 16) as
+the training pictures, then classified as you draw. The small picture next to your drawing is exactly those
+64 numbers, the only thing the network gets. It is often less sure about your handwriting than about
 the test set: the training digits all came from one set of forms, drawn with a pen, not a mouse.</p>
 """
 
@@ -149,11 +154,13 @@ class ClassifierPage(LabPage):
         self.weights_plot.hideAxis("left")
         self.weights_plot.hideAxis("bottom")
         self.weights_image = g.ImageItem(np.zeros((8, 8)))
-        self.weights_image.setColorMap(g.colormap.get("CET-D1"))
+        # the tab's sign colours (One neuron, Playground): orange = negative, blue = positive
+        self.weights_image.setColorMap(boundary_colormap(CLASS_COLORS[:2]))
         self.weights_image.setLevels((-1, 1))
         self.weights_image.setVisible(False)
         self.weights_plot.addItem(self.weights_image)
-        self.weights_plot.setToolTip("What each first-layer neuron looks for: red pixels push it to fire, blue hold it back")
+        self.weights_plot.setToolTip("What each first-layer neuron looks for: blue pixels push it to fire, "
+                                     "orange ones hold it back")
 
         pad_box = QWidget()
         pad_layout = QVBoxLayout(pad_box)
@@ -179,11 +186,26 @@ class ClassifierPage(LabPage):
         self.bars = g.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush="#2e86de")
         self.bar_plot.addItem(self.bars)
 
+        # the 8×8 picture the network is given: the drawing cropped, shrunk and cut to 17 grey levels
+        self.seen_plot = themed(g.PlotWidget(title="What the network sees (8×8)"))
+        self.seen_plot.setAspectLocked(True)
+        self.seen_plot.invertY(True)
+        self.seen_plot.hideAxis("left")
+        self.seen_plot.hideAxis("bottom")
+        self.seen_plot.setMouseEnabled(x=False, y=False)
+        self.seen_plot.setToolTip("Your drawing as the network gets it: 8×8 squares, each one of 17 grey levels")
+        self.seen_image = g.ImageItem(np.zeros((8, 8), np.float32), levels=(0, 1))
+        self.seen_image.setRect(0, 0, 8, 8)
+        self.seen_plot.addItem(self.seen_image)
+        self.seen_plot.setRange(xRange=(0, 8), yRange=(0, 8), padding=0.02)
+        self.seen_input: np.ndarray | None = None  # (8, 8) in 0..1: exactly what the network was given
+
         grid.addWidget(self.curve_plot, 0, 0)
         grid.addWidget(self.confusion_plot, 0, 1)
         grid.addWidget(self.weights_plot, 0, 2)
         grid.addWidget(pad_box, 1, 0)
-        grid.addWidget(self.bar_plot, 1, 1, 1, 2)
+        grid.addWidget(self.seen_plot, 1, 1)
+        grid.addWidget(self.bar_plot, 1, 2)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
         self.set_picture(host)
@@ -260,7 +282,15 @@ class ClassifierPage(LabPage):
         self.status_label.setText("Training cancelled.")
 
     # -- drawing ----------------------------------------------------------------------------
+    def show_seen(self) -> np.ndarray:
+        """Show (and return) the drawing as the network gets it: ``(8, 8)`` in 0..1, 17 grey levels."""
+        seen = drawing_to_digit(self.pad.image(), ink="light").astype(np.float32) / GREY_LEVELS
+        self.seen_input = seen
+        self.seen_image.setImage(seen, levels=(0, 1))  # row-major (lab_app.plotting): row 0 at the top
+        return seen
+
     def update_prediction(self) -> None:
+        seen = self.show_seen()  # even before training: the 8×8 picture does not need a network
         if self.classifier is None:
             return
         if self.pad.is_empty():
@@ -268,7 +298,7 @@ class ClassifierPage(LabPage):
             self.bars.setOpts(height=np.zeros(10))
             self.prediction_label.setText("Draw a digit in the black square.")
             return
-        probs = predict_drawing(self.classifier, self.pad.image(), ink="light")
+        probs = self.classifier.predict_proba(seen[None])[0]  # the very pixels shown beside the drawing
         self.last_probabilities = probs
         best = int(np.argmax(probs))
         brushes = ["#e67e22" if i == best else "#2e86de" for i in range(10)]

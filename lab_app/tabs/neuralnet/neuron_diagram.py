@@ -1,7 +1,8 @@
 """Pictures of hand-wired neurons: inputs → weighted edges → neurons → output, drawn with QPainter.
 
-Edge colour is the weight's sign (blue +, orange −), its width grows with |weight|; a
-neuron that fires is filled yellow. With one neuron the picture spells out the sum,
+Edge colour is the weight's sign (blue +, orange −, as everywhere on the Neural Net tab), its width
+grows with |weight|; yellow means "on": an input that is 1, a neuron that fires (a clear lemon yellow,
+so it is never mistaken for the orange of a negative weight). With one neuron the picture spells out the sum,
 the threshold, the net input and the activation; with several layers (the XOR fix)
 every neuron shows its own sum and threshold.
 """
@@ -19,7 +20,7 @@ from engines.neuralnet.neuron import NeuronNetwork, NeuronTrace
 
 POSITIVE = QColor("#1c7ed6")
 NEGATIVE = QColor("#e8590c")
-FIRING = QColor("#fab005")
+FIRING = QColor("#ffe066")
 ACTIVATION_NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh"}
 
 

@@ -26,10 +26,12 @@ PERCEPTRON_EPOCHS = 30
 
 EXPLAINER = """
 <p><b>What a neuron does.</b> Each input is multiplied by its weight and the products are added up.
-If that weighted sum reaches the threshold θ, the neuron <i>fires</i>. A positive weight (blue) pushes
-towards firing, a negative one (orange) pushes against it; a thicker line is a bigger weight.
-The activation decides what number comes out: <i>step</i> gives just 0 or 1, <i>sigmoid</i> and
-<i>tanh</i> give a smooth version, <i>ReLU</i> passes on how far above the threshold the sum is.</p>
+If that weighted sum reaches the threshold θ, the neuron <i>fires</i>. The colours mean one thing each:
+a positive weight (blue) pushes towards firing, a negative one (orange) pushes against it, a thicker line is a
+bigger weight, and yellow means "on" (an input or pixel that is 1, a neuron that fires).
+The activation decides what number comes out: <i>step</i> gives just 0 or 1, <i>sigmoid</i> a smooth version
+between 0 and 1, <i>tanh</i> a smooth one between −1 and 1 (so it can come out negative), and <i>ReLU</i>
+passes on how far above the threshold the sum is (0 below it).</p>
 <p><b>Presets.</b> With weights 1 and threshold 2, two inputs make AND; lower the threshold to 1 and it is OR.
 The line detector gives the pixels of the middle column weight +1 and all others −1, so only a full
 middle line gets over the threshold of 2.5.</p>

@@ -8,6 +8,8 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from lab_app.tabs.neuralnet.neuron_diagram import FIRING
+
 SIDE = 3
 
 
@@ -64,7 +66,7 @@ class PixelGrid(QWidget):
         for i, value in enumerate(self._pixels):
             rect = QRectF((i % SIDE) * cell + 2, (i // SIDE) * cell + 2, cell - 4, cell - 4)
             painter.setPen(QPen(text, 1))
-            painter.setBrush(QColor("#fab005") if value else QColor("#343a40"))
+            painter.setBrush(FIRING if value else QColor("#343a40"))  # "on" is yellow, as in the diagram
             painter.drawRoundedRect(rect, 4, 4)
             if i < len(self._weights):
                 painter.setPen(QColor("#212529") if value else QColor("#dee2e6"))

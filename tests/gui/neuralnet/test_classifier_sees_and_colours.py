@@ -1,0 +1,64 @@
+"""Image classifier: the 8×8 picture beside the drawing is exactly what the network is given, and the
+first-layer tiles use the tab's sign colours (blue = positive, orange = negative, as on One neuron)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor
+
+from engines.neuralnet.digits import DigitsClassifier, build_network, load_digits
+from lab_app.tabs.neuralnet.classifier_page import ClassifierPage
+from lab_app.tabs.neuralnet.neuron_diagram import NEGATIVE, POSITIVE
+from lab_app.tabs.spec import PageSpec
+
+
+@pytest.fixture
+def page(window, qtbot):
+    page = ClassifierPage(window.ctx, PageSpec("classifier", "Image classifier", "Digits."))
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    return page
+
+
+def test_the_8x8_view_shows_the_pixels_the_network_gets(page):
+    import torch
+
+    torch.manual_seed(0)
+    page.classifier = DigitsClassifier("mlp", 64, (8, 16), build_network("mlp"))  # untrained is enough here
+    given = []
+    real_predict = page.classifier.predict_proba
+    page.classifier.predict_proba = lambda images: given.append(np.array(images)) or real_predict(images)
+
+    data = load_digits()
+    digit = data.test_images[int(np.flatnonzero(data.test_labels == 7)[0])]
+    page.pad.set_image(digit)  # a real test "7", scaled up onto the pad
+
+    assert len(given) >= 1 and given[-1].shape == (1, 8, 8)
+    shown = np.asarray(page.seen_image.image)
+    assert shown.shape == (8, 8)
+    assert np.array_equal(shown, given[-1][0])  # the picture on screen is the network's input, pixel for pixel
+    # ... and it is the drawing: a 7 has ink in its top row and a blank bottom-left corner
+    assert shown[0].max() > 0.5 and shown[-1, 0] == 0.0
+    assert set(np.round(shown.ravel() * 16, 4)) <= set(range(17))  # 17 grey levels, 0..16
+
+    page.clear_button.click()
+    assert not np.asarray(page.seen_image.image).any()  # a cleared pad: an all-black 8×8
+
+
+def _hue(color: QColor) -> float:
+    return color.hsvHueF()
+
+
+def test_first_layer_tiles_use_the_tab_sign_colours(page):
+    tiles = np.stack([np.full((8, 8), 1.0, np.float32), np.full((8, 8), -1.0, np.float32)])
+    page.show_weights(tiles)
+    page.weights_image.render()
+    image = page.weights_image.qimage
+    positive = image.pixelColor(3, 3)  # inside the first tile (all +1)
+    negative = image.pixelColor(9 + 3, 3)  # inside the second tile (all −1), after the 1-pixel gap
+    assert positive.blue() > positive.red() + 80, positive.name()
+    assert negative.red() > negative.blue() + 80, negative.name()
+    # the same hues as the weights on One neuron (blue +, orange −), within a few degrees
+    assert abs(_hue(positive) - _hue(POSITIVE)) < 0.05 and abs(_hue(negative) - _hue(NEGATIVE)) < 0.05
