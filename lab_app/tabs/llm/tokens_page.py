@@ -17,9 +17,11 @@ looked up in a fixed list, the <i>vocabulary</i>: its position in that list is i
 whole words: simple, but any word that is not in its list turns into the same <span style='color:#e03131'>
 &lt;unk&gt;</span> (unknown) number and its meaning is lost. The second box uses <b>BPE</b> (byte-pair encoding,
 the scheme GPT models use): it starts from single bytes and learned to glue the pairs it saw most often into
-bigger pieces, so common words are one token and a rare word splits into several pieces — but nothing is ever
-unknown. Both tokenizers here learned their vocabulary from the story-world text, which is why everyday
-words come out whole and names it never saw are split or unknown.</p>
+bigger pieces, so frequent words are one token and rarer ones a few pieces — but nothing is ever unknown.</p>
+<p>Both tokenizers learned their vocabulary from the small story-world text, not from English at large. Words
+the stories use come out whole; ordinary words they never use, such as “long”, are unknown to the word
+dictionary and cut into pieces by BPE. The stories are written in lower case: the word dictionary lowers every
+letter before looking a word up, BPE keeps capitals, so “Ben” falls into pieces while “ben” is one token.</p>
 """
 
 
@@ -29,6 +31,16 @@ def build_tokenizers():
 
     text = story_world_text()
     return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000)
+
+
+def word_title_text(tokenizer) -> str:
+    """The word dictionary's size, split into the story world's words and marks plus the special entries."""
+    specials = list(tokenizer.specials)
+    words = [w for w in tokenizer.vocab if w not in specials and w != "\n"]
+    shown = ", ".join(escape(w) for w in specials)
+    return (f"<b>Word dictionary</b> — {tokenizer.vocab_size:,} entries: the {len(words):,} different words and "
+            f"punctuation marks of the story world, the line break and {len(specials)} special tokens ({shown}). "
+            f"Anything else is {escape(tokenizer.vocab[tokenizer.unk_id])} (id {tokenizer.unk_id}).")
 
 
 def tokens_html(text: str, spans, strings: list[str], unknown_label: str = "&lt;unk&gt;") -> str:
@@ -86,8 +98,7 @@ class TokensPage(LabPage):
 
     def _on_tokenizers(self, result) -> None:
         self.word_tok, self.bpe_tok = result
-        self.word_title.setText(f"<b>Word dictionary</b> — {self.word_tok.vocab_size:,} words, learned from the "
-                                "story world; anything else is &lt;unk&gt; (id 1)")
+        self.word_title.setText(word_title_text(self.word_tok))
         self.bpe_title.setText(f"<b>BPE tokens</b> — {self.bpe_tok.vocab_size:,} pieces (256 single bytes + "
                                "merges learned from the story world); never unknown")
         self.refresh()
