@@ -23,18 +23,24 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 EXPLAINER = """
 <p><b>Squeeze and rebuild.</b> An 8×8 digit is 64 numbers. The <i>encoder</i> half of this network has to
-describe it with only <i>k</i> numbers (the bottleneck); the <i>decoder</i> half must rebuild all 64 from
-those k. Nobody tells it what the k numbers should mean: it is only scored on how close the rebuilt
-picture is to the original, so it invents its own short code.</p>
+describe it with only <i>k</i> numbers, the <i>code</i> (the narrow middle, or bottleneck); the <i>decoder</i>
+half must rebuild all 64 from those k. Nobody tells it what the k numbers should mean: it is only scored on how
+close the rebuilt picture is to the original, so it invents its own short code.</p>
+<p><b>Why squeezing teaches.</b> Two numbers cannot store 64 pixels, so the network cannot simply copy. It
+scores best by keeping what most pictures share and what tells them apart (which digit, how slanted, how thick)
+and dropping the rest, like the pen's wobble. Finding that short description <i>is</i> finding what matters,
+which is why people say "intelligence is compression": a model that can describe something briefly has
+understood something about it.</p>
 <p><b>The map.</b> With k = 2 every test digit becomes a point on a plane, coloured by what digit it really
 is. Similar-looking digits land near each other, although the network was never told the labels.
-Click or drag anywhere, even between the clusters, and the decoder draws the picture that point stands for:
-dragging across the map morphs one digit into another. With k = 3 tick "3D" to turn the cloud around.</p>
-<p><b>The price.</b> The sweep trains one network per k (the grey labels say how many times smaller the code is).
-Fewer numbers means a smaller code (64/k times
-smaller) but a blurrier rebuild: the error curve falls quickly at first, then flattens once k is big
-enough to hold what matters. The sentence example is the same idea with words: 6 words become 3 numbers.
-Sentences it practised come back whole; new ones often lose a word, because 3 numbers cannot hold everything.</p>
+Click or drag anywhere and the decoder draws the picture that point stands for: between two clusters you
+see a blend of the two digits, and far from any dots shapes that look like no digit, because nothing taught it
+what belongs there. With k = 3 tick "3D" to turn the cloud around.</p>
+<p><b>The price.</b> The sweep trains one network per k (the grey labels say how many times smaller the code
+is: 64/k). Fewer numbers means a smaller code but a blurrier rebuild: the error (the average squared difference
+per pixel) falls quickly at first, then flattens once k is big enough to hold what matters. The sentence
+example is the same idea with words: 6 words become 3 numbers. Sentences it practised come back whole; new ones
+often lose a word, because 3 numbers cannot hold everything.</p>
 """
 
 
@@ -117,7 +123,7 @@ class CompressionPage(LabPage):
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
 
-        self.latent_plot = themed(g.PlotWidget(title="Latent space: every test digit as a point (click one!)"))
+        self.latent_plot = themed(g.PlotWidget(title="The code: every test digit as a point (click one!)"))
         self.latent_plot.showGrid(x=True, y=True, alpha=0.15)
         self.scatters = []
         for digit in range(10):
@@ -153,7 +159,7 @@ class CompressionPage(LabPage):
 
         self.sweep_plot = themed(g.PlotWidget(title="Price of squeezing: rebuild error vs k"))
         self.sweep_plot.setLabel("bottom", "k (numbers in the bottleneck)")
-        self.sweep_plot.setLabel("left", "error per pixel (MSE)")
+        self.sweep_plot.setLabel("left", "average squared error per pixel")
         self.sweep_plot.showGrid(x=True, y=True, alpha=0.2)
         self.sweep_curve = self.sweep_plot.plot([], [], pen=g.mkPen("#2e86de", width=2), symbol="o",
                                                 symbolBrush="#2e86de", symbolSize=7)
@@ -222,13 +228,13 @@ class CompressionPage(LabPage):
     def show_latent(self, codes: np.ndarray, labels: np.ndarray) -> None:
         if codes.shape[1] >= 2:
             xs, ys = codes[:, 0], codes[:, 1]
-            self.latent_plot.setLabel("bottom", "latent number 1")
-            self.latent_plot.setLabel("left", "latent number 2" + ("" if codes.shape[1] == 2 else
+            self.latent_plot.setLabel("bottom", "code number 1")
+            self.latent_plot.setLabel("left", "code number 2" + ("" if codes.shape[1] == 2 else
                                                                   f" (of {codes.shape[1]})"))
         else:  # one number: spread the digits vertically by their label so they can be told apart
             jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(labels))
             xs, ys = codes[:, 0], labels + jitter
-            self.latent_plot.setLabel("bottom", "the one latent number")
+            self.latent_plot.setLabel("bottom", "the one code number")
             self.latent_plot.setLabel("left", "true digit (only for show)")
         for digit, item in enumerate(self.scatters):
             mask = labels == digit
