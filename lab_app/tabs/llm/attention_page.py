@@ -12,6 +12,7 @@ from lab_app.tabs.llm.attention_lines import AttentionLines
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, Debouncer, ModelPicker, call_job, device_for, open_cached, visible
 from lab_app.plotting import pg, themed
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.placeholder import Placeholder
 
 BEN_FETCH = "my dog's name is ben. ben likes to play"
 AVERAGE = -1
@@ -107,6 +108,7 @@ class AttentionPage(LabPage):
         row.addWidget(self.heat_plot, 3)
         row.addWidget(self.lines, 2)
         self.set_picture(self.picture)
+        self.placeholder = Placeholder(self.picture, "Loading the model and reading the prompt…")
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.picker.refresh()
@@ -117,16 +119,23 @@ class AttentionPage(LabPage):
         name, prompt = self.picker.current_name(), self.prompt_box.toPlainText()
         if name is None:
             self.status_label.setText(NO_MODEL_TEXT)
+            if self.data is None:
+                self.placeholder.show_text(NO_MODEL_TEXT)
             return
         if not prompt.strip():
             self.runner.cancel()  # a guess for the old prompt must not come back and look like the answer
             self.status_label.setText(EMPTY_PROMPT_TEXT)
+            if self.data is None:
+                self.placeholder.show_text(EMPTY_PROMPT_TEXT)
             return
+        if self.data is None:
+            self.placeholder.show_text(f"Loading {name} and reading the prompt…")
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt)
         self.runner.start(lambda cancel: call_job(attention_for, *args), label="Attention")
 
     def _on_result(self, data: dict) -> None:
         self.data = data
+        self.placeholder.clear()
         layers, heads = data["attention"].shape[:2]
         for box in (self.layer_box, self.head_box, self.query_box):
             box.blockSignals(True)

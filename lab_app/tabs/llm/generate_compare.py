@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
 from engines.core.jobs import CancelToken, Frame
 from lab_app.tabs.llm.common import escape, open_cached
 
-DEFAULT_TEMPERATURES = (0.0, 0.8, 1.6)
+MAX_TEMPERATURE = 3.0
+DEFAULT_TEMPERATURES = (0.0, 0.8, 2.5)  # the third is too high on purpose: the text falls apart
 COLUMN_COLORS = ("#2b8a3e", "#f08c00", "#c2255c")
 
 
@@ -69,7 +70,9 @@ def temperature_note(t: float) -> str:
         return "favourites boosted: sensible, a little varied"
     if t == 1:
         return "the model's own probabilities"
-    return "long shots catch up: adventurous, often odd"
+    if t < 2:
+        return "long shots catch up: adventurous, often odd"
+    return "<b style='color:#c92a2a'>too high</b>: nearly every token is a long shot; the text falls apart"
 
 
 class CompareView(QWidget):
@@ -101,7 +104,7 @@ class CompareView(QWidget):
         self.views: list[QTextBrowser] = []
         for i, t in enumerate(DEFAULT_TEMPERATURES):
             box = QDoubleSpinBox()
-            box.setRange(0.0, 2.0)
+            box.setRange(0.0, MAX_TEMPERATURE)
             box.setSingleStep(0.1)
             box.setDecimals(2)
             box.setValue(t)

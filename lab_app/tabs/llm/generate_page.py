@@ -112,7 +112,7 @@ class GeneratePage(LabPage):
         self.controls.addWidget(self.prompt_box)
         self.temp_label = QLabel()
         self.temp_slider = QSlider(Qt.Orientation.Horizontal)
-        self.temp_slider.setRange(0, 200)
+        self.temp_slider.setRange(0, 300)  # up to 3: far enough to see what "too high" does
         self.temp_slider.setValue(80)
         self.temp_slider.valueChanged.connect(self._temp_changed)
         self.temp_note = QLabel()
@@ -193,7 +193,8 @@ class GeneratePage(LabPage):
         t = self.temperature
         self.temp_label.setText(f"Temperature: <b>{t:.2f}</b>")
         self.temp_note.setText("0: always the most likely token, the same text every time" if t == 0 else
-                               "low: safe and repetitive · high: adventurous")
+                               "low: safe and repetitive · high: adventurous" if t < 2 else
+                               "too high: long shots win as often as good guesses and the text falls apart")
 
     def sampling(self) -> tuple[float, int | None, float | None]:
         top_k = self.top_k_box.value() or None

@@ -10,8 +10,14 @@ from engines.core.jobs import CancelToken, Frame, Progress
 from lab_app.plotting import pg, themed
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, open_cached
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.placeholder import Placeholder
 
 COLOURS = ("#2e86de", "#e67e22", "#20c997", "#be4bdb", "#868e96", "#fab005")
+SMOOTH = 7  # tokens in the running median that hides one-off spikes (the OS, the other programs)
+DEFAULT_TOKENS = 120  # long enough that re-reading the text without a cache visibly costs more each step
+PROMPT = "my dog's name is ben. ben likes to play fetch."
+IDLE_TEXT = ("Press <b>Run the race</b>: each engine writes the same {n} tokens, with and without the KV cache, "
+             "and the table and curves show how long every new token took.")
 
 EXPLAINER = """
 <p>The same model and the same prompt, run by different engines. <b>PyTorch</b> is the library the model was
@@ -70,7 +76,6 @@ class HoodPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.results: dict | None = None
-        self._ran_once = False
         ctx.device_changed.connect(self._show_device)
         self.runner = self.new_runner("benchmark")
         self.runner.frame.connect(lambda frame: self._show(frame.payload["results"]))
@@ -79,10 +84,10 @@ class HoodPage(LabPage):
 
         form = QFormLayout()
         self.picker = ModelPicker()
-        self.prompt_edit = QLineEdit("my dog's name is ben.")
+        self.prompt_edit = QLineEdit(PROMPT)
         self.tokens_box = QSpinBox()
         self.tokens_box.setRange(4, 1000)
-        self.tokens_box.setValue(48)
+        self.tokens_box.setValue(DEFAULT_TOKENS)
         form.addRow("Model", self.picker)
         form.addRow("Prompt", self.prompt_edit)
         form.addRow("Tokens", self.tokens_box)
@@ -114,7 +119,7 @@ class HoodPage(LabPage):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(190)
         plots = QHBoxLayout()
-        self.step_plot = themed(g.PlotWidget(title="Time for each new token"))
+        self.step_plot = themed(g.PlotWidget(title=f"Time for each new token (median of {SMOOTH} neighbours)"))
         self.step_plot.setLabel("bottom", "token number")
         self.step_plot.setLabel("left", "ms")
         self.step_plot.showGrid(x=True, y=True, alpha=0.2)
@@ -128,15 +133,18 @@ class HoodPage(LabPage):
         layout.addWidget(self.table)
         layout.addLayout(plots, 1)
         self.set_picture(host)
+        self.placeholder = Placeholder(host, IDLE_TEXT.format(n=DEFAULT_TOKENS))
+        self.tokens_box.valueChanged.connect(self._idle_text)
         self.set_explainer(EXPLAINER)
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.picker.refresh()
-        self._show_device()
-        if not self._ran_once and self.picker.current_name():
-            self._ran_once = True
-            self.run()  # a first race on first view, so the page never opens empty (a few seconds)
+        self._show_device()  # no race on first view: it keeps the CPU busy for seconds; it starts when asked
         super().showEvent(event)
+
+    def _idle_text(self, n: int) -> None:
+        if self.results is None and not self.runner.is_running():
+            self.placeholder.show_text(IDLE_TEXT.format(n=n))
 
     def open_gpt2_dialog(self) -> None:
         from lab_app.tabs.llm.gpt2_download import GPT2Dialog
@@ -166,6 +174,7 @@ class HoodPage(LabPage):
                 self.tokens_box.value())
         self.step_plot.clear()
         self.cache_plot.clear()
+        self.placeholder.show_text("Timing the first engine… its row and curve appear when it is done.")
         self.runner.start(lambda cancel: benchmark(*args, cancel=cancel), label="Timing engines")
 
     def _on_finished(self, results: dict) -> None:
@@ -174,6 +183,7 @@ class HoodPage(LabPage):
 
     def _show(self, results: dict) -> None:
         g = pg()
+        self.placeholder.clear()
         self.table.setRowCount(len(results))
         self.step_plot.clear()
         self.cache_plot.clear()
@@ -185,6 +195,14 @@ class HoodPage(LabPage):
             colour = COLOURS[r % len(COLOURS)]
             style = g.QtCore.Qt.PenStyle.SolidLine if data["cached"] else g.QtCore.Qt.PenStyle.DashLine
             x = np.arange(1, len(data["ms"]) + 1)
-            self.step_plot.plot(x, data["ms"], pen=g.mkPen(colour, width=2, style=style), name=label)
+            self.step_plot.plot(x, running_median(data["ms"], SMOOTH), pen=g.mkPen(colour, width=2, style=style),
+                                name=label)
             if data["cached"]:
                 self.cache_plot.plot(x, data["cache"], pen=g.mkPen(colour, width=2), name=label)
+
+
+def running_median(values, window: int) -> np.ndarray:
+    """Each value replaced by the median of the ``window`` values centred on it (fewer at the ends)."""
+    values = np.asarray(values, dtype=float)
+    half = window // 2
+    return np.array([np.median(values[max(0, i - half):i + half + 1]) for i in range(len(values))])

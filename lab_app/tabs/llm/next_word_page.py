@@ -9,7 +9,10 @@ from lab_app.tabs.llm.common import (NO_MODEL_TEXT, Debouncer, ModelPicker, call
 from lab_app.tabs.llm.prob_bars import ProbabilityBars
 from lab_app.tabs.page import LabPage
 
-DEFAULT_PROMPT = "hey, how are"
+DEFAULT_PROMPT = "my dog's name is ben. ben likes to play"
+# The spreadsheet page offers the same first prompt, so its near coin-flip sits beside this page's guess.
+EXAMPLES = (("Ben the dog", DEFAULT_PROMPT), ("Ben the brother", "my brother's name is ben. ben likes to play"),
+            ("hey, how are", "hey, how are"))
 TOP = 20
 
 EXPLAINER = """
@@ -46,6 +49,12 @@ class NextWordPage(LabPage):
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(lambda: self.prompt_box.setPlainText(""))
         self.controls.addWidget(self.clear_button)
+        self.controls.addWidget(QLabel("Examples:"))
+        for title, text in EXAMPLES:
+            button = QPushButton(title)
+            button.setToolTip(text)
+            button.clicked.connect(lambda _=False, t=text: self.prompt_box.setPlainText(t))
+            self.controls.addWidget(button)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.controls.addWidget(self.status_label)
@@ -75,6 +84,8 @@ class NextWordPage(LabPage):
             self.bars.set_placeholder("Type a few words.")
             self.last = None
             return
+        if not self.bars.items:  # first guess: say what is coming instead of showing an empty panel
+            self.bars.set_placeholder(f"Loading {name} and working out its next-word guess…")
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt)
         self.runner.start(lambda cancel: call_job(top_next_tokens, *args), label="Next-word guess")
 

@@ -13,6 +13,7 @@ from engines.core.jobs import CancelToken, Log
 from lab_app.plotting import pg, themed
 from lab_app.tabs.llm.common import device_for, story_world_text
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.placeholder import Placeholder
 
 STORY_WORLD = "story world (built in)"
 SIZES = (("tiny — seconds", "tiny"), ("small — a few minutes", "small"), ("medium — longer", "medium"))
@@ -144,6 +145,8 @@ class TrainPage(LabPage):
         layout.addWidget(QLabel("<b>Samples along the way</b>"))
         layout.addWidget(self.samples_box, 2)
         self.set_picture(host)
+        self.placeholder = Placeholder(self.loss_plot, "Press Train: the loss curve (how surprised the model is "
+                                                       "by the real next token) is drawn here as it learns.")
 
     def _size_changed(self, _index: int) -> None:
         from engines.llm.train import PRESETS
@@ -178,6 +181,7 @@ class TrainPage(LabPage):
     def _on_progress(self, progress) -> None:
         metrics = progress.metrics or {}
         if "loss" in metrics:
+            self.placeholder.clear()
             self.losses.append((progress.step, metrics["loss"]))
             self.loss_curve.setData(*zip(*self.losses))
         val = metrics.get("val_loss")

@@ -27,9 +27,12 @@ def test_training_on_a_tiny_file_adds_a_model_to_the_pickers(llm_page, window, q
 
 def test_engine_race_times_torch_and_onnx_with_and_without_cache(llm_page, qtbot):
     page = llm_page(HOOD)
+    assert not page.runner.is_running() and page.results is None  # opening the page starts no race
+    assert page.placeholder.is_showing() and "Run the race" in page.placeholder.text()
     page.tokens_box.setValue(8)
     with qtbot.waitSignal(page.runner.finished, timeout=60_000):
-        page.run()  # restarts the race the first view began, with 8 tokens
+        page.run_button.click()
+    assert not page.placeholder.is_showing()
     labels = set(page.results)
     assert {"PyTorch CPU, cache", "PyTorch CPU, no cache", "ONNX Runtime CPU, cache"} <= labels
     assert page.table.rowCount() == len(labels)
