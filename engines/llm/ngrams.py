@@ -30,6 +30,16 @@ def cells_needed(vocab_size: int, n: int) -> int:
     return int(vocab_size) ** int(n)
 
 
+def context_to_outnumber(vocab_size: int, count: float) -> int:
+    """The fewest words of context whose dense table has more cells than ``count`` (e.g. the atoms of the Earth)."""
+    if vocab_size < 2:
+        raise ValueError("vocab_size must be at least 2")
+    words = 0
+    while cells_needed(vocab_size, words + 1) <= count:
+        words += 1
+    return words
+
+
 def dense_bytes(vocab_size: int, n: int, bytes_per_cell: int = 4) -> int:
     """Memory a dense table of 4-byte counts would take."""
     return cells_needed(vocab_size, n) * bytes_per_cell

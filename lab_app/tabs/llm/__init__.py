@@ -9,7 +9,7 @@ TAB = TabSpec(
                  factory="lab_app.tabs.llm.tokens_page:TokensPage",
                  plans=("A word dictionary and a BPE tokenizer side by side, colour-coded",
                         "Unknown words made visible")),
-        PageSpec("ngrams", "The spreadsheet", "A next-word table counted from real text, and why it explodes.",
+        PageSpec("ngrams", "The spreadsheet", "A next-word table counted from the story-world text, and why it explodes.",
                  factory="lab_app.tabs.llm.ngrams_page:NGramsPage",
                  plans=("Pick 1, 2 or 3 words of context and see the ranked next words",
                         "How many cells a full table would need, next to a transformer's size")),
@@ -26,7 +26,7 @@ TAB = TabSpec(
         PageSpec("assistant", "From autocomplete to assistant", "The same question to a base model and to a "
                  "model fine-tuned to answer.",
                  factory="lab_app.tabs.llm.assistant_page:AssistantPage",
-                 plans=("Base vs instruction-tuned vs feedback-tuned answers",)),
+                 plans=("Base vs instruction-tuned vs preference-tuned answers",)),
         PageSpec("train", "Train on your own text", "Pick a text file and watch a small GPT learn it.",
                  factory="lab_app.tabs.llm.train_page:TrainPage",
                  plans=("Loss curve and samples that improve while you watch", "Save the model and use it everywhere")),

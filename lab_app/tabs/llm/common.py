@@ -62,14 +62,18 @@ def story_world_text(chars: int = STORY_CHARS) -> str:
 
 
 def human_count(n: float) -> str:
-    """12_300 → '12.3 thousand', 2.5e9 → '2.5 billion'; astronomically large → powers of ten."""
+    """12_300 → '12.3 thousand', 2.5e9 → '2.5 billion'; astronomically large → '6.25 × 10¹⁸'."""
     n = float(n)
+    if n >= 1e15:
+        mantissa, exponent = f"{n:.2e}".split("e")
+        return f"{float(mantissa):g} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
-        if n >= 1e15:
-            return f"10^{len(str(int(n))) - 1}"
         if n >= size:
             return f"{n / size:.3g} {word}"
     return f"{n:.0f}"
+
+
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def escape(text: str) -> str:

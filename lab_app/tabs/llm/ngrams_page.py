@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
+from engines.llm.ngrams import cells_needed, context_to_outnumber, dense_bytes
 from lab_app.tabs.llm.common import Debouncer, ModelPicker, call_job, escape, human_count, story_world_text
 from lab_app.tabs.llm.prob_bars import ProbabilityBars
 from lab_app.tabs.page import LabPage
@@ -12,15 +13,19 @@ from lab_app.tabs.page import LabPage
 PRESETS = ("are", "how are", "hey how are")
 BIG_VOCAB = 50_000
 TOP = 15
+EARTH_ATOMS = 1.3e50  # the usual estimate of how many atoms make up the Earth
 
-EXPLAINER = """
-<p>The oldest way to guess the next word is to <b>count</b>. Go through a lot of text and, for every pair of
-words, note which word came next: after “are”, after “how are”… The counts make a giant spreadsheet with one
-row per context and one column per possible next word; dividing a row by its total gives probabilities. More
-words of context give sharper guesses, but the table grows as <i>vocabulary</i><sup>words+1</sup>: with a
-50,000-word vocabulary, one word of context already needs 2.5 billion cells, and three words far more cells
-than there are atoms on Earth — and almost every row would be empty because that exact phrase never occurred.
-When a phrase was never seen the table has nothing to say and has to fall back to a shorter context. A
+EXPLAINER = f"""
+<p>The oldest way to guess the next word is to <b>count</b>. Go through a lot of text and, for every word or
+short run of words, note which word came next: after “are”, after “how are”… The counts make a giant spreadsheet
+with one row per context and one column per possible next word; dividing a row by its total gives probabilities.
+More words of context give sharper guesses, but the table grows as <i>vocabulary</i><sup>words+1</sup>. With a
+{BIG_VOCAB:,}-word vocabulary, one word of context already needs {human_count(cells_needed(BIG_VOCAB, 2))} cells,
+two words {human_count(cells_needed(BIG_VOCAB, 3))} and three words {human_count(cells_needed(BIG_VOCAB, 4))}
+(see the size table): at 4 bytes a cell, {human_count(dense_bytes(BIG_VOCAB, 4) / 1e12)} terabytes. Only
+from {context_to_outnumber(BIG_VOCAB, EARTH_ATOMS)} words of context on would the cells outnumber the atoms of the
+whole Earth (about {human_count(EARTH_ATOMS)}). And almost every row would be empty, because that exact phrase never
+occurred. When a phrase was never seen the table has nothing to say and has to fall back to a shorter context. A
 transformer replaces the table with a fixed set of learned numbers (its <i>parameters</i>) that turn any context
 into a guess, including contexts it never saw word for word.</p>
 """
@@ -145,7 +150,8 @@ class NGramsPage(LabPage):
         else:
             gpt = "<p>No transformer model found yet to compare with.</p>"
         self.size_view.setHtml(
-            f"<p><b>How big is the spreadsheet?</b> The story world uses {v:,} different words.</p>"
+            f"<p><b>How big is the spreadsheet?</b> The story world uses {v:,} different words and punctuation "
+            "marks.</p>"
             "<table border='1' cellspacing='0' cellpadding='3'><tr><th>words of context</th>"
             f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for 50,000 words</th></tr>"
             + "".join(rows) + "</table>" + gpt)

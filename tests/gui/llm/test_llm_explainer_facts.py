@@ -44,3 +44,24 @@ def test_tokens_explainer_examples_are_true(story_tools):
     assert word_tok.encode("long") == [word_tok.unk_id]
     assert len(bpe_tok.encode(" long")) > 1
     assert len(bpe_tok.encode(" ben")) == 1 and len(bpe_tok.encode(" Ben")) > 1
+
+
+def test_spreadsheet_sizes_in_the_sentence_are_computed_and_match_the_size_table(llm_page, qtbot):
+    """Flag 1: 50,000⁴ = 6.25 × 10¹⁸ cells for three words, not 'more than atoms on Earth'; the page's table agrees."""
+    from engines.llm.ngrams import cells_needed, context_to_outnumber
+    from lab_app.tabs.llm.common import human_count
+    from lab_app.tabs.llm.ngrams_page import BIG_VOCAB, EARTH_ATOMS, EXPLAINER
+
+    text = " ".join(_plain(EXPLAINER).split())
+    assert human_count(50_000**2) == "2.5 billion" and human_count(50_000**4) == "6.25 × 10¹⁸"
+    assert "2.5 billion cells" in text and "three words 6.25 × 10¹⁸" in text
+    assert "25 million terabytes" in text  # 6.25e18 cells × 4 bytes = 2.5e19 bytes
+    words = context_to_outnumber(BIG_VOCAB, EARTH_ATOMS)
+    assert cells_needed(BIG_VOCAB, words) < EARTH_ATOMS < cells_needed(BIG_VOCAB, words + 1) and words == 10
+    assert f"from {words} words of context on" in text
+    page = llm_page(1)
+    qtbot.waitUntil(lambda: page.model is not None, timeout=10_000)
+    sizes = page.size_view.toPlainText()
+    for k in (1, 2, 3):
+        assert human_count(cells_needed(BIG_VOCAB, k + 1)) in sizes
+    assert f"{page.model.vocab_size:,} different words and punctuation marks" in sizes
