@@ -3,6 +3,11 @@
     python tools/train_llm.py --model story --device cuda
     python tools/train_llm.py --model moby --device cuda
     python tools/train_llm.py --model all --device cpu --steps 200 --out /tmp/llm-smoke   # quick check
+    python tools/train_llm.py --model story --device cpu --init-from-shipped   # fine-tune the shipped one
+
+--init-from-shipped starts from the shipped weights and tokenizer (same vocabulary) instead of random
+weights, and trains with the fine-tune recipe below: this is how story-gpt learned to be sure of
+"<name> likes to play" on prompts that start a text (see engines/llm/teaching_eval.py).
 
 story: the story-world GPT (word tokenizer, procedural corpus from engines.llm.storyworld, seed 0);
 it must get the teaching examples (storyworld.TEACHING_EXAMPLES) right: the metrics record how many it does.
@@ -32,12 +37,29 @@ STORY_CHARS = 12_000_000
 RECIPES = {
     # A big corpus and some dropout: with 3 MB and no dropout the model memorised and got the dog/fetch case wrong.
     "story": dict(folder="story-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3,
-                  dropout=0.1, max_steps=5000),
+                  dropout=0.1, max_steps=5000, doc_start_fraction=0.25),
     # Moby-Dick is only ~375k BPE tokens: 5000 steps over-fitted (val loss 8.3 vs train 0.9), so stop early.
     "moby": dict(folder="moby-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3,
                  dropout=0.2, max_steps=1200),
 }
+# Fine-tuning the shipped story-gpt on the CPU: the first run trained only on windows cut anywhere in the text, so
+# a prompt typed at position 0 ("my dog's name is ben. ben likes to play") was a kind of input it had rarely seen
+# (fetch 0.60). Half of each batch now starts where a story starts, and the corpus has stories with a second
+# character introduced first.
+FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fraction=0.5, warmup_steps=50)}
 KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
+
+
+def _doc_starts(ids, tokenizer):
+    """Positions where a story begins: 0 and every token after a blank line ("\n", "\n")."""
+    import numpy as np
+
+    newline = tokenizer.encode("\n")
+    if len(newline) != 1:
+        return None
+    nl = newline[0]
+    blank = (ids[:-2] == nl) & (ids[1:-1] == nl)
+    return np.concatenate([[0], np.nonzero(blank)[0] + 2])
 
 
 def _corpus_and_tokenizer(name: str):
@@ -56,6 +78,16 @@ def _corpus_and_tokenizer(name: str):
     return text, BPETokenizer.train(text, vocab_size=2000), provenance, "CC0 1.0 (training text); MIT (weights)"
 
 
+def _variant_score(folder: Path, text: str) -> dict[str, object]:
+    from engines.llm.model_store import load_model_tokenizer
+    from engines.llm.runners import load_runner
+    from engines.llm.teaching_eval import make_variants, score_variants
+
+    runner = load_runner(folder, "onnx", "cpu", threads=1)
+    scores = score_variants(runner, load_model_tokenizer(folder), make_variants(seed=1, per_family=40), text)
+    return {"flagship_variants": scores}
+
+
 def _teaching_score(folder: Path) -> dict[str, object]:
     from engines.llm.generate import next_token_distribution
     from engines.llm.model_store import load_model_tokenizer
@@ -72,22 +104,33 @@ def _teaching_score(folder: Path) -> dict[str, object]:
     return {"teaching_examples_passed": f"{passed}/{len(results)}", "teaching_examples": results}
 
 
-def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool) -> dict[str, object]:
+def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool,
+              init_from_shipped: bool = False) -> dict[str, object]:
     import numpy as np
 
     from engines.llm.gpt import load_gpt
+    from engines.llm.model_store import load_model_tokenizer
     from engines.llm.onnx_runner import export_onnx
     from engines.llm.train import TrainConfig, train_gpt
 
-    recipe = dict(RECIPES[name])
+    recipe = {"warmup_steps": 100, **RECIPES[name]}
     folder_name = recipe.pop("folder")
+    shipped = ROOT / "assets" / "llm" / folder_name
+    previous = None
+    if init_from_shipped:
+        if name not in FINETUNE:
+            raise SystemExit(f"--init-from-shipped has no recipe for {name}")
+        recipe.update(FINETUNE[name])
+        previous = _read_manifest_entry(f"llm/{folder_name}/model.safetensors")
     steps = steps or recipe.pop("max_steps")
     recipe.pop("max_steps", None)
     text, tokenizer, provenance, licence = _corpus_and_tokenizer(name)
+    if init_from_shipped:  # the shipped vocabulary, so the shipped embeddings keep their meaning
+        tokenizer = load_model_tokenizer(shipped)
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
-                         checkpoint_interval=steps, sample_interval=max(100, steps // 5), warmup_steps=100,
-                         preset=f"shipped-{name}")
+                         checkpoint_interval=steps, sample_interval=max(100, steps // 5),
+                         preset=f"shipped-{name}" + ("-finetuned" if init_from_shipped else ""))
     started = time.perf_counter()
     last: list[Progress] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,13 +141,17 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                     print(f"{name}: step {event.step}/{steps} " + " ".join(f"{k}={v:.4g}" for k, v in
                                                                          event.metrics.items()), flush=True)
 
-        result = run_job(train_gpt(ids, config, tmp, tokenizer=tokenizer), on_event=on_event)
+        job = train_gpt(ids, config, tmp, tokenizer=tokenizer, doc_starts=_doc_starts(ids, tokenizer),
+                        init_from=shipped if init_from_shipped else None)
+        result = run_job(job, on_event=on_event)
         wall = time.perf_counter() - started
         target = out_root / folder_name
         target.mkdir(parents=True, exist_ok=True)
         for item in Path(tmp).iterdir():
             if item.name in KEEP:
                 shutil.copy2(item, target / item.name)
+        if init_from_shipped and not (target / "lab_tokenizer.json").exists():
+            shutil.copy2(shipped / "lab_tokenizer.json", target / "lab_tokenizer.json")
         model = load_gpt(target)
         export_onnx(model, target / "model.onnx")
     metrics: dict[str, object] = {"train_loss": round(result.loss, 4), "val_loss": round(result.val_loss, 4),
@@ -112,16 +159,29 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                                   "tokens": int(len(ids)), "device": device}
     if name == "story":
         metrics.update(_teaching_score(target))
+        metrics.update(_variant_score(target, text))
+    if previous is not None:
+        metrics["started_from"] = {"made_by": previous.get("made_by"), "wall_time_s": previous.get("wall_time_s"),
+                                   "metrics": {k: previous.get("metrics", {}).get(k) for k in
+                                               ("steps", "device", "teaching_examples", "flagship_variants")
+                                               if k in previous.get("metrics", {})}}
     print(json.dumps({name: metrics}, indent=2), flush=True)
     if record:
         from engines.core.assets import record_asset
 
         command = f"python tools/train_llm.py --model {name} --device {device}"
+        if init_from_shipped:
+            command += " --init-from-shipped"
         for item in sorted(target.iterdir()):
             record_asset(f"llm/{folder_name}/{item.name}", made_by=command, wall_time_s=round(wall, 1),
                          provenance=provenance, licence=licence,
                          metrics=metrics if item.name == "model.safetensors" else {})
     return metrics
+
+
+def _read_manifest_entry(name: str) -> dict:
+    manifest = json.loads((ROOT / "assets" / "manifest.json").read_text(encoding="utf-8"))
+    return dict(manifest.get("assets", {}).get(name, {}))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--steps", type=int, default=None, help="override the recipe's step count")
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "llm")
+    parser.add_argument("--init-from-shipped", action="store_true",
+                        help="fine-tune the shipped model (same tokenizer) instead of training from random weights")
     args = parser.parse_args(argv)
     import torch
 
@@ -139,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     record = args.out.resolve() == (ROOT / "assets" / "llm").resolve()
     names = ("story", "moby") if args.model == "all" else (args.model,)
     for name in names:
-        train_one(name, args.out, args.device, args.steps, record)
+        train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped)
     return 0
 
 

@@ -12,7 +12,9 @@ The statistics are built for the lessons of the LLM tab:
   or "my brother's name is ben" decides it. A model must look back past the name.
 * **Attention reaches back.** Neutral sentences ("he is very happy.") often stand between
   the introduction and the habit, so "play" has to attend to "dog" or "brother" several
-  words (or sentences) earlier. Some stories bind two names to two kinds at once.
+  words (or sentences) earlier. Some stories bind two names to two kinds at once, or introduce
+  a second character first ("my friend's name is max. my dog's name is coco. coco likes to play"),
+  so the model must match the name, not just grab the nearest kind word.
 
 Everything is seeded: the same ``seed`` and ``target_chars`` give the same text, byte for byte.
 Text is lowercase, with ". , ? !" and the apostrophe; dialogue turns are on their own lines
@@ -164,10 +166,10 @@ class _StoryWriter:
         }[c.kind]
         return rng.choice(options)
 
-    def habit(self, c: Character) -> str:
-        """The decisive sentence: "<name> likes to play <game>"."""
+    def habit(self, c: Character, by_name: bool = False) -> str:
+        """The decisive sentence: "<name> likes to play <game>" (always by name with ``by_name``)."""
         rng = self.rng
-        subject = c.name if rng.random() < 0.8 else c.he
+        subject = c.name if by_name or rng.random() < 0.8 else c.he
         verb = rng.choices(("likes to play", "loves to play"), weights=(5, 1))[0]
         if c.kind == "cat" and rng.random() < 0.6:
             return f"{subject} likes to chase mice." if rng.random() < 0.5 else f"{subject} likes to nap in the sun."
@@ -214,6 +216,22 @@ class _StoryWriter:
             c = rng.choice((a, b))
             text += f"\nwhat does {c.name} like to play?\n{c.name} likes to play {c.game}."
         return text
+
+    def distractor_story(self) -> str:
+        """Two characters introduced one after the other; the habit of one of them, named."""
+        rng = self.rng
+        kinds = rng.choice((("dog", "kid"), ("kid", "dog"), ("cat", "kid"), ("kid", "cat"), ("dog", "cat"),
+                            ("cat", "dog"), ("dog", "dog"), ("kid", "kid")))
+        a = self.character(kinds[0])
+        b = self.character(kinds[1], avoid=a.name)
+        parts = [self.intro(a)]
+        if rng.random() < 0.3:
+            parts.append(self.filler(a))
+        parts.append(self.intro(b))
+        if rng.random() < 0.3:
+            parts.append(self.filler(b))
+        parts.append(self.habit(rng.choice((a, b)), by_name=True))
+        return " ".join(parts)
 
     def greeting(self) -> str:
         rng = self.rng
@@ -298,8 +316,9 @@ class _StoryWriter:
         return f"{q}\n{a}"
 
     def story(self) -> str:
-        kinds = (self.character_story, self.two_character_story, self.greeting, self.day_out, self.fact)
-        return self.rng.choices(kinds, weights=(40, 10, 22, 12, 16))[0]()
+        kinds = (self.character_story, self.two_character_story, self.distractor_story, self.greeting,
+                 self.day_out, self.fact)
+        return self.rng.choices(kinds, weights=(40, 10, 10, 22, 12, 16))[0]()
 
 
 def generate_story_world(seed: int = 0, target_chars: int = 3_000_000) -> str:

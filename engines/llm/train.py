@@ -65,6 +65,9 @@ class TrainConfig:
     sample_interval: int = 200
     sample_tokens: int = 40
     checkpoint_interval: int = 250
+    # Share of each batch's windows that begin where a document begins (needs ``doc_starts``): a prompt typed
+    # into the app sits at position 0, so the model must have seen texts open there, not only mid-stream.
+    doc_start_fraction: float = 0.0
     seed: int = 1337
     device: str = "cpu"
     preset: str = "custom"
@@ -117,11 +120,18 @@ def split_ids(ids: np.ndarray, block_size: int, val_fraction: float) -> tuple[np
     return ids[:-n_val], ids[-n_val:]
 
 
-def _batch(data, block_size: int, batch_size: int, generator):
-    """Random windows of ``data`` (a 1-D torch int64 tensor) → x, y (B, block) with y shifted by one."""
+def _batch(data, block_size: int, batch_size: int, generator, doc_starts=None, doc_start_fraction: float = 0.0):
+    """Random windows of ``data`` (a 1-D torch int64 tensor) → x, y (B, block) with y shifted by one.
+
+    With ``doc_starts`` (a 1-D torch int64 tensor of positions where documents begin), the first
+    ``round(doc_start_fraction * batch_size)`` windows start at randomly chosen document starts.
+    """
     import torch
 
     starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    n_doc = round(doc_start_fraction * batch_size) if doc_starts is not None and len(doc_starts) else 0
+    if n_doc:
+        starts[:n_doc] = doc_starts[torch.randint(len(doc_starts), (n_doc,), generator=generator)]
     offsets = starts.unsqueeze(1) + torch.arange(block_size + 1)
     chunk = data[offsets]  # (B, block+1)
     return chunk[:, :-1], chunk[:, 1:]
@@ -229,6 +239,8 @@ def train_gpt(
     vocab_size: int | None = None,
     resume: bool = False,
     cancel: CancelToken | None = None,
+    doc_starts=None,
+    init_from: str | Path | None = None,
 ) -> Job[TrainResult]:
     """Train a GPT on the 1-D token id array ``ids``; checkpoints go to ``out_dir``.
 
@@ -238,6 +250,8 @@ def train_gpt(
     ``Frame({"step", "sample", "loss", "val_loss"})`` every ``sample_interval`` steps (when a
     tokenizer is given) and :class:`Log` lines for checkpoints. Cancelling saves a checkpoint
     and raises :class:`JobCancelled`; a NaN/inf loss raises :class:`TrainingDiverged`.
+    ``doc_starts`` (positions in ``ids`` where documents begin) feeds ``config.doc_start_fraction``;
+    ``init_from`` (a model folder of the same shape) starts from its weights instead of random ones.
     When the GPU runs out of memory in a step, a :class:`Log` says so, the model and the
     optimizer move to the CPU and the step is done again there (out of memory on the CPU is raised).
     """
@@ -260,6 +274,10 @@ def train_gpt(
         raise ValueError(f"token id {int(np.max(train_ids))} is outside the vocabulary of {vocab_size}")
     train_data = torch.from_numpy(train_ids)
     val_data = torch.from_numpy(val_ids)
+    train_doc_starts = None
+    if doc_starts is not None:
+        starts = np.asarray(doc_starts, dtype=np.int64).reshape(-1)
+        train_doc_starts = torch.from_numpy(starts[(starts >= 0) & (starts < len(train_ids) - config.block_size)])
 
     gpt_config = GPTConfig(
         n_layer=config.n_layer, n_head=config.n_head, n_embd=config.n_embd, block_size=config.block_size,
@@ -278,6 +296,11 @@ def train_gpt(
             yield Log(f"The checkpoint in {out_dir} is at step {start_step} already; raise the number of steps to go on")
         else:
             yield Log(f"Resuming from step {start_step} in {out_dir}")
+    elif init_from is not None:
+        model = load_gpt(init_from)
+        if model.config != gpt_config:
+            raise ValueError(f"the model in {init_from} has a different shape than this run asks for")
+        yield Log(f"Starting from the weights in {init_from}")
     else:
         torch.manual_seed(config.seed)
         model = GPT(gpt_config)
@@ -358,7 +381,8 @@ def train_gpt(
             lr = config.lr_at(step)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            batch = _batch(train_data, config.block_size, config.batch_size, gen)  # on the CPU
+            batch = _batch(train_data, config.block_size, config.batch_size, gen,  # on the CPU
+                           train_doc_starts, config.doc_start_fraction)
             loss_value = yield from on_gpu_else_cpu(f"Training (step {step + 1})", train_step, batch)
             step += 1
             window_steps += 1
