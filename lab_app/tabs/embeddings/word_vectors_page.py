@@ -24,16 +24,19 @@ SOURCES = {"shipped": "GloVe 6B 50d: 50,000 words (shipped)", "full": "GloVe 6B 
 CLOUD_COLOUR, HIT_COLOUR, ANSWER_COLOUR, OFFSET_COLOUR = "#5b7db1", "#d62728", "#9467bd", "#2ca02c"
 
 EXPLAINER = """
-<p><b>Real vectors.</b> GloVe gave each of 400,000 English words 50 numbers, learned from how often words
-appear near each other in Wikipedia and news text. Nobody chose what the numbers mean. Words used in similar
-places end up with similar numbers, so <i>frog</i> lands near <i>toad</i> and <i>paris</i> near <i>rome</i>.</p>
-<p><b>Squeezing 50 numbers into 3.</b> A screen shows three directions, so we pick three and flatten the rest.
+<p><b>Real vectors.</b> GloVe gave 400,000 English words 50 numbers each, learned from how often words
+appear near each other in Wikipedia and news text; the app ships the 50,000 most common of them. Nobody chose
+what the numbers mean. Words used in similar places end up with similar numbers, so <i>frog</i> lands near
+<i>toad</i> and <i>paris</i> near <i>rome</i>.</p>
+<p><b>Squeezing many numbers into 3.</b> A screen shows three directions, so we pick three and flatten the rest.
 <i>PCA</i> picks the three directions in which the shown words spread out most. <i>Your axes</i> use directions
 you name: man:woman points from man towards woman; each later axis is turned to be at right angles to the
 earlier ones. Much is lost when flattening, so two words that look close here can still be far apart; the
-lists beside the picture are worked out in all 50 numbers.</p>
-<p><b>Arithmetic.</b> king − man + woman lands nearest to queen: the step from man to woman (green) is
-nearly the same as the step from king to queen. The scores are cosine similarities (1 = pointing the same way).
+lists beside the picture are worked out in all of each word's numbers.</p>
+<p><b>Arithmetic.</b> king − man + woman lands nearest to queen once the three words you typed are left out;
+counted in, king itself is the nearest point (the note above the answers gives the numbers). The step from man
+to woman (green) and the step from king to queen point roughly the same way, not exactly: word arithmetic is a
+rough guide, not a law. The scores are cosine similarities (1 = pointing the same way).
 3CosAdd adds and subtracts the directions; 3CosMul multiplies similarities instead, which is sometimes better
 when one word dominates.</p>
 """
@@ -316,6 +319,8 @@ class WordVectorsPage(LabPage):
             return None
         self.last_analogy = result
         self._show_list(f"{a} − {b} + {c} ({self.method_box.currentText()})", result.answers)
+        self.results_title.setText(self.results_title.text() + f"<br><span style='color:gray; font-weight:normal'>"
+                                   f"{self.analogy_note(result)}</span>")
         pa, pb, pc = self.project_words([a, b, c])
         target = self.project_vector(self.store.unit_vector(a) - self.store.unit_vector(b) + self.store.unit_vector(c))
         answer = self.project_words([result.top])[0]
@@ -327,6 +332,21 @@ class WordVectorsPage(LabPage):
         self.highlight({"answer_labels": [a, b, c, result.top]})
         self.focus(np.array([pa, pb, pc, answer]))
         return result
+
+    def analogy_note(self, result: AnalogyResult) -> str:
+        """What the answer list leaves out, in numbers: the typed words, and how well the two steps agree."""
+        a, b, c, top = result.a, result.b, result.c, result.top
+        parts = []
+        if result.excluded:
+            nearest, score = self.store.analogy(a, b, c, topn=1, method=result.method, exclude_query=False).answers[0]
+            parts.append(f"{a}, {b} and {c} are left out of the list" + (
+                f"; counted in, {nearest} itself is nearest ({score:.3f})" if nearest in (a, b, c) else ""))
+        u = self.store.unit_vector
+        step_bc, step_ad = u(c) - u(b), u(top) - u(a)
+        agree = float(step_bc @ step_ad / (np.linalg.norm(step_bc) * np.linalg.norm(step_ad) + 1e-12))
+        how = "almost the same way" if agree >= 0.9 else "roughly the same way" if agree >= 0.5 else "different ways"
+        parts.append(f"the steps {b}→{c} and {a}→{top} point {how} (cosine {agree:.2f})")
+        return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
     def focus(self, points: np.ndarray) -> None:
         """Turn the camera towards ``points`` (n, 3) and come close enough to read their labels."""

@@ -86,3 +86,22 @@ def test_vectors_learned_on_the_next_page_can_be_explored(page, qtbot):
     page.axes_radio.setChecked(True)
     page.apply_axes_button.click()  # man:woman is unknown here: a message, and PCA instead
     assert "not in the vocabulary" in page.status_label.text()
+
+
+def test_analogy_note_says_king_itself_is_nearest_when_counted_in(page):
+    """The answer list leaves the typed words out; the note says what that hides, with the store's own numbers."""
+    import re
+
+    import numpy as np
+
+    result = page.last_analogy  # king − man + woman, loaded by the fixture
+    assert result.top == "queen" and set(result.excluded) == {"king", "man", "woman"}
+    nearest, score = page.store.analogy("king", "man", "woman", topn=1, exclude_query=False).answers[0]
+    title = re.sub(r"<[^>]+>", " ", page.results_title.text())
+    assert nearest == "king"  # what the shipped GloVe vectors do; the note must not hide it
+    assert f"king itself is nearest ({score:.3f})" in title
+    u = page.store.unit_vector
+    step_mw, step_kq = u("woman") - u("man"), u("queen") - u("king")
+    cosine = float(step_mw @ step_kq / (np.linalg.norm(step_mw) * np.linalg.norm(step_kq)))
+    assert f"(cosine {cosine:.2f})" in title and cosine < 0.9
+    assert "roughly the same way" in title
