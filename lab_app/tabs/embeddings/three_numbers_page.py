@@ -32,8 +32,9 @@ part stays), add woman: you land on the numbers of queen. The nearest word is fo
 directions (cosine similarity), the same way the real models on the next page do it, and the words
 you typed in are left out of the answer.</p>
 <p><b>Why more numbers?</b> With only these three, boy looks just like man. Press <i>Add a dimension: age</i>
-and the table grows a column; now they differ. Real models use 50 to 1,000 numbers per word and learn
-them from text instead of having a person fill them in, so nobody can name what each number means.</p>
+and the table grows a column; now they differ. Word-vector models such as GloVe (next page) use 50 to 300
+numbers per word, and large language models use hundreds to thousands (GPT-2 small: 768). They learn them from
+text instead of having a person fill them in, so nobody can name what each number means.</p>
 """
 
 
