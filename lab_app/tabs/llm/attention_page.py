@@ -18,10 +18,14 @@ BEN_FETCH = "my dog's name is ben. ben likes to play"
 AVERAGE = -1
 
 EXPLAINER = """
-<p>Inside each layer, every token asks “which earlier tokens matter for me?” and takes a weighted blend of
-them; the weights in each row add up to 100%. That is <b>attention</b>. Each layer has several <b>heads</b>
-that ask different questions in parallel. In the heatmap each row is a token and each column a token it may
-look at; bright means a large weight. The upper-right triangle stays dark (zero) because a GPT may only look
+<p>Inside each layer, every token asks “which tokens so far, myself included, matter for me?” and takes a
+weighted blend of them; the weights in each row add up to 100%. That is <b>attention</b>. To ask, each token
+turns its numbers into three lists: a <b>query</b> (what am I looking for?), a <b>key</b> (what do I contain?)
+and a <b>value</b> (what do I pass on?). A token's query is compared with the key of every token so far; good
+matches get large weights, and the blend is made of those tokens' values. Each layer has several <b>heads</b>
+that ask different questions in parallel. In the heatmap each row is a token asking (its query) and each column
+a token it may look at (its key); bright means a large weight, and the diagonal is a token looking at itself.
+The upper-right triangle stays dark (zero) because a GPT may only look
 backwards: it is trained to guess the next word, so peeking ahead would be cheating. In the lines view, pick
 a token on the left; line width shows how much it looks at each token on the right. Try the Ben/fetch
 example: to guess “fetch” rather than “soccer” the model needs information from “dog”, several words back.

@@ -43,8 +43,9 @@ class Choice:
 # Sizes: model.safetensors on Hugging Face (distilgpt2 353 MB, gpt2 548 MB) plus a 1.4 MB tokenizer.
 CHOICES = (
     Choice("distilgpt2", "DistilGPT-2", "82 million parameters", "about 350 MB",
-           "a smaller, faster copy trained to imitate GPT-2"),
-    Choice("gpt2", "GPT-2 (small)", "124 million parameters", "about 550 MB", "OpenAI's original 2019 model"),
+           "a smaller, faster copy that Hugging Face trained to imitate GPT-2; Apache 2.0 licence"),
+    Choice("gpt2", "GPT-2 (small)", "124 million parameters", "about 550 MB",
+           "OpenAI's original 2019 model; modified MIT licence"),
 )
 STAGING = ".downloads"  # inside the user models folder; list_models looks one level down only
 # What a GPT-2 folder needs (and what is copied from one): the rest (pytorch_model.bin, TF/Flax weights) is skipped.
@@ -283,7 +284,8 @@ class GPT2Dialog(QDialog):
         self.about_label = QLabel(
             "Downloaded from Hugging Face once, only when you press Download, and kept on this computer: "
             "afterwards it runs offline, like the models trained here, and appears in every model list. "
-            "These are OpenAI's GPT-2 weights, released under a modified MIT licence.")
+            "GPT-2 (small) is OpenAI's 2019 model, under a modified MIT licence. DistilGPT-2 is a smaller, "
+            "faster copy that Hugging Face trained to imitate it, under the Apache 2.0 licence.")
         self.about_label.setWordWrap(True)
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)

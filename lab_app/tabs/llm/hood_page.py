@@ -25,7 +25,7 @@ trained with; <b>ONNX Runtime</b> runs an exported copy of the same weights and 
 which often makes small models faster. A GPU, when there is one, does the many multiplications in parallel.
 The <b>KV cache</b> is the big trick of generation: without it, every new token re-reads the whole text
 so far, so each step gets slower as the text grows; with it, the model keeps each earlier token's keys and
-values (what attention needs) and only computes the one new token. The curves show time per step as the
+values (the lists attention compares and blends, see the Attention page) and only computes the one new token. The curves show time per step as the
 text grows; the cache grows by one position per token. On a tiny model the gap is small and timings are
 noisy, since fixed overheads dominate; it widens as the model and the text get bigger.</p>
 """
@@ -95,9 +95,10 @@ class HoodPage(LabPage):
         self.run_button = QPushButton("Run the race")
         self.run_button.clicked.connect(self.run)
         self.gpt2_button = QPushButton("Get GPT-2…")
-        self.gpt2_button.setToolTip("Download OpenAI's GPT-2 from Hugging Face (about 350–550 MB, once, only when "
-                                    "you ask) or open a GPT-2 folder: it then appears in every model list, "
-                                    "so you can race a real 82–124 million parameter model.")
+        self.gpt2_button.setToolTip("Download GPT-2 (OpenAI's small model, 124 million parameters) or DistilGPT-2 "
+                                    "(Hugging Face's smaller copy of it, 82 million) from Hugging Face, about "
+                                    "350–550 MB, once, only when you ask; or open a GPT-2 folder. It then appears "
+                                    "in every model list, so you can race a real model.")
         self.gpt2_button.clicked.connect(self.open_gpt2_dialog)
         self.gpt2_dialog = None
         buttons = QHBoxLayout()
