@@ -27,8 +27,8 @@ that was drawn. How it is drawn is up to you. <b>Temperature</b> reshapes the pr
 below 1 the favourites get even more likely, above 1 the long shots catch up; at 0 the model always takes the
 single most likely token, so the same prompt gives the same sentence every time. <b>Top-k</b> keeps only the k
 most likely tokens and <b>top-p</b> keeps the smallest set whose probabilities add up to p, cutting off the
-unlikely tail that produces nonsense. The <b>seed</b> fixes the dice: the same seed and settings give the
-same text again. That is also why a chatbot can answer the same question differently twice.
+unlikely tail that produces nonsense. Because every token is drawn at random, a chatbot can answer the same
+question differently twice. The <b>seed</b> fixes the dice: the same seed and settings give the same text again.
 <b>Three temperatures</b> runs the same prompt and seed at three temperatures side by side; the
 <b>sampling tree</b> lets you take any candidate, not just the drawn one, and see where that branch leads.</p>
 """

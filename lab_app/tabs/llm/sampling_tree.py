@@ -53,8 +53,7 @@ class SamplingTreeView(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        intro = QLabel("Every possible next token with its probability (temperature 1, no top-k/top-p). "
-                       "Click any candidate to pretend it was drawn: its own top candidates appear below it.")
+        self.intro = intro = QLabel()
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
@@ -65,6 +64,8 @@ class SamplingTreeView(QWidget):
         self.top_box.setValue(5)
         self.top_box.setPrefix("Top ")
         self.top_box.setSuffix(" per branch")
+        self.top_box.valueChanged.connect(self._say_top)
+        self._say_top(self.top_box.value())
         row.addWidget(self.grow_button)
         row.addWidget(self.top_box)
         row.addStretch(1)
@@ -103,6 +104,11 @@ class SamplingTreeView(QWidget):
         self.clear(self.prompt)
         self.requested.add(())
         self.branch_requested.emit([])
+
+    def _say_top(self, n: int) -> None:
+        self.intro.setText(f"The {n} most likely next tokens (change “Top {n} per branch” for more or fewer) with "
+                           "their probabilities at temperature 1, without top-k or top-p. Click any candidate to "
+                           "pretend it was drawn: its own most likely next tokens appear below it.")
 
     def top(self) -> int:
         return self.top_box.value()

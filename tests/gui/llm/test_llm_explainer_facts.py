@@ -65,3 +65,17 @@ def test_spreadsheet_sizes_in_the_sentence_are_computed_and_match_the_size_table
     for k in (1, 2, 3):
         assert human_count(cells_needed(BIG_VOCAB, k + 1)) in sizes
     assert f"{page.model.vocab_size:,} different words and punctuation marks" in sizes
+
+
+def test_sampling_tree_says_how_many_candidates_it_shows(llm_page, qtbot):
+    """Flag 9: the tree shows the top n per branch, not every possible token, and its intro says n."""
+    page = llm_page(4)
+    tree = page.tree_view
+    page.views.setCurrentWidget(tree)
+    for n in (5, 3):
+        tree.top_box.setValue(n)
+        tree.grow_button.click()
+        qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == n, timeout=15_000)
+        assert tree.intro.text().startswith(f"The {n} most likely next tokens")
+    assert "Every possible" not in tree.intro.text()
+
