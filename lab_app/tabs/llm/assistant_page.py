@@ -28,9 +28,9 @@ from lab_app.tabs.page import LabPage
 MODELS = (
     ("Base", "story-gpt", "trained only to continue story-world text"),
     ("SFT", "story-sft", "+ shown question → answer examples"),
-    ("RLHF-style (DPO)", "story-rlhf", "+ nudged towards the better of two answers"),
+    ("Preference-tuned (DPO)", "story-rlhf", "+ nudged towards the better of two answers"),
 )
-MISSING_TEXT = "Not installed: run  python tools/train_assistant.py  to make it."
+MISSING_TEXT = "Not installed: this copy of the app came without this model."
 METRIC_COLUMNS = (
     ("accuracy", "Right game", "{:.0%}"),
     ("polite", "Polite (temp 0)", "{:.0%}"),
@@ -45,10 +45,12 @@ continue story-world text, so a question is just more text: it may write the ans
 story, because nothing told it where an answer ends. <b>SFT</b> (supervised fine-tuning) showed it a few thousand
 question → answer examples with an end mark, scoring only the answer words: now it answers and stops. Those
 examples were of mixed quality (some rude, some rambling) and SFT copies what it is shown. <b>Preference
-tuning</b> then showed it pairs of a better and a worse answer and nudged it towards the better one. Real chatbots
-use RLHF (a reward model learned from people's choices, then reinforcement learning with PPO); we use <b>DPO</b>,
-a simpler method that optimises the same preference objective straight from the pairs. Honest scale: a tiny
-model in a toy world, measured on characters it never saw during tuning — and not perfect.</p>
+tuning</b> then showed it pairs of a better and a worse answer and nudged it towards the better one. The first
+ChatGPT-style chatbots did this with <b>RLHF</b>: a second model learned to score answers the way people had
+ranked them, then the chatbot was trained by trial and error to earn high scores. <b>DPO</b>, used here and by
+many newer chatbots, skips the scoring model and learns straight from the better/worse pairs. Honest scale: a
+tiny model in a toy world. The table measures it on questions about names the tuning never used; outside this
+world it knows nothing.</p>
 """
 
 
@@ -173,7 +175,8 @@ class AssistantPage(LabPage):
         self.views: dict[str, QTextBrowser] = {}
         self.stop_labels: dict[str, QLabel] = {}
         for col, (title, name, how) in enumerate(MODELS):
-            head = QLabel(f"<b style='font-size:15px'>{title}</b><br><span style='color:gray'>{name}: {how}</span>")
+            head = QLabel(f"<b style='font-size:15px'>{title}</b><br><span style='color:gray'>{how}</span>")
+            head.setToolTip(f"Model folder: {name}")
             head.setWordWrap(True)
             head.setMinimumWidth(60)
             grid.addWidget(head, 0, col)
@@ -210,10 +213,11 @@ class AssistantPage(LabPage):
 
     def show_metrics(self, metrics: dict[str, dict[str, float]]) -> None:
         self.metrics = metrics
+        questions = max((int(m.get("questions", 0)) for m in metrics.values()), default=0)
         self.metrics_title.setText(
-            "<b>Measured on held-out questions</b> (40 “what does X like to play?” and 20 greetings about names the "
-            "tuning never used; recorded by tools/train_assistant.py):" if metrics else
-            "No recorded measurements yet (run python tools/train_assistant.py).")
+            f"<b>Measured on {questions} held-out questions</b> (“what does X like to play?” and greetings, about "
+            "names the tuning never used, recorded when the models were tuned):"
+            if metrics else "No measurements were recorded with these models.")
         keys = {"story-gpt": "base", "story-sft": "sft", "story-rlhf": "rlhf"}
         for row, (_, name, _) in enumerate(MODELS):
             values = metrics.get(keys[name], {})
@@ -231,7 +235,8 @@ class AssistantPage(LabPage):
     def _temp_changed(self, _value: int) -> None:
         t = self.temperature
         self.temp_label.setText(f"Temperature: <b>{t:.2f}</b>")
-        self.temp_note.setText("0: each model always gives its single most likely answer" if t == 0 else
+        self.temp_note.setText("0: each model takes its most likely next token at every step, so it gives the "
+                               "same answer every time" if t == 0 else
                                "above 0: answers are drawn; rarer (and ruder) answers can appear")
 
     def use_preset(self, index: int) -> None:
