@@ -27,14 +27,32 @@ SOURCES = ("A generated face", "A handwritten digit", "My own picture…")
 
 EXPLAINER = """
 <p><b>Making noise is easy.</b> Training a diffusion model starts by spoiling pictures on purpose. At step
-<i>t</i> the picture becomes <i>signal share × picture + noise share × random noise</i>. The two shares come from a
-fixed recipe, the <i>schedule</i> (the curve on the right): at t = 0 it is all picture, at t = 999 it is all noise.
-You can jump straight to any t in one go, without adding noise step by step.</p>
-<p><b>Why bother?</b> The model is shown thousands of these spoiled pictures, each with its t, and learns one
-thing: guess the noise that was added. Once it can do that, the next page runs the process backwards,
-starting from pure noise. The "cosine" schedule (used by the shipped models) keeps more of the picture in
-the middle steps than the older "linear" one; at 32×32 pixels the linear one wipes the picture out early.</p>
+<i>t</i> the picture becomes <i>a × picture + b × random noise</i>. The two numbers come from a fixed recipe,
+the <i>schedule</i> (the curve on the right): at t = 0 it is all picture, at t = 999 it is all noise. They are
+not shares that add up to 1; their <i>squares</i> do (at t = 700: {a700:.2f}² + {b700:.2f}² ≈ 1), which keeps
+the overall spread of pixel values the same at every t. You can jump straight to any t in one go, without adding
+noise step by step.</p>
+<p><b>Why bother?</b> The model is shown a huge number of these spoiled pictures, each with its t ({pictures}:
+every training picture many times, each time at a new t), and learns one thing: guess the noise that was added.
+Once it can do that, the next page runs the process backwards, starting from pure noise. The "cosine" schedule
+(used by the shipped models) keeps more of the picture in the middle steps than the older "linear" one; at 32×32
+pixels the linear one wipes the picture out early.</p>
 """
+
+
+def explainer_text() -> str:
+    """The explainer with today's numbers: the schedule at t = 700 and the pictures the shipped models saw."""
+    from lab_app.tabs.diffusion.facts import millions, training_facts
+
+    schedule = NoiseSchedule.make("cosine", 1000)
+    seen = {name: training_facts(name) for name in ("faces", "digits")}
+    if all(f is not None and f.pictures for f in seen.values()):
+        pictures = (f"the shipped faces model saw {millions(seen['faces'].pictures)}, the digits model "
+                    f"{millions(seen['digits'].pictures)}")
+    else:
+        pictures = "hundreds of thousands at least"
+    return EXPLAINER.format(a700=float(schedule.signal_share(700)), b700=float(schedule.noise_share(700)),
+                            pictures=pictures)
 
 
 class AddNoisePage(LabPage):
@@ -47,7 +65,7 @@ class AddNoisePage(LabPage):
         self.picture_seed = 1
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        self.set_explainer(explainer_text())
         self.new_picture()
 
     # -- layout -------------------------------------------------------------------------------
@@ -100,7 +118,7 @@ class AddNoisePage(LabPage):
         self.plot = themed(g.PlotWidget(title="Schedule: what is left at t"))
         self.plot.setMinimumWidth(120)
         self.plot.setLabel("bottom", "timestep t")
-        self.plot.setLabel("left", "share")
+        self.plot.setLabel("left", "multiplier (a, b)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMouseEnabled(x=False, y=False)
@@ -194,6 +212,8 @@ class AddNoisePage(LabPage):
         self.noisy_view.set_image(self.shown)
         self.noisy_view.set_title(f"At t = {t}")
         self.t_line.setValue(t)
-        self.t_label.setText(f"t = {t}: {signal:.2f} × picture + {noise:.2f} × noise")
+        self.t_label.setText(f"t = {t}: {signal:.2f} × picture + {noise:.2f} × noise<br>"
+                             f"<span style='color:#888'>squares add to 1: {signal * signal:.2f} + "
+                             f"{noise * noise:.2f}</span>")
         last = self.schedule.num_timesteps - 1
         self.strip_view.set_image(tile_row([to_display(self.noisy(round(f * last))) for f in STRIP_FRACTIONS], pad=2))

@@ -56,8 +56,9 @@ Words the caption doesn't mention (a hat, glasses) are left to chance.
 right in a test of 64 captions (hats 95, backgrounds 100). It still has weak spots: a green hat on a yellow background
 often comes out yellow. Words it never saw in captions are read through their 50 numbers alone, so they work
 only where those numbers agree with us: "grinning" lies next to "smiling" (right 7 times in 8) and "spectacles" next to
-"glasses" (8 in 8), but in this word table "crimson" lies nearer "purple" than "red", "golden" nearer "red" than
-"blonde" and "rose" nearer "blue" than "pink" — and those come out the wrong colour. The line under the heatmap
+"glasses" (8 in 8), but in this word table "crimson" lies nearest "purple" (not "red"),
+"golden" lies nearest "blue" (far from "blonde") and "rose" lies nearest "blue" (not "pink"),
+and those come out the wrong colour. The line under the heatmap
 shows which training word each new word lies nearest. The digits model drew the digit asked for 59 times in 60.</p>
 """
 
@@ -207,7 +208,8 @@ class CaptionPage(LabPage):
         for key, label in WALKS:
             self.walk_box.addItem(label, key)
         self.walk_box.setToolTip("Caption → second caption: the same seed, the caption numbers mixed step by step.\n"
-                                 "Seed → second seed: the same caption, the starting noise blended (slerp).")
+                                 "Seed → second seed: the same caption, the two starting noises blended along a curve\n"
+                                 "that keeps the blend as strong as real noise.")
         self.seed_b_box = QSpinBox()
         self.seed_b_box.setRange(0, 99_999)
         self.seed_b_box.setValue(8)
@@ -376,7 +378,8 @@ class CaptionPage(LabPage):
                     "in between the caption's numbers are mixed (1 − w)·first + w·second.")
         else:
             text = (f"<b>Seed walk</b>, same caption: w = 0 starts from seed {seed}'s noise, w = 1 from seed "
-                    f"{seed_b}'s; in between the two noises are blended (slerp, which keeps the noise's spread).")
+                    f"{seed_b}'s; in between the two noises are blended along a curve that keeps the blend as "
+                    "strong as real noise (a plain average would be weaker noise).")
         self.strip_title.setText(text)
         self.strip_host.setVisible(True)
         self._picture_grid.setRowStretch(2, 1)  # (no stretch while hidden: no empty band under the pictures)

@@ -32,32 +32,13 @@ from lab_app.tabs.diffusion.common import (
     tile_row,
     to_display,
 )
+from lab_app.tabs.diffusion.remove_noise_text import explainer_text
 from lab_app.tabs.page import LabPage
 
 STRIP_TILES = 10
 STEP_PLANS = (("As tuned for this model", "auto"), ("Evenly spaced, clipped (classic)", "even"),
               ("Karras spacing, unclipped", "karras"))
 START_HINT = "Press Run to remove the noise step by step (a few seconds on a CPU)."
-
-EXPLAINER = """
-<p><b>Running it backwards.</b> Start from pure random noise (step 1). At every step the <i>same</i> network
-looks at the noisy picture, is told how noisy it is (t) and what the caption says, and guesses the noise in it
-(middle). Taking that guess away gives its guess of the clean picture (right). The sampler then
-steps a little way towards that guess and adds back a smaller amount of noise, and the network looks again.
-Early guesses are blurry averages; each step pins down more detail.</p>
-<p><b>Where to step.</b> The classic plan spaces the steps evenly in t. With this cosine schedule its
-first step jumps from noise 20,000 times stronger than the image straight to 34 times, and a guess made from
-almost pure noise gets multiplied by hundreds; clipping hides the overflow but leaves wrong colours behind.
-The Karras plan starts at noise about 40 times the image and shrinks it by a similar factor each step, with no
-clipping.
-On the faces model, this plan (and the stronger guidance it can take) took backgrounds from 7 in 10 right to all 40
-in a test, before any extra training. Pick the plans and compare.</p>
-<p><b>DDPM vs DDIM.</b> DDPM adds fresh random noise at each step and was meant for many steps (hundreds).
-DDIM takes bigger, noise-free jumps, so 25–50 steps are enough and the same seed always gives the same
-picture. <b>Honest note:</b> these are small models (a few minutes on a GPU, then about
-two and a half hours on one core of a laptop-class CPU for the faces). Faces match their caption almost always; hat colours are the weak spot.
-The digits come out blurry, like the 8×8 scans they learned from, but are the digit asked for 59 times in 60.</p>
-"""
 
 
 def denoise_job(ctx, model_name: str, settings, gate: PauseGate, cancel):
@@ -112,7 +93,7 @@ class RemoveNoisePage(LabPage):
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        self.set_explainer(explainer_text(self.steps_box.value()))
         self._on_model()
 
     def _build_controls(self) -> None:
@@ -135,10 +116,10 @@ class RemoveNoisePage(LabPage):
             self.plan_box.addItem(label, key)
         self.plan_box.setToolTip(
             "Which noise levels the steps visit.\n"
-            "As tuned: what tools/tune_guidance.py found works best for this model.\n"
-            "Evenly spaced: equal jumps in t, the clean-image guess clipped to the colour range "
+            "As tuned: the plan that scored best for this model in a test of captions.\n"
+            "Evenly spaced: equal jumps in t, the clean-picture guess cut back into the colour range "
             "(the classic way; its first jump is huge and colours can drift).\n"
-            "Karras: the noise level shrinks by a similar factor at every step, guess left unclipped.")
+            "Karras: the noise shrinks by a modest factor at every step, guess left uncut.")
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 99_999)
         self.seed_box.setValue(3)
@@ -185,7 +166,7 @@ class RemoveNoisePage(LabPage):
         host = QWidget()
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
-        self.xt_view = PixelView("Now: x_t (what the sampler holds)", 120)
+        self.xt_view = PixelView("Now: the noisy picture the sampler holds", 120)
         self.noise_view = PixelView("The network's guess of the noise")
         self.x0_view = PixelView("…so its guess of the clean picture")
         self.strip_view = PixelView("Filmstrip: from pure noise (left) to the finished picture (right)", 40)
@@ -234,7 +215,7 @@ class RemoveNoisePage(LabPage):
         x, _rng = initial_noise((1, *self.model_box.current_entry().image_shape), seed)
         start = to_display(x[0])
         self.xt_view.set_image(start)
-        self.xt_view.set_title(f"Start: pure noise from seed {seed} (x_T)")
+        self.xt_view.set_title(f"Start: pure noise from seed {seed}")
         self.noise_view.set_image(None)
         self.x0_view.set_image(None)
         self.strip_view.set_image(tile_row([start] + [np.full_like(start, 235)] * (STRIP_TILES - 1), pad=2))
@@ -281,7 +262,7 @@ class RemoveNoisePage(LabPage):
         step = payload["step"]
         self.last_step, self.frames_seen = step, self.frames_seen + 1
         self.xt_view.set_image(to_display(step.x_t[0]))
-        self.xt_view.set_title(f"Step {step.index + 1} of {step.total}: x_t at t = {step.t}")
+        self.xt_view.set_title(f"Step {step.index + 1} of {step.total}: the noisy picture at t = {step.t}")
         self.noise_view.set_image(noise_to_display(step.noise_pred[0]))
         self.x0_view.set_image(to_display(step.x0_pred[0]))
         tiles = [to_display(x) for _i, x in payload["strip"]]

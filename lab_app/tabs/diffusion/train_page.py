@@ -35,15 +35,46 @@ def caption_from_name(path: Path) -> str:
 
     return " ".join(tokenize(path.stem.replace("_", " ").replace("-", " ")))
 
+def columns_of(n: int) -> int:
+    """Columns of the sample grid for ``n`` samples (as engines.diffusion.train lays it out: a square)."""
+    return int(np.ceil(np.sqrt(n))) if n else 1
+
+
+def sample_captions(prompts, columns: int) -> str:
+    """The captions of the sample grid, row by row: "Row 1: the digit zero · the digit one · …"."""
+    rows = [prompts[i:i + columns] for i in range(0, len(prompts), columns)]
+    return "<br>".join(f"<b>Row {r + 1}</b> (left to right): " + " · ".join(row) for r, row in enumerate(rows))
+
+
+def plain_progress(job):
+    """Pass a training job's events on, but give its progress plain words: the loss as the one number and
+    "3.9 steps a second" as the message, instead of raw keys (steps_per_s, lr, elapsed_s) in the status bar."""
+    try:
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(event, Progress) and "loss" in event.metrics:
+                rate = float(event.metrics.get("steps_per_s", 0.0))
+                event = Progress(event.step, event.total, {"loss": float(event.metrics["loss"])},
+                                 f"{rate:.1f} steps a second")
+            yield event
+    finally:
+        job.close()  # a cancelled run still saves its checkpoint (train_job's own clean-up)
+
+
 EXPLAINER = """
 <p><b>How it learns.</b> Every training step takes a batch of real pictures, spoils each with a random amount of
 noise (page 1), and asks the network to guess that noise from the spoiled picture, its t and its caption.
-The loss is how far the guess was off; the optimiser nudges the weights to shrink it. Now and then the
-network is given an empty caption instead, so it also learns the "no clue" guess that guidance needs.</p>
+The loss is how far the guess was off (the average squared difference between the guessed and the real noise);
+the optimiser nudges the weights to shrink it. Now and then the network is given an empty caption instead, so it
+also learns the "no clue" guess that guidance needs.</p>
 <p><b>What to expect.</b> The grid is sampled from the model as it is <i>now</i>, for the same fixed captions
-and noise each time, so you can watch the same pictures sharpen. On a CPU a few hundred steps of the tiny model take a
-few minutes and give blurry blobs that only start to look like digits or faces: the shipped models had
-thousands of steps on a GPU, and even they are far from perfect. The loss curve falls fast at first, then slowly and noisily.</p>
+(listed under it) and noise each time, so you can watch the same pictures sharpen. On a CPU a few hundred steps
+of the tiny model take a few minutes and give blurry blobs that only start to look like digits or faces. For
+comparison: {shipped} Even they are far from perfect. The loss curve falls fast at first, then slowly and
+noisily.</p>
 """
 
 
@@ -67,7 +98,9 @@ class TrainPage(LabPage):
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        from lab_app.tabs.diffusion.facts import shipped_training_text
+
+        self.set_explainer(EXPLAINER.format(shipped=shipped_training_text()))
 
     def _build_controls(self) -> None:
         form = QFormLayout()
@@ -121,14 +154,19 @@ class TrainPage(LabPage):
         grid.setContentsMargins(0, 0, 0, 0)
         self.grid_view = PixelView("Samples from the model so far", 120)
         self.grid_view.set_placeholder("Press Train: every few seconds the model draws samples here")
+        self.captions_label = QLabel("")  # the caption each sample was drawn for, in reading order
+        self.captions_label.setWordWrap(True)
+        self.captions_label.setStyleSheet("color: #888")
         self.loss_plot = themed(g.PlotWidget(title="Loss (how wrong the noise guesses are)"))
         self.loss_plot.setMinimumWidth(120)
         self.loss_plot.setLabel("bottom", "training step")
-        self.loss_plot.setLabel("left", "loss (MSE)")
+        self.loss_plot.setLabel("left", "loss (average squared error)")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_curve = self.loss_plot.plot([], [], pen=g.mkPen("#2e86de", width=2))
         grid.addWidget(self.grid_view, 0, 0)
         grid.addWidget(self.loss_plot, 0, 1)
+        grid.addWidget(self.captions_label, 1, 0, 1, 2)
+        grid.setRowStretch(0, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.set_picture(host)
@@ -215,7 +253,7 @@ class TrainPage(LabPage):
         self.loss_curve.setData([], [])
         data = self.folder.name if self.dataset_box.currentData() == FOLDER and self.folder else config.dataset
         self._status(f"Starting: {config.max_steps} steps on {data}…")
-        self.runner.start(lambda cancel: train_job(config, cancel), label="Training a diffusion model")
+        self.runner.start(lambda cancel: plain_progress(train_job(config, cancel)), label="Training a diffusion model")
 
     def _on_progress(self, progress: Progress) -> None:
         loss = progress.metrics.get("loss")
@@ -224,14 +262,15 @@ class TrainPage(LabPage):
         self.losses.append((progress.step, float(loss)))
         steps, values = zip(*self.losses)
         self.loss_curve.setData(np.array(steps, float), np.array(values))
-        rate = progress.metrics.get("steps_per_s", 0.0)
-        self._status(f"Step {progress.step} of {progress.total}: loss {loss:.3f} ({rate:.1f} steps/s)")
+        of_total = f" of {progress.total}" if progress.total else ""
+        self._status(f"Step {progress.step}{of_total}: loss {loss:.3f} ({progress.message})")
 
     def show_snapshot(self, frame: Frame) -> None:
         snap = frame.payload
         image = np.asarray(snap.grid)
         self.grid_view.set_image(image[:, :, 0] if image.shape[2] == 1 else image)
         self.grid_view.set_title(f"Samples after {snap.step} steps")
+        self.captions_label.setText(sample_captions(snap.prompts, columns_of(len(snap.prompts))))
         self.snapshots += 1
 
     def _on_log(self, line: Log) -> None:

@@ -32,18 +32,19 @@ RATE_WINDOW_S = 1.0
 DRAW_EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the square the user clicks points into
 
 EXPLAINER = """
-<p><b>The picture.</b> Each dot is a point with a colour (its class). The network gets the point's
-coordinates (the ticked <i>Input features</i>: by default just X₁ and X₂) and must learn which colour belongs where. The background shows its current answer for
-every spot: orange means "class 0", blue "class 1", pale means it is unsure. Squares are test points
-it never trains on, so they show whether it has really learned the pattern or only memorised dots.</p>
-<p><b>How it learns.</b> After each small batch of points, backpropagation works out how much each weight
-added to the error and nudges it the other way, by an amount set by the learning rate. One pass over all
-training points is an epoch. The small pictures show what each hidden neuron responds to. With only X₁ and X₂ ticked, each
-first-layer neuron can only draw a straight edge, and later layers combine edges into curves and islands.
+<p><b>The picture.</b> Each dot is a point with a colour (its class). The network gets the point's coordinates
+(the ticked <i>Input features</i>: by default just X₁ and X₂) and must learn which colour belongs where. The
+background shows its current answer for every spot: orange means "class 0", blue "class 1", pale means it is
+unsure. Squares are test points it never trains on, so they show whether it has really learned the pattern or
+only memorised dots.</p>
+<p><b>How it learns.</b> After each small batch of points, backpropagation works out how much each weight added
+to the error and nudges it the other way, by an amount set by the learning rate. One pass over all training
+points is an epoch. The small pictures show what each hidden neuron responds to. With only X₁ and X₂ ticked,
+each first-layer neuron can only draw a straight edge, and later layers combine edges into curves and islands.
 Tick X₁² and X₂² and even a single neuron can draw a circle.</p>
-<p><b>Try it.</b> The circle needs at least a few neurons; the spiral needs more neurons and layers and patience.
-Too high a learning rate makes the loss jump around; regularisation keeps weights small, which can help with
-noisy data. Reset with the same seed replays exactly the same run.</p>
+<p><b>Try it.</b> The circle needs at least a few neurons; the spiral needs more neurons and layers and
+patience. Too high a learning rate makes the loss jump around; regularisation keeps weights small, which can
+help with noisy data. Reset with the same seed replays exactly the same run.</p>
 <p><b>Inside the network.</b> The drawing shows every weight as a line: blue pushes up, orange pushes down,
 thicker means stronger. |∇| under each layer is how hard training is pushing it right now; tiny numbers in the
 first layers mean the signal barely reaches them. Pause and drag the History slider to see an earlier epoch.</p>
