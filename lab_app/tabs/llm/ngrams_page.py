@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
-                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QSlider,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from engines.llm.ngrams import cells_needed, context_to_outnumber, dense_bytes
 from lab_app.tabs.llm.common import Debouncer, ModelPicker, call_job, escape, human_count, story_world_text
 from lab_app.tabs.llm.prob_bars import ProbabilityBars
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.count_sheet import CELL_SIZES, CountSheet
 
-PRESETS = ("are", "how are", "hey how are")
+BEN = "my dog's name is ben. ben likes to play"  # the Next word page offers the same prompt
+PRESETS = ("are", "how are", "hey how are", BEN)
 BIG_VOCAB = 50_000
 TOP = 15
 EARTH_ATOMS = 1.3e50  # the usual estimate of how many atoms make up the Earth
@@ -44,9 +49,13 @@ class NGramsPage(LabPage):
         self.table = None  # the last NextWordTable
         self.runner = self.new_runner("n-grams")
         self.runner.finished.connect(self._on_built)
+        self.gpt_runner = self.new_runner("transformer guess", show_in_status_bar=False)
+        self.gpt_runner.finished.connect(self._on_gpt_guess)
+        self.gpt_runner.failed.connect(lambda failure: self.gpt_label.setText(f"No transformer guess: "
+                                                                               f"{escape(failure.message)}"))
 
         self.controls.addWidget(QLabel("Words typed so far:"))
-        self.context_edit = QLineEdit("hey how are")
+        self.context_edit = QLineEdit(BEN)
         self.controls.addWidget(self.context_edit)
         self.controls.addWidget(QLabel("Words of context the table looks at:"))
         row = QHBoxLayout()
@@ -55,11 +64,12 @@ class NGramsPage(LabPage):
             button = QRadioButton(str(n))
             self.n_group.addButton(button, n)
             row.addWidget(button)
-        self.n_group.button(1).setChecked(True)
+        self.n_group.button(3).setChecked(True)
         self.controls.addLayout(row)
         self.controls.addWidget(QLabel("Examples:"))
         for text in PRESETS:
-            button = QPushButton(f"“{text}”")
+            button = QPushButton("“…" + " ".join(text.split()[-4:]) + "”" if len(text) > 24 else f"“{text}”")
+            button.setToolTip(text)
             button.clicked.connect(lambda _=False, t=text: self.use_preset(t))
             self.controls.addWidget(button)
         self.used_label = QLabel("Counting the story world…")
@@ -70,20 +80,33 @@ class NGramsPage(LabPage):
         self.controls.addWidget(self.picker)
 
         host = QWidget()
-        grid = QHBoxLayout(host)
-        grid.setContentsMargins(0, 0, 0, 0)
-        left = QVBoxLayout()
-        self.rank_table = QTableWidget(0, 3)
-        self.rank_table.setHorizontalHeaderLabels(["next word", "probability", "count"])
-        self.rank_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.rank_table.verticalHeader().setVisible(False)
-        self.rank_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        left.addWidget(self.rank_table, 2)
-        self.size_view = QTextBrowser()
-        left.addWidget(self.size_view, 3)
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.sheet_label = QLabel("Counting the story world…")
+        self.sheet_label.setWordWrap(True)
+        layout.addWidget(self.sheet_label)
+        self.sheet = CountSheet(self.sheet_window)
+        self.sheet.window_changed.connect(self._describe_sheet)
+        layout.addWidget(self.sheet, 3)
+        zoom_row = QHBoxLayout()
+        zoom_row.addWidget(QLabel("Zoom out:"))
+        self.zoom_slider = QSlider(Qt.Orientation.Horizontal)
+        self.zoom_slider.setRange(0, len(CELL_SIZES) - 1)
+        self.zoom_slider.valueChanged.connect(self.sheet.set_zoom)
+        zoom_row.addWidget(self.zoom_slider, 1)
+        zoom_row.addWidget(QLabel("each cell a dot"))
+        layout.addLayout(zoom_row)
+        bottom = QHBoxLayout()
         self.bars = ProbabilityBars("Next-word probabilities from counts")
-        grid.addLayout(left, 1)
-        grid.addWidget(self.bars, 1)
+        self.size_view = QTextBrowser()
+        guesses = QVBoxLayout()
+        guesses.addWidget(self.bars, 1)
+        self.gpt_label = QLabel("")  # the transformer's guess for the same words, beside the table's
+        self.gpt_label.setWordWrap(True)
+        guesses.addWidget(self.gpt_label)
+        bottom.addLayout(guesses, 1)
+        bottom.addWidget(self.size_view, 1)
+        layout.addLayout(bottom, 2)
         self.set_picture(host)
         self.set_explainer(EXPLAINER)
 
@@ -99,7 +122,7 @@ class NGramsPage(LabPage):
 
     def use_preset(self, text: str) -> None:
         self.context_edit.setText(text)
-        self.n_group.button(len(text.split())).setChecked(True)
+        self.n_group.button(min(3, len(text.split()))).setChecked(True)
         self.refresh()
 
     def _on_built(self, model) -> None:
@@ -119,10 +142,8 @@ class NGramsPage(LabPage):
             return
         words = self.context_words()
         self.table = self.model.next_word_table(words, top=TOP)
-        self.rank_table.setRowCount(len(self.table.rows))
-        for r, (word, prob, count) in enumerate(self.table.rows):
-            for c, value in enumerate((word, f"{prob * 100:.1f}%", str(count))):
-                self.rank_table.setItem(r, c, QTableWidgetItem(value))
+        self.sheet.refresh()
+        self._ask_transformer()
         shown = " ".join(words) or "(nothing)"
         self.bars.title = f"After “{shown}”"
         self.bars.set_items([(w, p, i) for i, (w, p, _) in enumerate(self.table.rows)])
@@ -131,6 +152,48 @@ class NGramsPage(LabPage):
         note = escape(self.table.message)
         self.used_label.setText(f"Looking at: <b>{escape(shown)}</b><br><span style='color:gray'>{note}</span>")
         self._update_sizes(len(words))
+
+    # -- the transformer beside it ------------------------------------------------------------
+    def _ask_transformer(self) -> None:
+        from lab_app.tabs.llm.common import device_for
+        from lab_app.tabs.llm.next_word_page import top_next_tokens
+
+        name, prompt = self.picker.current_name(), self.context_edit.text()
+        if name is None or not prompt.strip():
+            self.gpt_runner.cancel()
+            self.gpt_label.setText("")
+            return
+        args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt)
+        self.gpt_runner.start(lambda cancel: call_job(top_next_tokens, *args), label="Transformer guess")
+
+    def _on_gpt_guess(self, result: dict) -> None:
+        likely = [c for c in result["candidates"][:3] if c["prob"] >= 0.005] or result["candidates"][:1]
+        best = ", ".join(f"<b>{escape(c['text'].strip())}</b> {c['prob']:.0%}" for c in likely)
+        self.gpt_label.setText(f"The transformer <b>{escape(self.picker.current_name() or '')}</b>, reading all "
+                               f"{len(result['tokens'])} tokens typed: {best}")
+
+    # -- the spreadsheet ----------------------------------------------------------------------
+    def sheet_window(self, rows: int, columns: int):
+        """The part of the full table that fits the sheet (dictionary look-ups, instant); None while counting."""
+        from engines.llm.ngram_sheet import sheet_window, vocabulary_by_frequency
+
+        if self.model is None:
+            return None
+        if getattr(self, "_vocab", None) is None:
+            self._vocab = vocabulary_by_frequency(self.model)
+        return sheet_window(self.model, self.context_words(), self.n_group.checkedId(), rows, columns, self._vocab)
+
+    def _describe_sheet(self) -> None:
+        w = self.sheet.window
+        if w is None:
+            return
+        n, (rows, cols) = w.n_context, w.counts.shape
+        where = (f"rows {w.first_row + 1:,}–{w.first_row + rows:,}" if rows < w.total_rows else "every row")
+        self.sheet_label.setText(
+            f"<b>{n} word{'s' if n > 1 else ''} of context:</b> {w.total_rows:,} rows (one per possible context, "
+            f"{w.vocab_size}<sup>{n}</sup>) × {w.vocab_size} next words = <b>{human_count(w.total_cells)}</b> cells; "
+            f"the text filled {w.filled_cells:,} ({percent(w.filled_cells / w.total_cells)}). "
+            f"On screen: {where} × {cols} columns, {percent(rows / w.total_rows)} of the rows.")
 
     def _update_sizes(self, n_context: int) -> None:
         from engines.llm.ngrams import cells_needed
@@ -155,3 +218,12 @@ class NGramsPage(LabPage):
             "<table border='1' cellspacing='0' cellpadding='3'><tr><th>words of context</th>"
             f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for 50,000 words</th></tr>"
             + "".join(rows) + "</table>" + gpt)
+
+
+def percent(share: float) -> str:
+    """0.0154 → '1.5%', 4.2e-8 → '0.0000042%': two significant digits, however small, never 'e-05'."""
+    value = share * 100
+    if value >= 10 or value == 0:
+        return f"{value:.0f}%"
+    digits = 1 - math.floor(math.log10(value))
+    return f"{value:.{digits}f}%"
