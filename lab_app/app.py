@@ -1,6 +1,6 @@
 """Entry point: ``ai-lab`` / ``python -m lab_app``.
 
-``ai-lab --version``; ``ai-lab --screenshot PATH [--tab T] [--page N] [--theme light|dark]``
+``ai-lab --version``; ``ai-lab --screenshot PATH [--tab T] [--page N] [--theme light|dark] [--size WxH]``
 saves a PNG of the whole window and exits; ``--settings PATH`` uses another settings file.
 """
 
@@ -25,6 +25,17 @@ def _guard_std_streams() -> None:
         sys.stderr = open(os.devnull, "w")
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        size = (0, 0)
+    if not sep or min(size) < 200 or max(size) > 10000:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, like 1280x800, not {text!r}")
+    return size
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ai-lab", description=f"{APP_NAME}: see how generative AI works.")
     parser.add_argument("--version", action="version", version=f"ai-lab {__version__}")
@@ -33,6 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tab", choices=TAB_CHOICES, help="tab to open")
     parser.add_argument("--page", type=int, help="page of the tab to open, counted from 0")
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="theme for this run only")
+    parser.add_argument("--size", metavar="WxH", type=_window_size,
+                        help="window size in pixels for this run, e.g. 1280x800 (default: fits the screen)")
     parser.add_argument("--settings", metavar="PATH", type=Path, help="settings file to use (INI)")
     parser.add_argument("--settle-ms", type=int, default=800, help=argparse.SUPPRESS)
     parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
@@ -93,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         ctx.errors.install()
 
     window.first_painted.connect(after_first_paint)
+    if args.size:
+        window.resize(*args.size)
     if args.tab:
         window.select(args.tab, args.page)
     elif args.page is not None:

@@ -38,6 +38,18 @@ def _resolve_device_job(preference: str, cancel: CancelToken):
     yield  # pragma: no cover - makes this a generator
 
 
+LAYOUT_SIZE = (1280, 800)  # every page must fit this window size (tests/gui/test_page_fit.py checks it)
+SCREEN_SHARE = 0.85  # a first start opens the window over this share of a larger screen
+
+
+def fitting_size(available_width: int, available_height: int) -> tuple[int, int]:
+    """Window size for a screen whose free area is ``available_width`` × ``available_height`` px:
+    85 % of it, never below :data:`LAYOUT_SIZE` unless the screen itself is smaller, never above the screen."""
+    width = max(min(LAYOUT_SIZE[0], available_width), int(available_width * SCREEN_SHARE))
+    height = max(min(LAYOUT_SIZE[1], available_height), int(available_height * SCREEN_SHARE))
+    return min(width, available_width), min(height, available_height)
+
+
 class MainWindow(QMainWindow):
     first_painted = Signal()  # once, just after the window's first paint; then the visible page is built
 
@@ -84,11 +96,21 @@ class MainWindow(QMainWindow):
         if last in keys:
             self.tabs.setCurrentIndex(keys.index(last))
         geometry = ctx.settings.window_geometry() if persist else None
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry):  # Qt pulls a restored one onto a screen
+            self.fit_to_screen()
 
         self._device_pref = ctx.current.device
         QTimer.singleShot(300, self.refresh_device)
+
+    def fit_to_screen(self) -> None:
+        """Size the window for the screen it is on (see :func:`fitting_size`) and centre it there."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(*LAYOUT_SIZE)
+            return
+        area = screen.availableGeometry()
+        self.resize(*fitting_size(area.width(), area.height()))
+        self.move(area.x() + (area.width() - self.width()) // 2, area.y() + (area.height() - self.height()) // 2)
 
     # -- building --------------------------------------------------------------------------
     def paintEvent(self, event) -> None:

@@ -102,6 +102,21 @@ class SettingsStore(QObject):
         self._qs.setValue("window/geometry", geometry)
         self._qs.sync()
 
+    def explainer_height(self, page_id: str) -> int | None:
+        """The explainer height the user dragged on that page; 0 = hidden; None = fit the text."""
+        try:
+            value = int(self._qs.value(f"explainer/{page_id}", -1))
+        except (TypeError, ValueError):
+            return None
+        return value if value >= 0 else None
+
+    def set_explainer_height(self, page_id: str, height: int | None) -> None:
+        if height is None:
+            self._qs.remove(f"explainer/{page_id}")
+        else:
+            self._qs.setValue(f"explainer/{page_id}", max(0, int(height)))
+        self._qs.sync()
+
     def last_tab(self) -> str:
         return str(self._qs.value("window/last_tab", ""))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from lab_app.context import AppContext
@@ -46,15 +46,30 @@ class LabPage(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 800])
 
+        # Controls and picture above, the explainer below, split by a bar the user can drag. Unless dragged
+        # (remembered per page in the settings), the explainer is as tall as its whole text needs at the
+        # current width, so it reads in full without scrolling; "Hide" folds it to its title line.
         self.explainer = Explainer()
         self.explainer.setVisible(False)
+        self.explainer.hidden_changed.connect(self._on_explainer_hidden)
+        self.body_splitter = _ResizeAwareSplitter(Qt.Orientation.Vertical, self._place_explainer)
+        self.body_splitter.setObjectName("explainerSplitter")
+        self.body_splitter.addWidget(self.splitter)
+        self.body_splitter.addWidget(self.explainer)
+        self.body_splitter.setStretchFactor(0, 1)
+        self.body_splitter.setStretchFactor(1, 0)
+        self.body_splitter.setChildrenCollapsible(False)
+        self.body_splitter.splitterMoved.connect(self._on_explainer_dragged)
+        saved = self._saved_explainer_height()
+        if saved == 0:
+            self.explainer.set_folded(True)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setContentsMargins(12, 8, 12, 6)
+        layout.setSpacing(4)
         layout.addWidget(header)
         layout.addWidget(subtitle)
-        layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.explainer)
+        layout.addWidget(self.body_splitter, 1)
 
     def set_picture(self, widget: QWidget) -> None:
         while self._picture_layout.count():
@@ -66,6 +81,45 @@ class LabPage(QWidget):
     def set_explainer(self, text: str) -> None:
         self.explainer.set_text(text)
         self.explainer.setVisible(bool(text))
+        QTimer.singleShot(0, self._place_explainer)  # after the layout has settled on the new text
+
+    # -- the explainer's share of the height ------------------------------------------------
+    @property
+    def page_id(self) -> str:
+        """``tab-page`` (e.g. ``llm-train``): names this page in the settings."""
+        parts = self.spec.factory.partition(":")[0].split(".")
+        return f"{parts[2] if len(parts) > 2 else parts[-1]}-{self.spec.key}"
+
+    def _saved_explainer_height(self) -> int | None:
+        return self.ctx.settings.explainer_height(self.page_id)
+
+    def explainer_target_height(self) -> int:
+        """The height the explainer gets now: folded, dragged (remembered) or what its whole text needs."""
+        if self.explainer.folded:
+            return self.explainer.folded_height()
+        saved = self._saved_explainer_height()
+        if saved:
+            return max(saved, self.explainer.smallest_open_height())
+        return self.explainer.needed_height(self.body_splitter.width())
+
+    def _place_explainer(self) -> None:
+        sizes = self.body_splitter.sizes()
+        total = sum(sizes)
+        if total <= 0 or not self.explainer.isVisibleTo(self):
+            return
+        top_min = max(MIN_PICTURE_HEIGHT, self.splitter.minimumSizeHint().height())
+        want = min(self.explainer_target_height(), max(total - top_min, self.explainer.minimumHeight()))
+        if sizes[1] != want:
+            self.body_splitter.setSizes([total - want, want])
+
+    def _on_explainer_dragged(self, _pos: int, _index: int) -> None:
+        if not self.explainer.folded:
+            self.ctx.settings.set_explainer_height(self.page_id, self.body_splitter.sizes()[1])
+
+    def _on_explainer_hidden(self, folded: bool) -> None:
+        # Hidden is remembered; shown again, it fits its text again (the way back from a drag too).
+        self.ctx.settings.set_explainer_height(self.page_id, 0 if folded else None)
+        self._place_explainer()
 
     def new_runner(self, name: str, **kwargs):
         runner = self.ctx.new_runner(name, **kwargs)
@@ -75,3 +129,18 @@ class LabPage(QWidget):
     def shutdown(self) -> None:
         for runner in self._runners:
             runner.cancel()
+
+
+MIN_PICTURE_HEIGHT = 260  # the explainer never squeezes controls and picture below this (it scrolls instead)
+
+
+class _ResizeAwareSplitter(QSplitter):
+    """A splitter that calls ``on_resize`` after each resize (a new width changes the text's height)."""
+
+    def __init__(self, orientation, on_resize, parent: QWidget | None = None) -> None:
+        super().__init__(orientation, parent)
+        self._on_resize = on_resize
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._on_resize()

@@ -1,32 +1,94 @@
-"""The short plain-words text under each page's picture."""
+"""The short plain-words text under each page's picture, with a button that hides it."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-MAX_HEIGHT = 110  # the picture matters most: a longer text scrolls instead of squeezing it
+MIN_BODY_LINES = 2  # dragged smaller than this, the text would be gone: hide it with the button instead
 
 
 class Explainer(QFrame):
-    """A framed, word-wrapped paragraph (rich text allowed) titled "What you see"; scrolls when long."""
+    """A framed, word-wrapped paragraph (rich text allowed) titled "What you see".
+
+    The page decides its height (see :class:`lab_app.tabs.page.LabPage`): by default exactly what the whole
+    text needs at the current width (:meth:`needed_height`); the text scrolls only when the user drags it
+    smaller. ``Hide`` folds it to its title line; ``hidden_changed(bool)`` says when.
+    """
+
+    hidden_changed = Signal(bool)
 
     def __init__(self, text: str = "", title: str = "What you see", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("explainer")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(f"<b>{title}</b>")
+        self.toggle = QToolButton()
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolTip("Hide or show this text; drag the bar above it to give it more or less room")
+        self.toggle.clicked.connect(lambda: self.set_folded(not self.folded))
         self.body = QLabel(text)
         self.body.setWordWrap(True)
         self.body.setOpenExternalLinks(False)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.body)
-        scroll.setMaximumHeight(MAX_HEIGHT)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+        self.scroll.setMinimumHeight(0)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 0, 0)
+        title_row.addWidget(self.title)
+        title_row.addStretch(1)
+        title_row.addWidget(self.toggle)
+        self._title_row = title_row
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 10)
-        layout.addWidget(self.title)
-        layout.addWidget(scroll)
+        layout.setContentsMargins(12, 4, 12, 8)
+        layout.setSpacing(2)
+        layout.addLayout(title_row)
+        layout.addWidget(self.scroll, 1)
+        self.folded = False
+        self._show_fold_state()
 
     def set_text(self, text: str) -> None:
         self.body.setText(text)
+
+    def text(self) -> str:
+        return self.body.text()
+
+    # -- sizes the page asks for ----------------------------------------------------------
+    def _chrome_height(self) -> int:
+        m = self.layout().contentsMargins()
+        return 2 * self.frameWidth() + m.top() + m.bottom() + self._title_row.sizeHint().height()
+
+    def folded_height(self) -> int:
+        """Height of the title line alone (what shows when hidden)."""
+        return self._chrome_height()
+
+    def needed_height(self, width: int) -> int:
+        """Height at which the whole text shows, without scrolling, when the frame is ``width`` px wide."""
+        m = self.layout().contentsMargins()
+        inner = max(50, width - 2 * self.frameWidth() - m.left() - m.right())
+        return self._chrome_height() + self.layout().spacing() + self.body.heightForWidth(inner)
+
+    def smallest_open_height(self) -> int:
+        return self._chrome_height() + self.layout().spacing() + MIN_BODY_LINES * self.body.fontMetrics().lineSpacing()
+
+    def text_fully_visible(self) -> bool:
+        """True when the whole text is on screen: shown, not folded, and nothing left to scroll to."""
+        return self.isVisible() and not self.folded and self.scroll.verticalScrollBar().maximum() == 0
+
+    # -- hiding -------------------------------------------------------------------------------
+    def set_folded(self, folded: bool) -> None:
+        if folded == self.folded:
+            return
+        self.folded = folded
+        self._show_fold_state()
+        self.hidden_changed.emit(folded)
+
+    def _show_fold_state(self) -> None:
+        self.scroll.setVisible(not self.folded)
+        self.toggle.setText("Show ▴" if self.folded else "Hide ▾")
+        self.setMinimumHeight(self.folded_height() if self.folded else self.smallest_open_height())
+        self.setMaximumHeight(self.folded_height() if self.folded else 16777215)

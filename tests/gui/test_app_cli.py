@@ -29,14 +29,19 @@ def test_version(tmp_path):
 def test_screenshot_of_a_chosen_tab_and_page(tmp_path, theme, dark):
     out = tmp_path / f"shot-{theme}.png"
     proc = run_app("--screenshot", str(out), "--tab", "neuralnet", "--page", "1", "--theme", theme,
-                   "--settle-ms", "200", tmp_path=tmp_path)
+                   "--size", "1280x800", "--settle-ms", "200", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     image = QImage(str(out))
-    assert (image.width(), image.height()) == (1280, 800)
+    assert (image.width(), image.height()) == (1280, 800)  # --size; without it the window fits the screen
     # sample the empty lower part of the page list (the foundation's, not a page's): dark theme → dark pixels
     lightness = image.pixelColor(120, image.height() - 100).lightness()
     assert (lightness < 80) if dark else (lightness > 180)
     assert proc.stdout.strip() == f"saved {out}"
+
+
+def test_size_must_be_width_x_height(tmp_path):
+    proc = run_app("--screenshot", str(tmp_path / "x.png"), "--size", "1280", tmp_path=tmp_path)
+    assert proc.returncode == 2 and "WIDTHxHEIGHT" in proc.stderr
 
 
 def test_screenshot_does_not_change_the_users_settings(tmp_path):

@@ -89,6 +89,8 @@ class TokensPage(LabPage):
         self.bpe_view = QTextBrowser()
         for w in (self.word_title, self.word_view, self.bpe_title, self.bpe_view):
             layout.addWidget(w)
+        for title in (self.word_title, self.bpe_title):
+            title.setWordWrap(True)  # a long title would otherwise widen the window past 1280 px
         self.set_picture(host)
         self.set_explainer(EXPLAINER)
 
