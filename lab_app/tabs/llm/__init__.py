@@ -16,7 +16,7 @@ TAB = TabSpec(
         PageSpec("next-word", "Next word", "The model's probability for every possible next word, live as you type.",
                  factory="lab_app.tabs.llm.next_word_page:NextWordPage",
                  plans=("Bars for the top 20 next tokens", "Click a bar to append that token")),
-        PageSpec("attention", "Attention", "Which earlier words each word looks at, layer by layer, head by head.",
+        PageSpec("attention", "Attention", "Which words so far each word looks at, layer by layer, head by head.",
                  factory="lab_app.tabs.llm.attention_page:AttentionPage",
                  plans=("A token × token heatmap per layer and head", "Lines from a word to what it attends to")),
         PageSpec("generate", "Generate", "Text grows one token at a time; temperature decides how adventurous.",

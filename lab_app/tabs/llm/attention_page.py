@@ -22,7 +22,8 @@ EXPLAINER = """
 weighted blend of them; the weights in each row add up to 100%. That is <b>attention</b>. To ask, each token
 turns its numbers into three lists: a <b>query</b> (what am I looking for?), a <b>key</b> (what do I contain?)
 and a <b>value</b> (what do I pass on?). A token's query is compared with the key of every token so far; good
-matches get large weights, and the blend is made of those tokens' values. Each layer has several <b>heads</b>
+matches get large weights, and the blend is made of those tokens' values.</p>
+<p>Each layer has several <b>heads</b>
 that ask different questions in parallel. In the heatmap each row is a token asking (its query) and each column
 a token it may look at (its key); bright means a large weight, and the diagonal is a token looking at itself.
 The upper-right triangle stays dark (zero) because a GPT may only look
