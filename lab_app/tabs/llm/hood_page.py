@@ -25,7 +25,8 @@ trained with; <b>ONNX Runtime</b> runs an exported copy of the same weights and 
 which often makes small models faster. A GPU, when there is one, does the many multiplications in parallel.
 The <b>KV cache</b> is the big trick of generation: without it, every new token re-reads the whole text
 so far, so each step gets slower as the text grows; with it, the model keeps each earlier token's keys and
-values (the lists attention compares and blends, see the Attention page) and only computes the one new token. The curves show time per step as the
+values (the lists attention compares and blends, see the Attention page) and only computes the one new token.
+The curves show time per step as the
 text grows; the cache grows by one position per token. On a tiny model the gap is small and timings are
 noisy, since fixed overheads dominate; it widens as the model and the text get bigger.</p>
 """

@@ -23,7 +23,8 @@ EXPLAINER = """
 token that really comes next. The <b>loss</b> measures how surprised it was (lower is better): it starts
 near the value of pure guessing and falls as the model picks up which words are common, then common
 phrases, then longer patterns. (With “BPE pieces” it first has to learn which pieces make up a word; with
-“words” every word is already one token, so there is no spelling to learn.) The validation loss uses a part of the text the model never trains on; if only the
+“words” every word is already one token, so there is no spelling to learn.) The validation loss uses a part
+of the text the model never trains on; if only the
 training loss keeps falling, it is memorising rather than learning. The samples are written by the model
 as it is at that moment. The finished model is saved in your models folder and appears in the model lists on
 the other pages. Small models on a small text learn local patterns well and long-range sense poorly.</p>
