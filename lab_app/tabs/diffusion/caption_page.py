@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -38,6 +37,7 @@ from lab_app.tabs.diffusion.common import (
     to_display,
 )
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.wrapping_field import WrappingField
 
 GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4"))
 WALKS = (("prompts", "Caption → second caption"), ("seeds", "Seed → second seed"))
@@ -158,10 +158,10 @@ class CaptionPage(LabPage):
         form = QFormLayout()
         self.model_box = model_combo()
         self.model_box.currentIndexChanged.connect(self._on_model)
-        self.prompt_edit = QLineEdit()
+        self.prompt_edit = WrappingField()  # a whole caption shows, on as many lines as it needs
         self.prompt_edit.setMinimumWidth(60)
         self.prompt_edit.setToolTip("Describe the picture: hair, skin, eyes and hat colours, smiling/frowning…")
-        self.prompt_b_edit = QLineEdit()
+        self.prompt_b_edit = WrappingField()
         self.prompt_b_edit.setToolTip("A second caption: for the side-by-side comparison and the caption walk")
         self.guidance_slider = QSlider(Qt.Orientation.Horizontal)
         self.guidance_slider.setRange(0, 20)  # halves: 0 … 10
@@ -257,6 +257,10 @@ class CaptionPage(LabPage):
         self.heat_item = g.ImageItem(np.zeros((2, 64)), levels=(-1, 1))
         self.heat_item.setColorMap(g.colormap.get("CET-D1"))
         self.heat_plot.addItem(self.heat_item)
+        from lab_app.widgets.placeholder import Placeholder
+
+        self.heat_placeholder = Placeholder(self.heat_plot, "Press <b>Generate</b>: each word of the caption "
+                                                            "becomes a row of 64 numbers here, labelled with the word.")
         grid.addWidget(self.grid_view, 0, 0)
         grid.addWidget(self.heat_plot, 0, 1)
         grid.addWidget(self.words_label, 1, 0, 1, 2)
@@ -412,7 +416,10 @@ class CaptionPage(LabPage):
         limit = float(np.abs(tokens).max()) or 1.0
         self.heat_item.setImage(tokens, levels=(-limit, limit))
         self.heat_plot.setRange(xRange=(0, tokens.shape[1]), yRange=(0, tokens.shape[0]), padding=0)
-        self.heat_plot.setLabel("left", "row 0: start · 1…: words")
+        self.heat_plot.setLabel("left", "one row per word")
+        names = ["(start)", *encoded.words[0]][:tokens.shape[0]]  # row 0 is the start marker, then the words read
+        self.heat_plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(names)]])
+        self.heat_placeholder.clear()
         words = ", ".join(encoded.words[0]) or "(none: the caption is ignored)"
         ignored = f" Not in its word table, ignored: <i>{', '.join(encoded.unknown[0])}</i>." \
             if encoded.unknown and encoded.unknown[0] else ""

@@ -170,6 +170,10 @@ class TrainPage(LabPage):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.set_picture(host)
+        from lab_app.widgets.placeholder import Placeholder
+
+        self.loss_placeholder = Placeholder(self.loss_plot, "Press <b>Train</b>: the loss, how wrong the network's "
+                                                            "noise guesses are, is drawn here as it learns.")
 
     # -- the user's own pictures -------------------------------------------------------------------
     def _on_dataset(self, _index: int = 0) -> None:
@@ -260,6 +264,7 @@ class TrainPage(LabPage):
         if loss is None:
             return
         self.losses.append((progress.step, float(loss)))
+        self.loss_placeholder.clear()
         steps, values = zip(*self.losses)
         self.loss_curve.setData(np.array(steps, float), np.array(values))
         of_total = f" of {progress.total}" if progress.total else ""

@@ -17,10 +17,9 @@ from lab_app.tabs.neuralnet.draw_pad import DrawPad
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
 
-MODELS = (("Plain layers (MLP)", "mlp", "MLP, a multi-layer perceptron: 64 pixels → 64 hidden neurons → "
-           "10 digit scores, every neuron wired to every pixel"),
-          ("Sliding detectors (CNN)", "cnn", "CNN, a convolutional network: two layers of small 3×3 stroke "
-           "detectors slid over the picture, then 10 digit scores"))
+MODELS = (("Plain layers (MLP)", "mlp", "64 pixels → 64 neurons, each wired to every pixel → 10 digit scores"),
+          ("Sliding detectors (CNN)", "cnn", "two layers of small 3×3 stroke detectors slid over the picture, "
+           "then 10 digit scores"))
 
 EXPLAINER = """
 <p><b>What is happening.</b> Each picture is 8×8 grey squares: just 64 numbers. The network turns those
@@ -187,7 +186,7 @@ class ClassifierPage(LabPage):
         self.bar_plot.addItem(self.bars)
 
         # the 8×8 picture the network is given: the drawing cropped, shrunk and cut to 17 grey levels
-        self.seen_plot = themed(g.PlotWidget(title="What the network sees (8×8)"))
+        self.seen_plot = themed(g.PlotWidget(title="What it sees (8×8)"))
         self.seen_plot.setAspectLocked(True)
         self.seen_plot.invertY(True)
         self.seen_plot.hideAxis("left")
@@ -199,16 +198,36 @@ class ClassifierPage(LabPage):
         self.seen_plot.addItem(self.seen_image)
         self.seen_plot.setRange(xRange=(0, 8), yRange=(0, 8), padding=0.02)
         self.seen_input: np.ndarray | None = None  # (8, 8) in 0..1: exactly what the network was given
+        from lab_app.widgets.placeholder import Placeholder
+
+        self.seen_note = Placeholder(self.seen_plot, "Draw a digit: here it appears as the network gets it, "
+                                                     "8×8 squares of 17 grey levels.")
 
         grid.addWidget(self.curve_plot, 0, 0)
         grid.addWidget(self.confusion_plot, 0, 1)
         grid.addWidget(self.weights_plot, 0, 2)
         grid.addWidget(pad_box, 1, 0)
-        grid.addWidget(self.seen_plot, 1, 1)
-        grid.addWidget(self.bar_plot, 1, 2)
+        grid.addWidget(self.bar_plot, 1, 1, 1, 2)
+        # beside the drawing pad, under the controls (the picture grid has no room left for a fourth column)
+        self.seen_plot.setFixedHeight(170)
+        self.controls.addSpacing(8)
+        self.controls.addWidget(self.seen_plot)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
         self.set_picture(host)
+        from lab_app.widgets.placeholder import Placeholder
+
+        # what each empty picture will show, until training fills it
+        self.placeholders = {
+            "curve": Placeholder(self.curve_plot, "Press <b>Train</b>: the loss and the test accuracy are drawn "
+                                                  "here, epoch by epoch."),
+            "confusion": Placeholder(self.confusion_plot, "After training: for each true digit, what the network "
+                                                          "answered."),
+            "weights": Placeholder(self.weights_plot, "After training: what each first-layer neuron looks for."),
+            "bars": Placeholder(self.bar_plot, "Train a model, then draw a digit: the network's guess for every "
+                                               "digit appears here."),
+            "seen": Placeholder(self.seen_plot, "Draw a digit: the 8×8 picture the network is given appears here."),
+        }
 
     # -- training -------------------------------------------------------------------------
     def config(self) -> DigitsConfig:
@@ -237,6 +256,7 @@ class ClassifierPage(LabPage):
 
     def show_snapshot(self, payload: dict[str, Any]) -> None:
         epochs = np.arange(1, len(payload["train_loss"]) + 1)
+        self.placeholders["curve"].clear()
         self.loss_curve.setData(epochs, payload["train_loss"])
         self.acc_curve.setData(epochs, payload["test_accuracy"])
         top = max([1.05, *(v * 1.05 for v in payload["train_loss"][:1])])
@@ -249,6 +269,7 @@ class ClassifierPage(LabPage):
     def show_confusion(self, matrix: np.ndarray) -> None:
         self.confusion_image.setImage(matrix.astype(np.float32), levels=(0, max(1, int(matrix.max()))))
         self.confusion_image.setVisible(True)
+        self.placeholders["confusion"].clear()
         self.confusion_image.setRect(0, 0, 10, 10)
         peak = max(1, int(matrix.max()))
         for i, text in enumerate(self.confusion_texts):
@@ -261,6 +282,7 @@ class ClassifierPage(LabPage):
         mosaic = tile_images(pictures, columns)
         self.weights_image.setImage(mosaic, levels=(-1, 1))
         self.weights_image.setVisible(True)
+        self.placeholders["weights"].clear()
         self.weights_image.setRect(0, 0, mosaic.shape[1], mosaic.shape[0])
         self.weights_plot.autoRange(padding=0.02)
 
@@ -273,6 +295,7 @@ class ClassifierPage(LabPage):
         self.accuracy_label.setText(f"Test accuracy: {result.test_accuracy:.1%} "
                                     f"({round(result.test_accuracy * 360)} of 360)")
         self.prediction_label.setText("Draw a digit in the black square.")
+        self.placeholders["bars"].clear()
         self.update_prediction()
 
     def _on_failed(self, failure) -> None:
@@ -287,6 +310,15 @@ class ClassifierPage(LabPage):
         seen = drawing_to_digit(self.pad.image(), ink="light").astype(np.float32) / GREY_LEVELS
         self.seen_input = seen
         self.seen_image.setImage(seen, levels=(0, 1))  # row-major (lab_app.plotting): row 0 at the top
+        if seen.any():
+            self.seen_note.clear()
+        else:
+            self.seen_note.show_text("Draw a digit: here it appears as the network gets it, 8×8 squares of 17 grey "
+                                     "levels.")
+        if self.pad.is_empty():
+            self.placeholders["seen"].show_text("Draw a digit: the 8×8 picture the network is given appears here.")
+        else:
+            self.placeholders["seen"].clear()
         return seen
 
     def update_prediction(self) -> None:

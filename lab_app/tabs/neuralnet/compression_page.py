@@ -185,6 +185,17 @@ class CompressionPage(LabPage):
         for row in range(3):
             grid.setRowStretch(row, 1)
         self.set_picture(host)
+        from lab_app.widgets.placeholder import Placeholder
+
+        # what each empty picture will show, until training fills it
+        self.placeholders = {
+            "latent": Placeholder(self.latent_plot, "Press <b>Train</b> (about a second): every test digit "
+                                                    "becomes a point here, placed by its k code numbers."),
+            "decoded": Placeholder(self.decoded_plot, "After training: click the map to decode a point."),
+            "pairs": Placeholder(self.pairs_plot, "After training: test digits and their rebuilds."),
+            "sweep": Placeholder(self.sweep_plot, f"Press <b>Sweep k = 1…{MAX_BOTTLENECK}</b>: how much is lost "
+                                                  "at each bottleneck size."),
+        }
 
     def _build_sentence_box(self) -> QGroupBox:
         box = QGroupBox("A sentence in 3 numbers")
@@ -215,6 +226,8 @@ class CompressionPage(LabPage):
                                   f"test error {progress.metrics.get('test_mse', float('nan')):.4f}")
 
     def show_snapshot(self, payload: dict[str, Any]) -> None:
+        self.placeholders["latent"].clear()
+        self.placeholders["pairs"].clear()
         self.show_latent(np.asarray(payload["latent"]), np.asarray(payload["labels"]))
         originals, rebuilt = np.asarray(payload["originals"]), np.asarray(payload["reconstructions"])
         n = originals.shape[0]
@@ -274,6 +287,7 @@ class CompressionPage(LabPage):
             point[1] = y
         image = self.model.decode(point)[0]
         self.decoded_image = image
+        self.placeholders["decoded"].clear()
         self.decoded_item.setImage(image, levels=(0, 1))
         self.marker.setData([x], [y])
         shown = ", ".join(f"{v:.2f}" for v in point[:4]) + (", …" if point.shape[0] > 4 else "")
@@ -310,6 +324,7 @@ class CompressionPage(LabPage):
         ks = np.array([p.bottleneck for p in points], dtype=float)
         errors = np.array([p.test_mse for p in points])
         self.sweep_curve.setData(ks, errors)
+        self.placeholders["sweep"].clear()
         for text in self.sweep_texts:
             self.sweep_plot.removeItem(text)
         self.sweep_texts = []
