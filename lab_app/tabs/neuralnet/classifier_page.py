@@ -22,21 +22,21 @@ MODELS = (("Plain layers (MLP)", "mlp", "64 pixels → 64 neurons, each wired to
            "then 10 digit scores"))
 
 EXPLAINER = """
-<p><b>What is happening.</b> Each picture is 8×8 grey squares: just 64 numbers. The network turns those
-64 numbers into 10 scores, one per digit, and the biggest score is its answer. Training shows it the
-1437 training pictures again and again (each pass is an <i>epoch</i>) and after every small batch nudges all
-its weights a little so that the right digit's score goes up. The 360 test pictures are never used for
-learning: they tell us honestly how well it does on digits it has not seen.</p>
+<p><b>What is happening.</b> Each picture is 8×8 grey squares: just 64 numbers. The network turns those 64
+numbers into 10 scores, one per digit, and the biggest score is its answer. Training shows it the 1437 training
+pictures again and again (each pass is an <i>epoch</i>) and after every small batch nudges all its weights a
+little so that the right digit's score goes up. The 360 test pictures are never used for learning: they tell us
+honestly how well it does on digits it has not seen.</p>
 <p><b>The pictures.</b> The curve shows the training loss (how wrong it still is) falling while the test
-accuracy climbs. The confusion matrix counts, for each true digit (row), what the network answered
-(column): a perfect network has numbers only on the diagonal, and the off-diagonal cells show which digits
-it mixes up. The small tiles are the first layer's weights, in the same colours as on the other pages: blue
-pixels push a neuron to fire, orange ones hold it back, so each tile is a rough stencil of the strokes that
-neuron looks for (the CNN's tiles are 3×3 stroke detectors that slide over the whole picture).</p>
+accuracy climbs. The confusion matrix counts, for each true digit (row), what the network answered (column): a
+perfect network has numbers only on the diagonal, and the off-diagonal cells show which digits it mixes up. The
+small tiles are the first layer's weights, in the same colours as on the other pages: blue pixels push a neuron
+to fire, orange ones hold it back, so each tile is a rough stencil of the strokes that neuron looks for (the
+CNN's tiles are 3×3 stroke detectors that slide over the whole picture).</p>
 <p><b>Draw a digit.</b> Your drawing is cropped, shrunk to 8×8 and given the same 17 grey levels (0 to 16) as
-the training pictures, then classified as you draw. The small picture next to your drawing is exactly those
-64 numbers, the only thing the network gets. It is often less sure about your handwriting than about
-the test set: the training digits all came from one set of forms, drawn with a pen, not a mouse.</p>
+the training pictures, then classified as you draw. The small picture <i>What it sees</i>, left of your drawing,
+is exactly those 64 numbers, the only thing the network gets. It is often less sure about your handwriting than
+about the test set: the training digits all came from one set of forms, drawn with a pen, not a mouse.</p>
 """
 
 
@@ -198,10 +198,6 @@ class ClassifierPage(LabPage):
         self.seen_plot.addItem(self.seen_image)
         self.seen_plot.setRange(xRange=(0, 8), yRange=(0, 8), padding=0.02)
         self.seen_input: np.ndarray | None = None  # (8, 8) in 0..1: exactly what the network was given
-        from lab_app.widgets.placeholder import Placeholder
-
-        self.seen_note = Placeholder(self.seen_plot, "Draw a digit: here it appears as the network gets it, "
-                                                     "8×8 squares of 17 grey levels.")
 
         grid.addWidget(self.curve_plot, 0, 0)
         grid.addWidget(self.confusion_plot, 0, 1)
@@ -310,11 +306,6 @@ class ClassifierPage(LabPage):
         seen = drawing_to_digit(self.pad.image(), ink="light").astype(np.float32) / GREY_LEVELS
         self.seen_input = seen
         self.seen_image.setImage(seen, levels=(0, 1))  # row-major (lab_app.plotting): row 0 at the top
-        if seen.any():
-            self.seen_note.clear()
-        else:
-            self.seen_note.show_text("Draw a digit: here it appears as the network gets it, 8×8 squares of 17 grey "
-                                     "levels.")
         if self.pad.is_empty():
             self.placeholders["seen"].show_text("Draw a digit: the 8×8 picture the network is given appears here.")
         else:

@@ -42,9 +42,11 @@ def test_the_8x8_view_shows_the_pixels_the_network_gets(page):
     # ... and it is the drawing: a 7 has ink in its top row and a blank bottom-left corner
     assert shown[0].max() > 0.5 and shown[-1, 0] == 0.0
     assert set(np.round(shown.ravel() * 16, 4)) <= set(range(17))  # 17 grey levels, 0..16
+    assert not page.placeholders["seen"].is_showing()
 
     page.clear_button.click()
-    assert not np.asarray(page.seen_image.image).any()  # a cleared pad: an all-black 8×8
+    assert not np.asarray(page.seen_image.image).any()  # a cleared pad: an all-black 8×8 ...
+    assert page.placeholders["seen"].is_showing()  # ... covered by a note that says what will appear there
 
 
 def _hue(color: QColor) -> float:
