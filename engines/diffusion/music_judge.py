@@ -43,7 +43,7 @@ def rendered_set_job(n: int, seed: int, cancel: CancelToken | None = None) -> Jo
         cancel.raise_if_cancelled()
         pics[i] = clip_to_image(render(song))
         if (i + 1) % 50 == 0 or i + 1 == n:
-            yield Progress(i + 1, n, {"what": "synthesising clips"})
+            yield Progress(i + 1, n, {"clips": float(i + 1)})
     return songs, pics
 
 
@@ -103,7 +103,7 @@ def train_judge_job(train_pics: np.ndarray, train_labels: np.ndarray, test_pics:
         loss.backward()
         opt.step()
         if (step + 1) % 25 == 0 or step + 1 == steps:
-            yield Progress(step + 1, steps, {"loss": float(loss), "what": "training the style judge"})
+            yield Progress(step + 1, steps, {"judge_loss": float(loss.detach())})
     probs = style_probabilities(judge, test_pics)
     pred = probs.argmax(1)
     metrics = {"test_accuracy": round(float((pred == test_labels).mean()), 4), "test_clips": int(len(test_labels)),
