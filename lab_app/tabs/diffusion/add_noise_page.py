@@ -120,10 +120,13 @@ class AddNoisePage(LabPage):
         self.plot.setLabel("bottom", "timestep t")
         self.plot.setLabel("left", "multiplier (a, b)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10))
         self.plot.setMouseEnabled(x=False, y=False)
         self.signal_curve = self.plot.plot([], [], pen=g.mkPen("#2e86de", width=3), name="picture (signal)")
         self.noise_curve = self.plot.plot([], [], pen=g.mkPen("#e67e22", width=3), name="noise")
+        legend = g.LegendItem(colCount=2)  # under the axis, in a row of its own: it never covers a curve
+        for curve in (self.signal_curve, self.noise_curve):
+            legend.addItem(curve, curve.name())
+        self.plot.getPlotItem().layout.addItem(legend, 4, 1)
         self.t_line = g.InfiniteLine(pos=300, angle=90, pen=g.mkPen("#d62728", width=2))
         self.plot.addItem(self.t_line)
         self.plot.setYRange(0, 1.02)

@@ -34,6 +34,7 @@ from lab_app.tabs.diffusion.common import (
 )
 from lab_app.tabs.diffusion.remove_noise_text import explainer_text
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.wrapping_field import WrappingChoice
 
 STRIP_TILES = 10
 STEP_PLANS = (("As tuned for this model", "auto"), ("Evenly spaced, clipped (classic)", "even"),
@@ -100,8 +101,7 @@ class RemoveNoisePage(LabPage):
         form = QFormLayout()
         self.model_box = model_combo()
         self.model_box.currentIndexChanged.connect(self._on_model)
-        self.prompt_box = QComboBox()
-        self.prompt_box.setEditable(True)
+        self.prompt_box = WrappingChoice()  # the whole caption shows, on as many lines as it needs
         self.prompt_box.setToolTip("The caption the picture should match (type your own)")
         self.steps_box = QSpinBox()
         self.steps_box.setRange(10, 1000)
@@ -131,7 +131,7 @@ class RemoveNoisePage(LabPage):
         self.guidance_box.setValue(DEFAULT_GUIDANCE)
         self.guidance_box.setToolTip("How hard the caption pushes (the next page explains it)")
         self.guidance_label = QLabel("Guidance")
-        for combo in (self.model_box, self.prompt_box, self.sampler_box, self.plan_box):
+        for combo in (self.model_box, self.sampler_box, self.plan_box):
             narrow(combo)
         form.addRow("Model", self.model_box)
         form.addRow("Caption", self.prompt_box)

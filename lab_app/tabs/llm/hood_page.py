@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QFormLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget,
+from PySide6.QtWidgets import (QFormLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QHBoxLayout, QWidget)
 
 from engines.core.jobs import CancelToken, Frame, Progress
@@ -11,6 +11,7 @@ from lab_app.plotting import pg, themed
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, open_cached
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.placeholder import Placeholder
+from lab_app.widgets.wrapping_field import WrappingField
 
 COLOURS = ("#2e86de", "#e67e22", "#20c997", "#be4bdb", "#868e96", "#fab005")
 SMOOTH = 7  # tokens in the running median that hides one-off spikes (the OS, the other programs)
@@ -85,7 +86,7 @@ class HoodPage(LabPage):
 
         form = QFormLayout()
         self.picker = ModelPicker()
-        self.prompt_edit = QLineEdit(PROMPT)
+        self.prompt_edit = WrappingField(PROMPT)  # the whole prompt shows, on as many lines as it needs
         self.tokens_box = QSpinBox()
         self.tokens_box.setRange(4, 1000)
         self.tokens_box.setValue(DEFAULT_TOKENS)
@@ -122,6 +123,7 @@ class HoodPage(LabPage):
         self.table.setMaximumHeight(190)
         plots = QHBoxLayout()
         self.step_plot = themed(g.PlotWidget(title=f"Time for each new token (median of {SMOOTH} neighbours)"))
+        self.step_plot.setTitle(self.step_plot.getPlotItem().titleLabel.text, size="10pt")  # fits at 1280×800
         self.step_plot.setLabel("bottom", "token number")
         self.step_plot.setLabel("left", "ms")
         self.step_plot.showGrid(x=True, y=True, alpha=0.2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QSlider,
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSlider,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from engines.llm.ngrams import cells_needed, context_to_outnumber, dense_bytes
@@ -13,6 +13,7 @@ from lab_app.tabs.llm.common import Debouncer, ModelPicker, call_job, escape, hu
 from lab_app.tabs.llm.prob_bars import ProbabilityBars
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.count_sheet import CELL_SIZES, CountSheet
+from lab_app.widgets.wrapping_field import WrappingField
 
 BEN = "my dog's name is ben. ben likes to play"  # the Next word page offers the same prompt
 PRESETS = ("are", "how are", "hey how are", BEN)
@@ -55,7 +56,7 @@ class NGramsPage(LabPage):
                                                                                f"{escape(failure.message)}"))
 
         self.controls.addWidget(QLabel("Words typed so far:"))
-        self.context_edit = QLineEdit(BEN)
+        self.context_edit = WrappingField(BEN)  # the whole context shows, on as many lines as it needs
         self.controls.addWidget(self.context_edit)
         self.controls.addWidget(QLabel("Words of context the table looks at:"))
         row = QHBoxLayout()
