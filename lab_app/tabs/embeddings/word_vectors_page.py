@@ -100,6 +100,7 @@ class WordVectorsPage(LabPage):
         self.count_box.setToolTip("How many of the most frequent words to draw")
         self.count_box.editingFinished.connect(self.rebuild_cloud)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: the names need the width
         form.addRow("Vectors", self.source_box)
         form.addRow("Words drawn", self.count_box)
         self.controls.addLayout(form)
@@ -165,7 +166,7 @@ class WordVectorsPage(LabPage):
 
         odd = QGroupBox("Odd one out")
         ol = QVBoxLayout(odd)
-        orow = QHBoxLayout()
+        orow = QVBoxLayout()  # the button under the field: the words need the panel's whole width
         self.odd_edit = QLineEdit("breakfast cereal dinner lunch")
         self.odd_button = QPushButton("Which?")
         self.odd_button.clicked.connect(self.odd_one_out)
