@@ -1,0 +1,68 @@
+"""Every page at first sight: a note that says what to press (or what loads) instead of empty axes, until the
+first result is drawn; the note covers the whole picture it stands for."""
+
+from __future__ import annotations
+
+import pytest
+
+# (tab, page, attribute holding the note or a dict of notes, words the note must contain)
+WAITING_PAGES = [
+    ("llm", 6, "placeholder", "Train"),
+    ("llm", 7, "placeholder", "Run the race"),
+    ("embeddings", 2, "loss_placeholder", "Train"),
+    ("neuralnet", 2, "placeholders", None),
+    ("neuralnet", 3, "placeholders", None),
+    ("diffusion", 2, "heat_placeholder", "Generate"),
+    ("diffusion", 4, "loss_placeholder", "Train"),
+]
+
+
+def open_page(window, tab: str, index: int):
+    window.select(tab, index, build_now=True)
+    return window.current_tab().pages[index].page
+
+
+@pytest.mark.parametrize("tab, index, attribute, words", WAITING_PAGES)
+def test_page_opens_on_a_note_not_on_empty_axes(window, qtbot, tab, index, attribute, words):
+    page = open_page(window, tab, index)
+    notes = getattr(page, attribute)
+    notes = notes if isinstance(notes, dict) else {attribute: notes}
+    qtbot.waitUntil(lambda: all(note.isVisible() for note in notes.values()), timeout=5000)
+    for name, note in notes.items():
+        covered = note.parentWidget()
+        assert note.geometry() == covered.rect(), name  # the whole picture, title and axes included
+        assert note.autoFillBackground() and len(note.text()) > 20, name
+        if words:
+            assert words in note.text(), name
+    if tab == "neuralnet":  # every empty picture on the page says what fills it
+        assert any("Train" in note.text() for note in notes.values())
+
+
+def test_compression_notes_give_way_to_the_map_after_training(window, qtbot):
+    page = open_page(window, "neuralnet", 3)
+    page.epochs_box.setValue(2)
+    with qtbot.waitSignal(page.runner.finished, timeout=120_000):
+        page.train_button.click()
+    for name in ("latent", "pairs", "decoded"):
+        assert not page.placeholders[name].is_showing(), name
+    assert page.placeholders["sweep"].is_showing()  # nothing swept yet: it still says what to press
+    assert sum(len(item.data) for item in page.scatters) > 0  # the test digits are on the map it uncovered
+
+
+def test_note_follows_the_picture_when_it_is_resized(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from lab_app.widgets.placeholder import Placeholder
+
+    picture = QWidget()
+    qtbot.addWidget(picture)
+    note = Placeholder(picture, "Press Train")
+    picture.resize(300, 200)
+    picture.show()
+    qtbot.waitUntil(lambda: note.geometry() == picture.rect())
+    picture.resize(500, 120)
+    qtbot.waitUntil(lambda: note.geometry() == picture.rect())
+    note.clear()
+    assert not note.is_showing()
+    note.show_text("Loading…")
+    assert note.is_showing() and note.text() == "Loading…"
