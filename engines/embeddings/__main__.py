@@ -1,4 +1,5 @@
-"""``python -m engines.embeddings analogy|similar|odd|project|train-vectors …``: word vectors without a window.
+"""``python -m engines.embeddings analogy|similar|odd|project|train-vectors|embed|similarity|search …``:
+word and sentence vectors without a window.
 
 Examples::
 
@@ -8,6 +9,8 @@ Examples::
     python -m engines.embeddings odd breakfast cereal dinner lunch
     python -m engines.embeddings project --words king queen man woman --axes man:woman boy:man
     python -m engines.embeddings train-vectors --corpus story.txt --out my-vectors --steps 3000
+    python -m engines.embeddings similarity --encoder minilm "dog bites man" "man bites dog"
+    python -m engines.embeddings search --encoder average --file notes.txt "when is the exam"
 
 ``--vectors FILE`` uses your own vectors (GloVe or word2vec text/binary, .npy + vocabulary, safetensors,
 or a folder written by train-vectors); ``--vocab full|shipped`` picks GloVe's 400k words (needs the
@@ -163,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0 = its default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_train)
+
+    from engines.embeddings.cli_sentences import add_sentence_commands
+
+    add_sentence_commands(sub)  # embed, similarity, search
     return parser
 
 

@@ -164,14 +164,14 @@ class MiniLMEncoder:
         return out
 
 
-_cache: dict[tuple[str, str], MiniLMEncoder] = {}
+_cache: dict[tuple[str, str, str], MiniLMEncoder] = {}
 _lock = threading.Lock()
 
 
 def load_minilm(variant: str = "int8", backend: str = "onnx") -> MiniLMEncoder:
     """A cached :class:`MiniLMEncoder` (one per variant and backend; ONNX runs on 1 thread)."""
     with _lock:
-        key = (variant, backend)
+        key = (variant, backend, str(fp32_folder()) if variant == "fp32" else "")
         if key not in _cache:
             _cache[key] = MiniLMEncoder(variant, backend)
         return _cache[key]
