@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.core.jobs import CancelToken, Job, Progress
+from engines.core.jobs import CancelToken, Job, Log, Progress
 
 ENCODERS = ("minilm", "average")
 MAX_SEARCH_FILE_BYTES = 5 * 1024**2
@@ -86,6 +86,44 @@ def _average() -> AverageEncoder:
 def similarity_matrix(vectors: np.ndarray) -> np.ndarray:
     """(N, d) unit rows → (N, N) cosines."""
     return np.clip(vectors @ vectors.T, -1.0, 1.0)
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """(N, d) → (N, 2): the two directions in which these vectors spread out most (zeros when N < 2)."""
+    centred = vectors - vectors.mean(axis=0)
+    if len(vectors) < 2 or not np.any(centred):
+        return np.zeros((len(vectors), 2), dtype=np.float32)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    coords = centred @ vt[:2].T  # (N, ≤2)
+    return np.pad(coords, ((0, 0), (0, 2 - coords.shape[1]))).astype(np.float32)
+
+
+@dataclass
+class EncodedSentences:
+    encoder: str
+    texts: list[str]
+    vectors: np.ndarray  # (N, d) unit rows
+    similarity: np.ndarray  # (N, N)
+    coords: np.ndarray  # (N, 2) PCA of the vectors
+    seconds: float  # encoding only (not loading)
+    unknown_words: dict[int, list[str]] = field(default_factory=dict)  # average encoder: skipped words
+
+
+def encode_job(name: str, texts: list[str], cancel: CancelToken | None = None,
+               variant: str = "int8") -> Job[EncodedSentences]:
+    """Load encoder ``name`` (once; slow the first time) and encode ``texts``: vectors, cosines, 2D map."""
+    yield Log(f"loading the {name} encoder")
+    encoder = get_encoder(name, variant)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    start = time.perf_counter()
+    vectors = encoder.encode(list(texts)) if texts else np.zeros((0, encoder.dims), dtype=np.float32)
+    seconds = time.perf_counter() - start
+    unknown = {}
+    if isinstance(encoder, AverageEncoder):
+        unknown = {i: encoder.words(t)[1] for i, t in enumerate(texts) if encoder.words(t)[1]}
+    return EncodedSentences(encoder.name, list(texts), vectors, similarity_matrix(vectors), pca_2d(vectors),
+                            seconds, unknown)
 
 
 # -- semantic search --------------------------------------------------------------------------
@@ -167,3 +205,13 @@ def search_job(encoder, query: str, lines: list[tuple[int, str]], top: int = 5,
     if not np.any(q):
         notes.append("the encoder knows none of the query's words, so every score is 0")
     return SearchResult(query, encoder.name, hits, total, time.perf_counter() - start, source, notes)
+
+
+def search_file_job(name: str, query: str, path: str | Path | None = None, top: int = 5,
+                    cancel: CancelToken | None = None, variant: str = "int8") -> Job[SearchResult]:
+    """Semantic search of a text file (default: the shipped sample) with encoder ``name``; see :func:`search_job`."""
+    path = Path(path) if path else sample_text_path()
+    lines = read_search_lines(path)
+    yield Log(f"loading the {name} encoder")
+    encoder = get_encoder(name, variant)
+    return (yield from search_job(encoder, query, lines, top, cancel, source=str(path)))

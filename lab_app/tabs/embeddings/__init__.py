@@ -11,8 +11,9 @@ TAB = TabSpec(
                  "choose.", factory="lab_app.tabs.embeddings.word_vectors_page:WordVectorsPage"),
         PageSpec("learn-vectors", "Learn vectors live", "Watch word vectors move as a skip-gram model reads a story.",
                  factory="lab_app.tabs.embeddings.learn_vectors_page:LearnVectorsPage"),
-        PageSpec("sentences", "Sentences as vectors", "A sentence encoder scores how alike two sentences are.",
-                 plans=("Similarity of sentences you type",)),
+        PageSpec("sentences", "Sentences as vectors", "A sentence encoder turns each sentence into one vector: "
+                 "similar meanings point the same way.",
+                 factory="lab_app.tabs.embeddings.sentences_page:SentencesPage"),
         PageSpec("songs", "Songs as vectors", "Songs learned from playlists; your taste is the average of your songs.",
                  plans=("Recommendations from the songs you pick",)),
     ),
