@@ -1,12 +1,78 @@
-"""3D views that survive many windows in one process (pyqtgraph.opengl, imported on first use).
+"""3D views that survive many windows in one process (pyqtgraph.opengl, imported on first use), and the one
+place that finds out whether OpenGL works here at all (:func:`gl_status`, asked once per process).
 
-Use :func:`view_class` instead of ``pyqtgraph.opengl.GLViewWidget`` for every 3D view in the app, and give
-items ``glOptions="translucent"`` so colours survive the light theme's white background.
+Build 3D pictures with :func:`lab_app.widgets.scene3d.new_scene`: it gives a 3D view when :func:`gl_status` says
+OpenGL works and a flat 2D view of the same data (with a one-line notice) when it does not. Use
+:func:`view_class` instead of ``pyqtgraph.opengl.GLViewWidget`` for every 3D view, and give items
+``glOptions="translucent"`` so colours survive the light theme's white background.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from dataclasses import dataclass
+
 from lab_app.plotting import pg
+
+log = logging.getLogger(__name__)
+NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # Qt platforms that draw no OpenGL windows
+
+
+@dataclass(frozen=True)
+class GLStatus:
+    """Whether 3D views can be drawn here; if not, ``why`` (a short phrase) and ``how`` to get 3D (a sentence)."""
+
+    ok: bool
+    why: str = ""
+    how: str = ""
+
+    def notice(self) -> str:
+        """The one line a 2D fallback shows above its picture."""
+        return f"2D view: {self.why}. {self.how}."
+
+
+_status: GLStatus | None = None
+
+
+def gl_status() -> GLStatus:
+    """Find out once (needs the QApplication) whether an OpenGL 2.1+ context can be made on this platform:
+    pyqtgraph's 3D views need one, and without it they stay blank or raise inside Qt's paint event.
+    ``AI_LAB_3D=off`` in the environment turns 3D off on purpose (for a driver that crashes)."""
+    global _status
+    if _status is None:
+        _status = _probe()
+        log.info("3D views: %s", "OpenGL works" if _status.ok else f"2D fallback ({_status.why})")
+    return _status
+
+
+def _probe() -> GLStatus:
+    from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+
+    if os.environ.get("AI_LAB_3D", "").strip().lower() in ("off", "0", "no", "false"):
+        return GLStatus(False, "3D is turned off (AI_LAB_3D=off)", "Unset AI_LAB_3D for 3D")
+    platform = QGuiApplication.platformName()
+    if platform in NO_GL_PLATFORMS:
+        return GLStatus(False, f"Qt's {platform} platform has no OpenGL",
+                        f"For 3D, run without QT_QPA_PLATFORM={platform}")
+    how = "For 3D, install OpenGL drivers (Mesa) or use a local desktop"
+    context = QOpenGLContext()
+    if not context.create() or not context.isValid():
+        return GLStatus(False, "OpenGL could not start here", how)
+    surface = QOffscreenSurface()
+    surface.setFormat(context.format())
+    surface.create()
+    try:
+        if not context.makeCurrent(surface):
+            return GLStatus(False, "OpenGL could not draw here", how)
+        context.doneCurrent()
+    finally:
+        surface.destroy()
+    major, minor = context.format().version()
+    if not context.isOpenGLES() and (major, minor) < (2, 1):  # pyqtgraph's own requirement
+        return GLStatus(False, f"this display has OpenGL {major}.{minor}, 3D needs 2.1",
+                        "For 3D, update the graphics driver")
+    return GLStatus(True)
 
 
 def gl():
@@ -55,15 +121,29 @@ def view_class():
         base = gl().GLViewWidget
 
         class LabGLView(base):
+            """``paint_overlay`` (a callable, or None) paints on top of the items, for labels that must not be
+            drawn over by points; ``on_resize`` (a callable, or None) hears about size changes, to keep a cloud in
+            view. (Not ``resized``: QOpenGLWidget has a signal by that name.)"""
+
+            paint_overlay = None
+            on_resize = None
+
             def setBackground(self, colour) -> None:  # noqa: N802 - lets lab_app.plotting.themed() recolour it
                 self.setBackgroundColor(colour)
 
             def paint(self, *args, **kwargs):
                 _swap_programs(store=False)
                 try:
-                    return super().paint(*args, **kwargs)
+                    super().paint(*args, **kwargs)
+                    if self.paint_overlay is not None:
+                        self.paint_overlay(kwargs["region"], kwargs["viewport"])
                 finally:
                     _swap_programs(store=True)
+
+            def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+                super().resizeEvent(event)
+                if self.on_resize is not None:
+                    self.on_resize()
 
         _view_class = LabGLView
     return _view_class

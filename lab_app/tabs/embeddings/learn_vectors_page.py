@@ -16,7 +16,7 @@ from engines.embeddings.corpus import (EXAMPLE_SENTENCE, builtin_corpus, context
 from engines.embeddings.skipgram import SkipGramConfig, SkipGramResult, save_skipgram, train_skipgram
 from lab_app.plotting import pg, themed
 from lab_app.tabs.embeddings import shared
-from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, Scene3D, rgba
+from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, new_scene, rgba
 from lab_app.tabs.page import LabPage
 
 CORPORA = (("story", "Story world (the LLM tab's stories)"), ("builtin", "Built-in sentences (animals, days…)"),
@@ -148,20 +148,20 @@ class LearnVectorsPage(LabPage):
         host = QWidget()
         layout = QVBoxLayout(host)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.scene = Scene3D(distance=5.0)
-        from lab_app.tabs.embeddings.gl_scene import labels_class, text_colour
-
-        self.scene.add("labels", labels_class()(np.zeros((1, 3)), ["Press Train: words appear here and drift into "
-                                                                   "groups"], centred=True, color=text_colour(),
-                                                font=self.scene.font, glOptions="translucent"))
-        layout.addWidget(self.scene.view, 3)
-        bottom = QHBoxLayout()
+        self.scene = new_scene(distance=5.0)  # 3D, or flat where OpenGL is missing
+        self.scene.frame((0.0, 0.0, 0.0), 1.15)  # show_frame scales the words into a ball of radius 1
+        self.scene.labels("labels", np.zeros((1, 3)), ["Press Train: the words drift into groups here"],
+                          centred=True, force=True)
+        top = QHBoxLayout()  # the cloud gets the picture's full height; the loss and the neighbours sit beside it
+        top.addWidget(self.scene.view, 2)
+        layout.addLayout(top, 1)
+        column = QVBoxLayout()
         self.loss_plot = themed(g.PlotWidget(title="Loss (how wrong the guesses are)"))
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_plot.setMinimumHeight(150)
         self.loss_curve = self.loss_plot.plot([], [], pen=g.mkPen("#2e86de", width=2))
-        bottom.addWidget(self.loss_plot, 3)
+        column.addWidget(self.loss_plot, 2)
         self.neighbours_label = QLabel("Nearest neighbours appear here while it trains.")
         self.neighbours_label.setWordWrap(True)
         self.neighbours_label.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -169,8 +169,13 @@ class LearnVectorsPage(LabPage):
         nb = QGroupBox("Nearest neighbours")
         nl = QVBoxLayout(nb)
         nl.addWidget(self.neighbours_label)
-        bottom.addWidget(nb, 2)
-        layout.addLayout(bottom, 1)
+        column.addWidget(nb, 3)
+        side = QWidget()
+        side.setLayout(column)
+        column.setContentsMargins(0, 0, 0, 0)
+        side.setMinimumWidth(220)
+        side.setMaximumWidth(300)
+        top.addWidget(side, 1)
         self.set_picture(host)
 
     # -- the window helper ------------------------------------------------------------------

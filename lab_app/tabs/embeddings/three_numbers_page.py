@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLin
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engines.embeddings.vectors import WordVectors
-from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, Scene3D, rgba
+from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, new_scene, rgba
 from lab_app.tabs.page import LabPage
 
 DIMENSIONS = ("royalty", "masculinity", "femininity")
@@ -116,8 +116,8 @@ class ThreeNumbersPage(LabPage):
         self.steps_label.setTextFormat(Qt.TextFormat.RichText)
         self.steps_label.setWordWrap(True)
         layout.addWidget(self.steps_label)
-        self.scene = Scene3D(distance=3.2)
-        self.scene.view.opts["center"] = pg_vector(0.5, 0.5, 0.5)
+        self.scene = new_scene(distance=3.2, centre=(0.5, 0.5, 0.5))  # 3D, or flat where OpenGL is missing
+        self.scene.frame((0.5, 0.5, 0.5), 1.0)  # the unit cube and the axis names stay in view at any size
         layout.addWidget(self.scene.view, 1)
         self.set_picture(host)
 
@@ -298,9 +298,3 @@ class ThreeNumbersPage(LabPage):
             texts.append("= ?" if answer_pos is None else f"≈ {r['answer']}")
             where.append(result)
         scene.labels("result_label", np.array(where), texts, bold=True)
-
-
-def pg_vector(x: float, y: float, z: float):
-    from PySide6.QtGui import QVector3D
-
-    return QVector3D(x, y, z)

@@ -13,7 +13,7 @@ from engines.core.jobs import CancelToken, Job, Log
 from engines.embeddings.projection import Projection, axes_projection, pca_projection
 from engines.embeddings.vectors import AnalogyResult, WordVectors
 from lab_app.tabs.embeddings import shared
-from lab_app.tabs.embeddings.gl_scene import Scene3D, rgba
+from lab_app.tabs.embeddings.gl_scene import new_scene, rgba
 from lab_app.tabs.page import LabPage
 
 LABELLED = ("king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "paris", "france", "rome",
@@ -192,7 +192,7 @@ class WordVectorsPage(LabPage):
                               "found words are red, arithmetic answers purple.")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.scene = Scene3D(distance=3.0)
+        self.scene = new_scene(distance=3.0)  # 3D, or flat where OpenGL is missing
         row = QHBoxLayout()
         row.addWidget(self.scene.view, 1)
         side = QWidget()
@@ -255,6 +255,7 @@ class WordVectorsPage(LabPage):
         self.coords = raw * self.scale
         colours = np.tile(np.array(rgba(CLOUD_COLOUR, 0.35), np.float32), (len(self.rows), 1))
         self.scene.points("cloud", self.coords, colours, size=2.5)
+        self.scene.frame((0.0, 0.0, 0.0), 1.25)  # 98% of the words lie within 1 of the centre
         self.scene.axes("axes", 1.1, self.projection.labels, origin=(0, 0, 0))
         labelled = [w for w in LABELLED if w in store]
         self.scene.points("labelled", self.project_words(labelled), rgba("#333333", 0.9), size=6)
@@ -353,7 +354,7 @@ class WordVectorsPage(LabPage):
         """Turn the camera towards ``points`` (n, 3) and come close enough to read their labels."""
         centre = points.mean(axis=0)
         spread = float(np.linalg.norm(points - centre, axis=1).max()) if len(points) > 1 else 0.3
-        self.scene.view.setCameraPosition(pos=_vec(centre), distance=max(0.8, 4.0 * spread))
+        self.scene.frame(centre, max(0.4, 2.0 * spread))
 
     def odd_one_out(self) -> str | None:
         if self.store is None:
@@ -373,23 +374,20 @@ class WordVectorsPage(LabPage):
         """Spin the view for ``seconds``, repainting as fast as possible; returns frames per second."""
         fps = spin_fps(self.scene.view, seconds)
         self.last_fps = fps
-        self.fps_label.setText(f"{fps:.0f} frames per second with {len(self.rows):,} points")
+        self.fps_label.setText(f"{fps:.0f} frames per second with {len(self.rows):,} points"
+                               + ("" if self.scene.is_3d else " (2D view)"))
         return fps
 
 
 def spin_fps(view, seconds: float) -> float:
     """Turn ``view`` a little and repaint it, again and again for ``seconds``; frames per second."""
     app = QApplication.instance()
+    turn = getattr(view, "orbit", None)  # the flat 2D fallback has nothing to turn: it only repaints
     frames, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        view.orbit(2.0, 0.0)
+        if turn is not None:
+            turn(2.0, 0.0)
         view.repaint()
         app.processEvents()
         frames += 1
     return frames / (time.perf_counter() - start)
-
-
-def _vec(p):
-    from PySide6.QtGui import QVector3D
-
-    return QVector3D(float(p[0]), float(p[1]), float(p[2]))

@@ -1,40 +1,28 @@
-"""The compression page's 3D latent cloud (k = 3): every test digit as a point in space, coloured by digit."""
+"""The compression page's 3D latent cloud (k = 3): every test digit as a point in space, coloured by digit.
+
+Where OpenGL is missing it is the flat fallback of :func:`lab_app.widgets.scene3d.new_scene`: the first two
+latent numbers, same colours, with a notice saying why.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from lab_app.plotting import pg
-
-
-def _rgba(color: str) -> tuple[float, float, float, float]:
-    return tuple(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)) + (1.0,)  # type: ignore[return-value]
+from lab_app.widgets.scene3d import new_scene
+from lab_app.widgets.scene_parts import rgba
 
 
 class Latent3D(QWidget):
-    """A GLViewWidget with one scatter; :meth:`set_points` takes codes ``(N, 3)`` and labels ``(N,)``."""
+    """One scatter in a 3D scene; :meth:`set_points` takes codes ``(N, 3)`` and labels ``(N,)``."""
 
     def __init__(self, colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtWidgets import QVBoxLayout
-
-        pg()
-        import pyqtgraph.opengl as gl
-
-        self.colors = np.array([_rgba(c) for c in colors], dtype=np.float32)
-        from lab_app.gl_views import view_class
-
-        self.view = view_class()()
-        self.view.setBackgroundColor("w")
+        self.colors = np.array([rgba(c) for c in colors], dtype=np.float32)
+        self.scene = new_scene(distance=22)
+        self.view = self.scene.view
         self.view.setMinimumSize(120, 100)
-        grid = gl.GLGridItem()
-        grid.setColor((0, 0, 0, 60))
-        self.view.addItem(grid)
-        # "translucent", not the default "additive": added to a white background the colours would vanish
-        self.scatter = gl.GLScatterPlotItem(pos=np.zeros((1, 3), dtype=np.float32), size=6,
-                                            color=(0, 0, 0, 0), glOptions="translucent")
-        self.view.addItem(self.scatter)
+        self.scene.grid()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -42,11 +30,13 @@ class Latent3D(QWidget):
         self._framed = False
 
     def set_points(self, codes: np.ndarray, labels: np.ndarray) -> None:
-        centred = np.asarray(codes, dtype=np.float32) - np.asarray(codes, dtype=np.float32).mean(axis=0)
+        codes = np.asarray(codes, dtype=np.float32)
+        centred = codes - codes.mean(axis=0)
         scale = float(np.abs(centred).max()) or 1.0
         self.points = centred / scale * 5  # a cloud about 10 units across, around the origin
         colors = self.colors[np.asarray(labels, dtype=np.intp) % len(self.colors)]
-        self.scatter.setData(pos=self.points, color=colors, size=6)
-        if not self._framed:
-            self.view.setCameraPosition(distance=22, elevation=20, azimuth=40)
+        self.scene.points("cloud", self.points, colors, size=6)
+        if not self._framed:  # aim once: later snapshots keep the user's turns
+            radius = float(np.percentile(np.linalg.norm(self.points, axis=1), 99)) if len(self.points) else 5.0
+            self.scene.frame((0.0, 0.0, 0.0), max(radius, 1.0))
             self._framed = True

@@ -1,0 +1,178 @@
+"""The 2D fallback of :class:`lab_app.widgets.scene3d.Scene3D` for machines without a usable OpenGL: the same
+groups of points, labels, arrows and axes drawn flat on their first two axes (same colours, labels and highlights),
+under a one-line notice that says why there is no 3D and how to get it. Made by :func:`scene3d.new_scene`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from lab_app.gl_views import GLStatus
+from lab_app.plotting import pg, themed
+from lab_app.widgets.scene_parts import LabelSet, arrow_segments, axis_segments, draw_label_sets, text_colour
+
+_plot_class = None
+
+
+def _flat_plot_class():
+    """A PlotWidget that paints its scene's labels over everything, spread so they do not pile up."""
+    global _plot_class
+    if _plot_class is None:
+        class FlatScenePlot(pg().PlotWidget):
+            owner: FlatScene | None = None
+
+            def drawForeground(self, painter, rect) -> None:  # noqa: N802 - Qt override
+                super().drawForeground(painter, rect)
+                if self.owner is not None:
+                    self.owner._paint_labels(painter)
+
+        _plot_class = FlatScenePlot
+    return _plot_class
+
+
+def _brushes(colours, count: int):
+    """One brush, or one per point, from an RGBA tuple or an (n, 4) array of 0–1 floats."""
+    g = pg()
+    array = np.asarray(colours, dtype=float)
+    if array.ndim == 1:
+        return g.mkBrush(QColor.fromRgbF(*array))
+    cache: dict[tuple, object] = {}
+    out = []
+    for row in map(tuple, array[:count]):
+        brush = cache.get(row)
+        if brush is None:
+            brush = cache[row] = g.mkBrush(QColor.fromRgbF(*row))
+        out.append(brush)
+    return out
+
+
+class FlatScene:
+    """``self.view`` is the widget to lay out (notice + plot); the drawing methods mirror ``Scene3D``'s."""
+
+    is_3d = False
+
+    def __init__(self, distance: float = 4.0, centre=(0.0, 0.0, 0.0), status: GLStatus | None = None) -> None:
+        status = status or GLStatus(False, "OpenGL is not available", "For 3D, use a desktop with OpenGL")
+        self.view = QWidget()
+        layout = QVBoxLayout(self.view)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.notice = QLabel(status.notice())
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #8a6d00")
+        self.notice.setToolTip("The 3D views need OpenGL 2.1 or newer; without it they show the first two of "
+                               "their three axes, with the same points, colours and labels.")
+        self.plot = themed(_flat_plot_class()())
+        self.plot.owner = self
+        self.plot.setAspectLocked(True)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.hideButtons()
+        for side in ("bottom", "left"):  # plain numbers, not "×0.001" rescaled ones
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.plot, 1)
+        self.view.setMinimumSize(320, 240)
+        self._groups: dict[str, list] = {}
+        self.font = QFont()
+        self.font.setPointSize(10)
+        self.frame(centre, distance / 2)  # about what a 3D camera at ``distance`` shows across
+
+    # -- item groups -------------------------------------------------------------------------
+    def clear(self, key: str) -> None:
+        for item in self._groups.pop(key, []):
+            if not isinstance(item, LabelSet):
+                self.plot.removeItem(item)
+        self.plot.viewport().update()
+
+    def add(self, key: str, item) -> None:
+        if not isinstance(item, LabelSet):
+            self.plot.addItem(item)
+        self._groups.setdefault(key, []).append(item)
+        self.plot.viewport().update()
+
+    def items(self, key: str) -> list:
+        return list(self._groups.get(key, []))
+
+    # -- drawing helpers (same arguments as Scene3D's) ---------------------------------------
+    def points(self, key: str, pos: np.ndarray, colours, size: float = 10.0, px_mode: bool = True):
+        self.clear(key)
+        xy = np.asarray(pos, dtype=float).reshape(-1, 3)[:, :2]
+        item = pg().ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=size, pxMode=px_mode, pen=None,
+                                    brush=_brushes(colours, len(xy)))
+        self.add(key, item)
+        return item
+
+    def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
+               bold: bool = False, centred: bool = False, force: bool | None = None) -> LabelSet:
+        self.clear(key)
+        font = QFont(self.font)
+        font.setBold(bold)
+        labels = LabelSet(np.asarray(pos, dtype=float).reshape(-1, 3), list(texts), colour or text_colour(), font,
+                          force=bold if force is None else force, centred=centred)
+        self.add(key, labels)
+        return labels
+
+    def arrows(self, key: str, starts: np.ndarray, ends: np.ndarray, colour: str, width: float = 3.0,
+               head: float = 0.12) -> None:
+        self.clear(key)
+        flat = [np.asarray(p, dtype=float).reshape(-1, 3) * (1.0, 1.0, 0.0) for p in (starts, ends)]
+        segments = arrow_segments(flat[0], flat[1], head)  # heads drawn in the picture's plane
+        if len(segments):
+            self.add(key, pg().PlotCurveItem(segments[:, 0], segments[:, 1], connect="pairs",
+                                             pen=pg().mkPen(colour, width=width)))
+
+    def axes(self, key: str, length: float, names: Sequence[str], origin=(0.0, 0.0, 0.0)) -> None:
+        """The first two axes as grey lines with their names at the tips and on the plot's own axes."""
+        self.clear(key)
+        segments, tips = axis_segments(length, origin)
+        self.add(key, pg().PlotCurveItem(segments[:4, 0], segments[:4, 1], connect="pairs",
+                                         pen=pg().mkPen((128, 128, 128, 200), width=1.5)))
+        font = QFont(self.font)
+        font.setItalic(True)
+        names = list(names)
+        self.add(key, LabelSet(tips[:2], names[:2], QColor("#888888"), font))
+        self.plot.setLabel("bottom", names[0] if names else "")
+        self.plot.setLabel("left", names[1] if len(names) > 1 else "")
+
+    def grid(self, key: str = "grid") -> None:
+        """The plot's own grid is already on."""
+
+    # -- camera ------------------------------------------------------------------------------
+    def frame(self, centre, radius: float) -> None:
+        """Show a square of ±``radius`` around ``centre``'s first two numbers (more of it on a wide view)."""
+        cx, cy = float(centre[0]), float(centre[1])
+        self.plot.setRange(xRange=(cx - radius, cx + radius), yRange=(cy - radius, cy + radius), padding=0.02)
+
+    def orbit(self, azimuth: float, elevation: float = 0.0) -> None:
+        """Nothing to turn in 2D."""
+
+    def render_array(self, width: int = 320, height: int = 240) -> np.ndarray:
+        """The plot as it is on screen, scaled to an (h, w, 4) uint8 array."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QImage
+
+        image = self.plot.grab().toImage().scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio)
+        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        return np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine() // 4, 4)[:, :width]
+
+    # -- labels, painted over the plot ----------------------------------------------------------
+    def _paint_labels(self, painter: QPainter) -> None:
+        sets = [item for items in self._groups.values() for item in items if isinstance(item, LabelSet)]
+        if not sets:
+            return
+        box = self.plot.getPlotItem().vb
+
+        def to_screen(positions: np.ndarray) -> list:
+            return [box.mapViewToScene(QPointF(float(x), float(y))) for x, y, _ in positions]
+
+        bounds = box.sceneBoundingRect()
+        painter.save()
+        painter.setClipRect(bounds)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        draw_label_sets(painter, sets, to_screen, bounds)
+        painter.restore()

@@ -1,0 +1,143 @@
+"""What the 3D scene and its flat 2D fallback share: colours, arrow strokes, label sets and label placement.
+
+Labels do not pile on each other: each one tries a few spots around its point (right, left, above, below) and is
+left out when every spot is taken. Labels asked for with ``force`` (the words a query is about) are placed first and
+always drawn; the rest fill the free room in the order they were given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+
+from lab_app.theme import PLOT_COLORS, current_theme
+
+GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                 "#bcbd22", "#7f7f7f")
+
+
+def rgba(colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    c = QColor(colour)
+    return (c.redF(), c.greenF(), c.blueF(), alpha)
+
+
+def text_colour() -> QColor:
+    return QColor(PLOT_COLORS[current_theme()][1])
+
+
+def arrow_segments(starts, ends, head: float) -> np.ndarray:
+    """Line pairs (2m, 3) for straight arrows from each start to each end, each with a two-stroke head."""
+    segments = []
+    for a, b in zip(np.asarray(starts, float).reshape(-1, 3), np.asarray(ends, float).reshape(-1, 3)):
+        d = b - a
+        length = np.linalg.norm(d)
+        if length < 1e-9:
+            continue
+        segments += [a, b]
+        u = d / length
+        side = np.cross(u, [0.0, 0.0, 1.0])
+        if np.linalg.norm(side) < 1e-6:
+            side = np.cross(u, [0.0, 1.0, 0.0])
+        side /= np.linalg.norm(side)
+        h = min(head, 0.35 * length)
+        for s in (side, -side):
+            segments += [b, b - h * u + 0.5 * h * s]
+    return np.array(segments, dtype=np.float32).reshape(-1, 3)
+
+
+def axis_segments(length: float, origin=(0.0, 0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Three axis lines from ``origin``: line pairs (6, 3) and their tips (3, 3)."""
+    o = np.asarray(origin, float)
+    tips = o + length * np.eye(3)
+    return np.array([p for tip in tips for p in (o, tip)], np.float32), tips
+
+
+@dataclass
+class LabelSet:
+    """Texts at 3D positions (n, 3); ``force``: always drawn, before the others; ``centred`` over the point."""
+
+    positions: np.ndarray
+    texts: list[str]
+    colour: QColor
+    font: QFont
+    force: bool = False
+    centred: bool = False
+    drawn: list = field(default_factory=list, compare=False)  # (text, QRectF) drawn last time, on screen
+
+    @property
+    def placed(self) -> int:
+        """How many of the texts were drawn the last time the picture was painted."""
+        return len(self.drawn)
+
+
+def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, bounds: QRectF) -> None:
+    """Draw every set with ``painter``; ``to_screen`` maps (n, 3) positions to a list of QPointF in the painter's
+    coordinates (None for a point that is behind the camera or off the picture). Each text gets a thin halo of
+    the background colour, so it stays readable over a dense cloud."""
+    placer = LabelPlacer(bounds)
+    halo = QPen(QColor(PLOT_COLORS[current_theme()][0]), 3.0)
+    halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    for labels in sorted(sets, key=lambda s: not s.force):  # stable: forced sets first, then in the given order
+        metrics = QFontMetricsF(labels.font)
+        labels.drawn = []
+        for at, text in zip(to_screen(labels.positions), labels.texts):
+            spot = None if at is None else placer.place(metrics, at, text, labels.centred, labels.force)
+            if spot is None:
+                continue
+            path = QPainterPath()
+            path.addText(spot, labels.font, text)
+            colour = QColor(labels.colour)
+            if placer.crowded:  # a forced label with no free room left: faded, so a pile stays readable
+                colour.setAlphaF(0.45)
+            else:
+                painter.strokePath(path, halo)
+            painter.fillPath(path, colour)
+            labels.drawn.append((text, placer.taken[-1]))
+
+
+class LabelPlacer:
+    """Finds a free spot for each label's text near its point, remembering the room already taken."""
+
+    def __init__(self, bounds: QRectF, gap: float = 1.0) -> None:
+        self.bounds = bounds
+        self.gap = gap
+        self.taken: list[QRectF] = []
+        self.crowded = False  # the last forced label found no free spot
+
+    def place(self, metrics: QFontMetricsF, anchor: QPointF, text: str, centred: bool = False,
+              force: bool = False) -> QPointF | None:
+        """The baseline start for ``text`` near ``anchor`` (None: no free spot and not forced). A forced label
+        also tries a column of spots up to five lines above and below before it settles, crowded, beside it."""
+        width, ascent, descent = metrics.horizontalAdvance(text), metrics.ascent(), metrics.descent()
+        self.crowded = False
+        x, y = anchor.x(), anchor.y()
+        if centred:
+            spots = [(x - width / 2, y)]
+        else:  # baseline starts: beside the point (right, then left), then over/under it, then a line further off
+            right, left, mid, half = x + 8, x - width - 8, x - width / 2, ascent / 2  # clear of a 14-px marker
+            spots = [(right, y + half - 2), (right, y + ascent), (right, y - 2), (left, y + half - 2),
+                     (left, y + ascent), (left, y - 2), (mid, y - 8), (mid, y + ascent + 8),
+                     (right, y + 2 * ascent + 2), (right, y - ascent - 4), (left, y + 2 * ascent + 2),
+                     (left, y - ascent - 4)]
+            if force:
+                line = ascent + descent + 2
+                spots += [(side, y + half - 2 + k * line) for k in (-2, 2, -3, 3, -4, 4, -5, 5)
+                          for side in (right, left)]
+        for sx, sy in spots:
+            rect = QRectF(sx, sy - ascent, width, ascent + descent)
+            if not centred and not self.bounds.contains(rect):
+                continue
+            grown = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
+            if not any(grown.intersects(t) for t in self.taken):
+                self.taken.append(rect)
+                return QPointF(sx, sy)
+        if force:
+            sx, sy = spots[0]
+            self.taken.append(QRectF(sx, sy - ascent, width, ascent + descent))
+            self.crowded = True
+            return QPointF(sx, sy)
+        return None
