@@ -1,4 +1,4 @@
-"""``python -m engines.diffusion sample|noise|encode|train|evaluate|export …``: the Diffusion tab without a window.
+"""``python -m engines.diffusion sample|noise|encode|train|evaluate|export|music|spectrogram|evaluate-music …``: the Diffusion tab without a window.
 
 Examples::
 
@@ -254,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, model=False)
     p.add_argument("--model", required=True)
     p.set_defaults(func=_export)
+
+    from engines.diffusion.music_cli import add_commands
+
+    add_commands(sub, common, _print)  # music, spectrogram, evaluate-music
     return parser
 
 

@@ -59,18 +59,27 @@ def stft(x: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
 
 
 def istft(spec: np.ndarray, length: int, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
-    """Inverse of :func:`stft` (weighted overlap-add) → (length,) float64."""
-    frames = np.fft.irfft(spec.T, n=n_fft, axis=1) * _window(n_fft)
-    total = n_fft + hop * (frames.shape[0] - 1)
-    out, norm = np.zeros(total), np.zeros(total)
-    w2 = _window(n_fft) ** 2
-    for i, frame in enumerate(frames):
-        out[i * hop: i * hop + n_fft] += frame
-        norm[i * hop: i * hop + n_fft] += w2
-    out /= np.where(norm > 1e-8, norm, 1.0)
+    """Inverse of :func:`stft` (weighted overlap-add) → (length,) float64. ``hop`` must divide ``n_fft``."""
+    frames = np.fft.irfft(spec.T, n=n_fft, axis=1) * _window(n_fft)  # (T, n_fft)
+    T, r = frames.shape[0], n_fft // hop
+    blocks = np.zeros((T + r - 1, hop))
+    for k in range(r):  # overlap-add, one slice of every frame at a time
+        blocks[k:k + T] += frames[:, k * hop:(k + 1) * hop]
+    out = blocks.reshape(-1) / _ola_norm(T, n_fft, hop)
     pad = n_fft // 2
     out = out[pad: pad + length]
     return np.pad(out, (0, length - len(out)))
+
+
+@functools.lru_cache(maxsize=16)
+def _ola_norm(T: int, n_fft: int, hop: int) -> np.ndarray:
+    r = n_fft // hop
+    w2 = (_window(n_fft) ** 2).reshape(r, hop)
+    norm = np.zeros((T + r - 1, hop))
+    for k in range(r):
+        norm[k:k + T] += w2[k]
+    norm = norm.reshape(-1)
+    return np.where(norm > 1e-8, norm, 1.0)
 
 
 # --- mel --------------------------------------------------------------------------------------
@@ -274,3 +283,31 @@ def wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
         w.setframerate(int(rate))
         w.writeframes(np.clip(np.round(x * 32767), -32768, 32767).astype("<i2").tobytes())
     return buf.getvalue()
+
+
+# --- pictures for people --------------------------------------------------------------------------
+
+_COLOURS = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
+                     [250, 193, 39], [252, 255, 164]], np.float64)  # dark purple → yellow ("inferno"-like)
+
+
+def picture_rgb(picture: np.ndarray, scale: int = 1) -> np.ndarray:
+    """A picture (bands, frames) in −1..1 → uint8 RGB (bands·scale, frames·scale, 3), low notes at the bottom."""
+    v = (np.clip(np.asarray(picture, np.float64), -1, 1) + 1) / 2 * (len(_COLOURS) - 1)
+    lo = np.floor(v).astype(int).clip(0, len(_COLOURS) - 2)
+    frac = (v - lo)[..., None]
+    rgb = _COLOURS[lo] * (1 - frac) + _COLOURS[lo + 1] * frac
+    rgb = np.round(rgb[::-1]).astype(np.uint8)
+    return np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1) if scale > 1 else rgb
+
+
+def whole_picture(x: np.ndarray) -> np.ndarray:
+    """Any-length waveform → its picture (N_MELS, 1 + len // HOP), the same scaling as the model's."""
+    return power_to_image(mel_power(np.asarray(x, np.float64)))
+
+
+def rebuild(x: np.ndarray, iterations: int = 100, seed: int = 0) -> np.ndarray:
+    """The sound rebuilt from its picture alone (what the model's output goes through): any length."""
+    pic = whole_picture(x)
+    magnitude = mel_to_magnitude(image_to_power(pic))
+    return np.clip(griffin_lim(magnitude, len(x), iterations, seed=seed), -1, 1).astype(np.float32)

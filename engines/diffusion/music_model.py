@@ -95,6 +95,9 @@ def tiny_model(seed: int = 0):
               "encoder": EncoderConfig(d_model=16, layers=1, heads=2).to_dict(),
               "schedule": {"kind": "cosine", "num_timesteps": 1000}, "prediction": "epsilon"}
     unet, encoder = build_modules(config)
+    with torch.no_grad():  # a trained-from-scratch UNet starts with a zero last layer; make the caption matter
+        unet.conv_out.weight.normal_(0, 0.2)
+        unet.conv_out.bias.normal_(0, 0.05)
     words = load_word_vectors(caption_vocabulary(), prefer="learned", seed=seed)
     return DiffusionModel(config, words, TorchRunner(unet, encoder, "cpu"))
 
@@ -150,3 +153,41 @@ def generate_job(model: Any, prompt: str, seed: int = 0, steps: int = 50, guidan
 
 def clip_seconds() -> float:
     return CLIP_SAMPLES / SAMPLE_RATE
+
+
+_cache: dict[tuple[str, str, int], Any] = {}
+
+
+def cached_music_model(model: str | Path | None = None, backend: str = "onnx", threads: int = 1) -> Any:
+    """:func:`load_music_model` once per folder, backend and weights file (reloaded when retrained)."""
+    folder = resolve_music_model(model)
+    if backend == "onnx" and not (folder / "model.onnx").is_file():
+        backend = "torch"
+    try:
+        stamp = (folder / "model.safetensors").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = (str(folder), backend, stamp)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = load_music_model(folder, backend, "cpu", threads)
+        return _cache[key]
+
+
+def _make_lock():
+    import threading
+
+    return threading.Lock()
+
+
+_cache_lock = _make_lock()
+
+
+def judge_for(model: Any):
+    """The style judge saved beside ``model`` (its folder's judge/), or None."""
+    from engines.diffusion.music_judge import load_judge
+
+    folder = getattr(model, "folder", None)
+    if folder is None or not (Path(folder) / "judge" / "config.json").is_file():
+        return None
+    return load_judge(Path(folder) / "judge")[0]
