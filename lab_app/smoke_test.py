@@ -4,7 +4,8 @@ It opens the main window, builds every page of every tab, then runs one tiny rea
 inference per tab on a shipped asset:
 
 * LLM: next-token probabilities from ``story-gpt`` through ONNX Runtime;
-* Embeddings: the GloVe analogy king − man + woman (→ queen) and a nearest-neighbour query;
+* Embeddings: the GloVe analogy king − man + woman (→ queen) and a nearest-neighbour query; the shipped
+  int8 MiniLM puts "lion …" nearer "tiger …" than "new york";
 * Neural net: a small NumPy network trained for a few epochs on the playground data, then a forward pass;
 * Diffusion: a few denoising steps of the shipped ``faces`` model through ONNX Runtime.
 
@@ -36,6 +37,7 @@ CHECK_NAMES = (
     "tab diffusion",
     "llm next-token",
     "embeddings analogy",
+    "embeddings sentence",
     "neuralnet classifier",
     "diffusion denoise",
     "llm torch parity",
@@ -117,6 +119,17 @@ def check_embeddings() -> str:
     near = [w for w, _ in vectors.most_similar(["frog"], topn=3)]
     return f"king - man + woman = queen ({result.answers[0][1]:.2f}); near frog: {', '.join(near)} " \
            f"({len(vectors)} words)"
+
+
+def check_sentence() -> str:
+    from engines.embeddings.minilm import load_minilm
+    from engines.embeddings.sentences import similarity_matrix
+
+    talk = ["lion is the king of the jungle", "the tiger hunts in this forest", "everybody loves new york"]
+    sim = similarity_matrix(load_minilm("int8").encode(talk))
+    if not (sim[0, 1] > sim[0, 2] and sim[0, 1] > sim[1, 2]):
+        raise AssertionError(f"lion~tiger {sim[0, 1]:.2f} is not above lion~new york {sim[0, 2]:.2f}")
+    return f"lion~tiger {sim[0, 1]:.2f} > lion~new york {sim[0, 2]:.2f} (MiniLM int8, onnx)"
 
 
 def check_classifier() -> str:
@@ -262,6 +275,7 @@ def run(args=None, out=None) -> int:
 
     results.check("llm next-token", check_llm)
     results.check("embeddings analogy", check_embeddings)
+    results.check("embeddings sentence", check_sentence)
     results.check("neuralnet classifier", check_classifier)
     results.check("diffusion denoise", check_diffusion)
     if has_torch:
