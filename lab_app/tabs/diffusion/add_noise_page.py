@@ -121,8 +121,8 @@ class AddNoisePage(LabPage):
         self.plot.setLabel("left", "multiplier (a, b)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.signal_curve = self.plot.plot([], [], pen=g.mkPen("#2e86de", width=3), name="picture (signal)")
-        self.noise_curve = self.plot.plot([], [], pen=g.mkPen("#e67e22", width=3), name="noise")
+        self.signal_curve = self.plot.plot([], [], pen=g.mkPen("#2e86de", width=3), name="a (picture)")
+        self.noise_curve = self.plot.plot([], [], pen=g.mkPen("#e67e22", width=3), name="b (noise)")
         legend = g.LegendItem(colCount=2)  # under the axis, in a row of its own: it never covers a curve
         for curve in (self.signal_curve, self.noise_curve):
             legend.addItem(curve, curve.name())
