@@ -22,7 +22,8 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 EXPLAINER = """
-<p><b>Squeeze and rebuild.</b> An 8×8 digit is 64 numbers. The <i>encoder</i> half of this network has to
+<p><b>Squeeze and rebuild.</b> An 8×8 digit is 64 numbers. This network is an <i>autoencoder</i>: it learns to
+encode its input and rebuild it. Its <i>encoder</i> half has to
 describe it with only <i>k</i> numbers, the <i>code</i> (the narrow middle, or bottleneck); the <i>decoder</i>
 half must rebuild all 64 from those k. Nobody tells it what the k numbers should mean: it is only scored on how
 close the rebuilt picture is to the original, so it invents its own short code.</p>
