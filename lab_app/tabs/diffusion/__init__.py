@@ -15,6 +15,7 @@ TAB = TabSpec(
                  factory="lab_app.tabs.diffusion.caption_page:CaptionPage",
                  plans=("Prompt, guidance scale and seed", "New words read through their word vectors")),
         PageSpec("music", "Music from noise", "A spectrogram painted by diffusion, played back as sound.",
+                 factory="lab_app.tabs.diffusion.music_page:MusicPage",
                  plans=("Spectrogram frames and playback",)),
         PageSpec("train", "Train your own", "Watch a small diffusion model learn digits, faces or your own pictures, live.",
                  factory="lab_app.tabs.diffusion.train_page:TrainPage",
