@@ -64,3 +64,18 @@ def test_first_layer_tiles_use_the_tab_sign_colours(page):
     assert negative.red() > negative.blue() + 80, negative.name()
     # the same hues as the weights on One neuron (blue +, orange −), within a few degrees
     assert abs(_hue(positive) - _hue(POSITIVE)) < 0.05 and abs(_hue(negative) - _hue(NEGATIVE)) < 0.05
+
+
+def test_on_is_yellow_never_the_orange_of_a_negative_weight(qtbot):
+    from lab_app.tabs.neuralnet.neuron_diagram import FIRING
+    from lab_app.tabs.neuralnet.pixel_grid import PixelGrid
+
+    grid = PixelGrid()
+    qtbot.addWidget(grid)
+    grid.resize(150, 150)
+    grid.set_pixels([1.0, 0.0, 0.0] * 3)  # left column on
+    image = grid.grab().toImage()
+    on = image.pixelColor(25, 25)  # middle of the top-left (on) pixel
+    assert on.name() == FIRING.name()  # the pixel grid and the diagram share one "on" colour
+    # one meaning per colour: "on" is at least 25° of hue away from the orange of a negative weight
+    assert abs(_hue(on) - _hue(NEGATIVE)) * 360 > 25 and abs(_hue(on) - _hue(POSITIVE)) * 360 > 90
