@@ -1,4 +1,4 @@
-"""``python -m engines.embeddings analogy|similar|odd|project|train-vectors|embed|similarity|search …``:
+"""``python -m engines.embeddings analogy|similar|odd|project|train-vectors|embed|similarity|search|recommend``:
 word and sentence vectors without a window.
 
 Examples::
@@ -11,6 +11,7 @@ Examples::
     python -m engines.embeddings train-vectors --corpus story.txt --out my-vectors --steps 3000
     python -m engines.embeddings similarity --encoder minilm "dog bites man" "man bites dog"
     python -m engines.embeddings search --encoder average --file notes.txt "when is the exam"
+    python -m engines.embeddings recommend --songs "Here Comes the Sun" "Für Elise" --top 3
 
 ``--vectors FILE`` uses your own vectors (GloVe or word2vec text/binary, .npy + vocabulary, safetensors,
 or a folder written by train-vectors); ``--vocab full|shipped`` picks GloVe's 400k words (needs the
@@ -168,8 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_train)
 
     from engines.embeddings.cli_sentences import add_sentence_commands
+    from engines.embeddings.cli_songs import add_song_commands
 
     add_sentence_commands(sub)  # embed, similarity, search
+    add_song_commands(sub)  # recommend
     return parser
 
 

@@ -14,7 +14,7 @@ TAB = TabSpec(
         PageSpec("sentences", "Sentences as vectors", "A sentence encoder turns each sentence into one vector: "
                  "similar meanings point the same way.",
                  factory="lab_app.tabs.embeddings.sentences_page:SentencesPage"),
-        PageSpec("songs", "Songs as vectors", "Songs learned from playlists; your taste is the average of your songs.",
-                 plans=("Recommendations from the songs you pick",)),
+        PageSpec("songs", "Songs as vectors", "Songs as points; your taste is the average of your songs, and the "
+                 "nearest songs are recommended.", factory="lab_app.tabs.embeddings.songs_page:SongsPage"),
     ),
 )
