@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from engines.core.jobs import Frame
 from engines.diffusion.audio import SAMPLE_RATE, picture_rgb
 from engines.diffusion.music import STYLES
-from lab_app.tabs.diffusion.common import PixelView, show_stop_reasons
+from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
 from lab_app.tabs.diffusion.music_text import EXPLAINER, NO_MODEL, START_HINT
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.sound_player import SoundPlayer
@@ -114,8 +114,10 @@ class MusicPage(LabPage):
         self.mix_slider.setRange(0, 100)
         self.mix_slider.valueChanged.connect(self._on_mix)
         self.mix_label = QLabel()
+        for combo in (self.prompt_box, self.mix_box):
+            narrow(combo)
         for label, widget in (("Caption", self.prompt_box), ("Seed", self.seed_box), ("Steps", self.steps_box),
-                              ("Guidance", self.guidance_box), ("Mix with", self.mix_box), ("", self.mix_slider),
+                              ("Guidance", self.guidance_box), ("Mix with", self.mix_box), ("Mix", self.mix_slider),
                               ("", self.mix_label)):
             form.addRow(label, widget)
         self.controls.addLayout(form)
@@ -126,10 +128,11 @@ class MusicPage(LabPage):
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.play)
         self.original_button = QPushButton("Play the original")
+        self.original_button.setToolTip("The opened WAV as it is, to compare with the sound rebuilt from its picture")
         self.original_button.clicked.connect(self.play_original)
-        self.export_button = QPushButton("Export WAV…")
+        self.export_button = QPushButton("Export WAV")
         self.export_button.clicked.connect(lambda: self.export_wav())
-        self.png_button = QPushButton("Save PNG…")
+        self.png_button = QPushButton("Save PNG")
         self.png_button.clicked.connect(lambda: self.save_png())
         self.open_button = QPushButton("Open a WAV…")
         self.open_button.clicked.connect(lambda: self.open_wav())
@@ -139,9 +142,13 @@ class MusicPage(LabPage):
         self.noise_slider.valueChanged.connect(self._on_noise)
         self.noise_label = QLabel("Noise added: none")
         grid = QGridLayout()
-        for i, w in enumerate((self.make_button, self.cancel_button, self.play_button, self.original_button,
-                               self.export_button, self.png_button, self.open_button)):
-            grid.addWidget(w, i // 2, i % 2)
+        grid.addWidget(self.make_button, 0, 0)
+        grid.addWidget(self.cancel_button, 0, 1)
+        grid.addWidget(self.play_button, 1, 0, 1, 2)
+        grid.addWidget(self.original_button, 2, 0, 1, 2)
+        grid.addWidget(self.export_button, 3, 0)
+        grid.addWidget(self.png_button, 3, 1)
+        grid.addWidget(self.open_button, 4, 0, 1, 2)
         self.controls.addLayout(grid)
         self.controls.addWidget(self.noise_label)
         self.controls.addWidget(self.noise_slider)
@@ -149,8 +156,8 @@ class MusicPage(LabPage):
         self.status_label.setWordWrap(True)
         self.controls.addWidget(self.status_label)
         if not self.player.available:
-            self.play_button.setText("Play (no sound here)")
-            self.original_button.setText("Play the original (no sound here)")
+            self.play_button.setText("Play: no sound here")
+            self.original_button.setText("Original: no sound here")
             self.play_button.setToolTip(self.player.unavailable)
             self.original_button.setToolTip(self.player.unavailable)
         self._on_mix(0)
@@ -163,7 +170,7 @@ class MusicPage(LabPage):
         top = QGridLayout()
         self.view = PixelView("Spectrogram: time →, pitch ↑ (brighter = louder)", 200)
         self.view.set_placeholder("Press Make music: the picture is painted here out of noise")
-        self.guess_view = PixelView("The model's guess of the finished picture", 100)
+        self.guess_view = PixelView("Its guess of the end result", 100)
         top.addWidget(self.view, 0, 0)
         top.addWidget(self.guess_view, 0, 1)
         top.setColumnStretch(0, 2)

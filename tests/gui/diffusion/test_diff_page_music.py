@@ -41,7 +41,7 @@ def test_make_music_shows_frames_then_a_clip_to_export(page, qtbot, tmp_path):
     assert "Done" in page.status_label.text() and "bpm" in page.status_label.text()
     page.play_button.click()  # no sound here: the page says so instead of failing
     assert "Export WAV" in page.status_label.text()
-    assert "no sound" in page.play_button.text()
+    assert "no sound here" in page.play_button.text()
     page.export_wav(str(tmp_path / "clip.wav"))
     samples, info = audio.read_wav(tmp_path / "clip.wav")
     assert len(samples) == audio.CLIP_SAMPLES and info.sample_rate == audio.SAMPLE_RATE
@@ -74,3 +74,12 @@ def test_the_mix_slider_says_what_it_mixes(page):
     page.mix_slider.setValue(30)
     assert "70 %" in page.mix_label.text() and "30 %" in page.mix_label.text()
     assert page.mix() == (page.mix_box.currentText(), 0.3)
+
+
+def test_the_page_fits_1280x800(window, page, qtbot):
+    from layout_checks import page_problems
+
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
+    qtbot.wait(150)
+    assert page_problems(page) == []
