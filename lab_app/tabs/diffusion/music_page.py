@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from engines.core.jobs import Frame
 from engines.diffusion.audio import SAMPLE_RATE, picture_rgb
 from engines.diffusion.music import STYLES
+from engines.diffusion.music_jobs import make_music_job, noisy_sound_job, open_wav_job
 from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
 from lab_app.tabs.diffusion.music_text import EXPLAINER, NO_MODEL, START_HINT
 from lab_app.tabs.page import LabPage
@@ -21,41 +22,10 @@ from lab_app.widgets.sound_player import SoundPlayer
 SCALE = 4  # the 64×64 picture is shown as 256×256
 
 
-def make_music_job(loader: Callable[[], Any], prompt: str, seed: int, steps: int, guidance: float,
-                   mix: tuple[str, float] | None, cancel):
-    """Load the model (cached), paint the picture live, turn it into sound, let the judge listen."""
-    from engines.diffusion.music_judge import estimate_bpm, style_probabilities
-    from engines.diffusion.music_model import generate_job, judge_for
+def _model_shipped() -> bool:
+    from engines.diffusion.music_model import shipped_folder
 
-    model = loader()
-    result = yield from generate_job(model, prompt, seed, steps, guidance, mix, cancel=cancel)
-    judge = judge_for(model)
-    probs = style_probabilities(judge, result.picture[None])[0] if judge is not None else None
-    return {"kind": "music", "picture": result.picture, "audio": result.audio, "probs": probs,
-            "bpm": estimate_bpm(result.picture), "seconds": result.seconds}
-
-
-def open_wav_job(path: str, cancel):
-    """A WAV file's first 2 seconds: the picture, and the sound rebuilt from the picture alone."""
-    from engines.diffusion.audio import (CLIP_SAMPLES, clip_to_image, fit_length, image_to_clip, read_wav,
-                                         spectral_convergence)
-
-    samples, info = read_wav(path)
-    clip = fit_length(samples, CLIP_SAMPLES).astype(np.float32)
-    cancel.raise_if_cancelled()
-    picture = clip_to_image(clip)
-    rebuilt = image_to_clip(picture)
-    return {"kind": "wav", "picture": picture, "audio": rebuilt, "original": clip, "info": info,
-            "convergence": spectral_convergence(clip, rebuilt), "name": Path(path).name}
-    yield  # a generator, like every job
-
-
-def noisy_sound_job(picture: np.ndarray, cancel):
-    from engines.diffusion.audio import image_to_clip
-
-    cancel.raise_if_cancelled()
-    return {"kind": "noisy", "audio": image_to_clip(picture)}
-    yield
+    return (shipped_folder() / "config.json").is_file()
 
 
 def default_loader():
@@ -83,7 +53,7 @@ class MusicPage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
-        self._set_status(START_HINT)
+        self._set_status(START_HINT if _model_shipped() else NO_MODEL)
 
     # -- building -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -177,7 +147,9 @@ class MusicPage(LabPage):
         top.setColumnStretch(1, 1)
         layout.addLayout(top, 1)
         bars = QGridLayout()
-        bars.addWidget(QLabel("What the style judge hears:"), 0, 0, 1, 2)
+        self.judge_label = QLabel("What the style judge hears:")
+        self.judge_label.setWordWrap(True)
+        bars.addWidget(self.judge_label, 0, 0, 1, 2)
         self.bars: dict[str, QProgressBar] = {}
         for i, style in enumerate(STYLES):
             bar = QProgressBar()
@@ -281,6 +253,8 @@ class MusicPage(LabPage):
             probs = result["probs"]
             for i, style in enumerate(STYLES):
                 self.bars[style].setValue(int(round(100 * probs[i])) if probs is not None else 0)
+            self.judge_label.setText("What the style judge hears:" if probs is not None else
+                                     "No style judge here (it needs PyTorch; the full build has it).")
             self._set_status(f"Done in {result['seconds']:.1f} s: a {len(self.audio) / SAMPLE_RATE:.1f}-second clip; "
                              f"the tempo detector hears about {result['bpm']:.0f} bpm.")
         else:
