@@ -157,7 +157,7 @@ class TrainPage(LabPage):
         self.captions_label = QLabel("")  # the caption each sample was drawn for, in reading order
         self.captions_label.setWordWrap(True)
         self.captions_label.setStyleSheet("color: #888")
-        self.loss_plot = themed(g.PlotWidget(title="Loss (how wrong the noise guesses are)"))
+        self.loss_plot = themed(g.PlotWidget(title="How wrong the noise guesses are"))
         self.loss_plot.setMinimumWidth(120)
         self.loss_plot.setLabel("bottom", "training step")
         self.loss_plot.setLabel("left", "loss (average squared error)")
