@@ -162,6 +162,10 @@ class LearnVectorsPage(LabPage):
         self.loss_plot.setMinimumHeight(150)
         self.loss_curve = self.loss_plot.plot([], [], pen=g.mkPen("#2e86de", width=2))
         column.addWidget(self.loss_plot, 2)
+        from lab_app.widgets.placeholder import Placeholder
+
+        self.loss_placeholder = Placeholder(self.loss_plot, "Press Train: the loss, how wrong the guesses are, "
+                                                            "is drawn here as it falls.")
         self.neighbours_label = QLabel("Nearest neighbours appear here while it trains.")
         self.neighbours_label.setWordWrap(True)
         self.neighbours_label.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -261,6 +265,7 @@ class LearnVectorsPage(LabPage):
         self.scene.labels("labels", pos, payload["words"])
         losses = payload.get("losses") or []
         if losses:
+            self.loss_placeholder.clear()
             steps, values = zip(*losses)
             self.loss_curve.setData(np.array(steps, float), np.array(values, float))
         lines = [f"<b>{w}</b>: " + ", ".join(n for n, _ in near) for w, near in payload["neighbours"].items()]
