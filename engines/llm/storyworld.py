@@ -104,8 +104,9 @@ class Character:
 class _StoryWriter:
     """Writes one story at a time from a seeded ``random.Random``."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, second_character_weight: int = 10) -> None:
         self.rng = random.Random(seed)
+        self.second_character_weight = second_character_weight
 
     # --- characters ---------------------------------------------------------------------
 
@@ -318,17 +319,19 @@ class _StoryWriter:
     def story(self) -> str:
         kinds = (self.character_story, self.two_character_story, self.distractor_story, self.greeting,
                  self.day_out, self.fact)
-        return self.rng.choices(kinds, weights=(40, 10, 10, 22, 12, 16))[0]()
+        weights = (40, 10, self.second_character_weight, 22, 12, 16)
+        return self.rng.choices(kinds, weights=weights)[0]()
 
 
-def generate_story_world(seed: int = 0, target_chars: int = 3_000_000) -> str:
+def generate_story_world(seed: int = 0, target_chars: int = 3_000_000, second_character_weight: int = 10) -> str:
     """Return about ``target_chars`` characters of story-world text (whole stories, the last one may overshoot).
 
-    The same ``seed`` and ``target_chars`` always give the same text.
+    The same arguments always give the same text. ``second_character_weight`` sets how often (out of about
+    100 + it) a story introduces a second character before the one whose habit it tells.
     """
     if target_chars <= 0:
         raise ValueError("target_chars must be positive")
-    writer = _StoryWriter(seed)
+    writer = _StoryWriter(seed, second_character_weight)
     stories: list[str] = []
     size = 0
     while size < target_chars:
