@@ -66,3 +66,17 @@ def test_note_follows_the_picture_when_it_is_resized(qtbot):
     assert not note.is_showing()
     note.show_text("Loading…")
     assert note.is_showing() and note.text() == "Loading…"
+
+
+def test_caption_heatmap_rows_carry_the_words_after_generating(window, qtbot):
+    page = open_page(window, "diffusion", 2)
+    page.grid_box.setCurrentIndex(0)  # one picture
+    page.steps_box.setValue(4)
+    page.prompt_edit.setText("a smiling face with blue eyes")
+    with qtbot.waitSignal(page.runner.finished, timeout=120_000):
+        page.generate_button.click()
+    assert not page.heat_placeholder.is_showing()
+    ticks = page.heat_plot.getAxis("left")._tickLevels[0]  # what setTicks put on the rows
+    labels = [label for _, label in ticks]
+    assert labels == ["(start)", "a", "smiling", "face", "with", "blue", "eyes"]
+    assert page.heat_item.image.shape[0] == len(labels)  # one labelled row per row of numbers

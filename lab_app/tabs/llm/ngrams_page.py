@@ -87,6 +87,9 @@ class NGramsPage(LabPage):
         self.sheet_label.setWordWrap(True)
         layout.addWidget(self.sheet_label)
         self.sheet = CountSheet(self.sheet_window)
+        self.sheet.setToolTip("Each row is a context, each column a next word, each number how often the text had "
+                              "that pair; empty cells never occurred. The bar on the right is the whole table, top "
+                              "to bottom: orange marks the rows on screen.")
         self.sheet.window_changed.connect(self._describe_sheet)
         layout.addWidget(self.sheet, 3)
         zoom_row = QHBoxLayout()
