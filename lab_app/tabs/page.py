@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from lab_app.context import AppContext
 from lab_app.tabs.spec import PageSpec
 from lab_app.widgets.explainer import Explainer
+from lab_app.widgets.plot_titles import fit_plot_titles
 
 
 class LabPage(QWidget):
@@ -44,7 +45,7 @@ class LabPage(QWidget):
         self.splitter.addWidget(self.picture_host)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 800])
+        self.splitter.setSizes([280, 780])
 
         # Controls and picture above, the explainer below, split by a bar the user can drag. Unless dragged
         # (remembered per page in the settings), the explainer is as tall as its whole text needs at the
@@ -52,7 +53,7 @@ class LabPage(QWidget):
         self.explainer = Explainer()
         self.explainer.setVisible(False)
         self.explainer.hidden_changed.connect(self._on_explainer_hidden)
-        self.body_splitter = _ResizeAwareSplitter(Qt.Orientation.Vertical, self._place_explainer)
+        self.body_splitter = _ResizeAwareSplitter(Qt.Orientation.Vertical, self._on_body_resized)
         self.body_splitter.setObjectName("explainerSplitter")
         self.body_splitter.addWidget(self.splitter)
         self.body_splitter.addWidget(self.explainer)
@@ -60,6 +61,7 @@ class LabPage(QWidget):
         self.body_splitter.setStretchFactor(1, 0)
         self.body_splitter.setChildrenCollapsible(False)
         self.body_splitter.splitterMoved.connect(self._on_explainer_dragged)
+        self.splitter.splitterMoved.connect(lambda *_: self._fit_titles_later())
         saved = self._saved_explainer_height()
         if saved == 0:
             self.explainer.set_folded(True)
@@ -67,8 +69,11 @@ class LabPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 6)
         layout.setSpacing(4)
-        layout.addWidget(header)
-        layout.addWidget(subtitle)
+        title_row = QHBoxLayout()  # the summary beside the title: one line less above the picture
+        title_row.setSpacing(16)
+        title_row.addWidget(header, 0, Qt.AlignmentFlag.AlignBottom)
+        title_row.addWidget(subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(title_row)
         layout.addWidget(self.body_splitter, 1)
 
     def set_picture(self, widget: QWidget) -> None:
@@ -81,7 +86,7 @@ class LabPage(QWidget):
     def set_explainer(self, text: str) -> None:
         self.explainer.set_text(text)
         self.explainer.setVisible(bool(text))
-        QTimer.singleShot(0, self._place_explainer)  # after the layout has settled on the new text
+        QTimer.singleShot(0, self, self._place_explainer)  # after the layout has settled on the new text
 
     # -- the explainer's share of the height ------------------------------------------------
     @property
@@ -101,6 +106,13 @@ class LabPage(QWidget):
         if saved:
             return max(saved, self.explainer.smallest_open_height())
         return self.explainer.needed_height(self.body_splitter.width())
+
+    def _on_body_resized(self) -> None:
+        self._place_explainer()
+        self._fit_titles_later()
+
+    def _fit_titles_later(self) -> None:
+        QTimer.singleShot(0, self, lambda: fit_plot_titles(self.picture_host))  # once the layout has settled
 
     def _place_explainer(self) -> None:
         sizes = self.body_splitter.sizes()

@@ -71,6 +71,7 @@ class WrappingChoice(QWidget):
         self.button.setToolTip("Pick a ready-made one (or type your own)")
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.button.setMenu(self.menu)
+        self.button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")  # ▾ says it already
         self._items: list[str] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -150,7 +150,6 @@ class CompressionPage(LabPage):
         self.decoded_plot.addItem(self.decoded_item)
         self.decoded_plot.setRange(xRange=(0, 8), yRange=(0, 8), padding=0.02)
         self.pairs_plot = themed(g.PlotWidget(title="Originals (top) and their rebuilds (bottom)"))
-        self.pairs_plot.setTitle(self.pairs_plot.getPlotItem().titleLabel.text, size="9pt")  # fits at 1280×800
         self.pairs_plot.setAspectLocked(True)
         self.pairs_plot.invertY(True)
         self.pairs_plot.hideAxis("left")
