@@ -172,7 +172,7 @@ class NGramsPage(LabPage):
 
     def _on_gpt_guess(self, result: dict) -> None:
         likely = [c for c in result["candidates"][:3] if c["prob"] >= 0.005] or result["candidates"][:1]
-        best = ", ".join(f"<b>{escape(c['text'].strip())}</b> {c['prob']:.0%}" for c in likely)
+        best = ", ".join(f"<b>{escape(c['text'].strip())}</b> {c['prob']:.1%}" for c in likely)
         self.gpt_label.setText(f"The transformer <b>{escape(self.picker.current_name() or '')}</b>, reading all "
                                f"{len(result['tokens'])} tokens typed: {best}")
 
