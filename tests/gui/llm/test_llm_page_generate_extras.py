@@ -18,8 +18,9 @@ def test_three_temperatures_fill_three_columns_and_zero_repeats(llm_page, qtbot)
     page.compare_delay = 0.0
     page.prompt_box.setPlainText("hey, how are")
     page.views.setCurrentWidget(page.compare_view)
-    assert page.compare_view.temperatures() == [0.0, 0.8, 1.6]
+    assert page.compare_view.temperatures() == [0.0, 0.8, 2.5]  # the third column shows what "too high" does
     assert "always the same" in page.compare_view.notes[0].text()
+    assert "too high" in page.compare_view.notes[2].text()
     first = _compare(page, qtbot, 6)
     for i, text in enumerate(first):
         assert text.startswith("hey, how are") and len(text) > len("hey, how are"), i
