@@ -197,3 +197,35 @@ def train_and_evaluate(world: ListeningWorld, config: Item2VecConfig | None = No
     metrics = evaluate(world, result.vectors, test, train=train)
     return SongModel(world, result.vectors, listener_vectors(world, result.vectors), metrics, result.losses,
                      result.seconds)
+
+
+def songs_training_job(playlists_csv: str | None = None, steps: int = 1500, seed: int = 0,
+                       cancel: CancelToken | None = None) -> Job[SongModel]:
+    """Build the generated world (or read a user's CSV), then :func:`train_and_evaluate`; for the GUI and CLI."""
+    from engines.embeddings.listening_world import generate_world, read_playlists_csv
+
+    yield Log("reading your playlists" if playlists_csv else "generating the listening world")
+    world = read_playlists_csv(playlists_csv) if playlists_csv else generate_world(seed)
+    for note in world.notes:
+        yield Log(f"skipped {note}", "warning")
+    return (yield from train_and_evaluate(world, Item2VecConfig(steps=steps, seed=seed), cancel))
+
+
+def nearest_liked(vectors: np.ndarray, liked: list[int], song: int) -> tuple[int, float]:
+    """The liked song whose vector is nearest to ``song`` (the "because you like …" of a recommendation)."""
+    scores = vectors[liked] @ vectors[song]
+    best = int(np.argmax(scores))
+    return liked[best], float(scores[best])
+
+
+def similar_listeners(model: SongModel, songs: list[int], top: int = 5) -> list[tuple[int, float, list[str]]]:
+    """``(listener, cosine, their two most played genres)`` of the listeners nearest to the average of ``songs``."""
+    taste = taste_of(model.vectors, songs)
+    scores = model.listeners @ (taste / (np.linalg.norm(taste) or 1.0))
+    out = []
+    for listener in np.argsort(-scores, kind="stable")[:top]:
+        genres = [model.world.tracks[s].genre for p, o in zip(model.world.playlists, model.world.owners)
+                  if o == listener for s in p]
+        common = [g for g, _ in sorted(((g, genres.count(g)) for g in set(genres)), key=lambda x: -x[1])[:2]]
+        out.append((int(listener), float(scores[listener]), common))
+    return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QPushButton, QSpinBox, QStackedWidget, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from engines.embeddings.songs import GENRES, TOY_SONGS, Recommendation, Song, recommend, song_matrix, taste_vector
 from lab_app.tabs.embeddings.gl_scene import new_scene, rgba
@@ -16,7 +17,7 @@ GENRE_COLOURS = {"rock": "#e8590c", "classical": "#7048e8", "EDM": "#1098ad"}
 TASTE_COLOUR, RECOMMEND_COLOUR = "#d62728", "#2f9e44"
 START_LIKED = ("Here Comes the Sun", "Für Elise")
 
-EXPLAINER = """
+EXPLAINER_TOY = """
 <p><b>Songs as three numbers.</b> Each song here gets a score for how rock, how classical and how EDM it is
 (0 to 1, made up for this lesson), so it is a point in a 3D space: Für Elise sits far along the classical
 axis, Levels along EDM, Bohemian Rhapsody mostly rock with some classical.</p>
@@ -29,6 +30,22 @@ service does the same with vectors of a hundred or more numbers that it learns f
 together; nobody names those numbers, but songs that are played together end up close.</p>
 """
 
+EXPLAINER_LEARNED = """
+<p><b>Learning the numbers.</b> Here nobody scores the songs. item2vec gives every song 32 random numbers and
+reads the playlists: two songs in the same playlist are pulled together, random other songs pushed apart (the
+skip-gram of "Learn vectors live", with playlists for sentences). Songs that share playlists end up pointing the
+same way. The map squeezes the 32 numbers to 3 by PCA and colours songs by genre, which training never sees.</p>
+<p><b>Taste and recommendations.</b> Your taste is the average of the vectors of the songs you tick; the
+recommendations are the songs whose vectors point most nearly the same way (cosine), and ← names the liked song
+each is closest to. A listener is the average of all their songs, so "listeners like you" are the nearest such
+averages.</p>
+<p><b>Does it work?</b> A tenth of the playlists are kept out of training; from each, a fifth of the songs are
+hidden and the rest are the taste. The score is how often a hidden song is in the top 10, against suggesting the
+most played songs or random ones. The playlists come from a generated world (no real listening data is available
+offline) whose listeners keep a playlist mostly to one genre, which is easier than real life; load your own CSV
+of playlist_id,track rows to try real playlists.</p>
+"""
+
 
 class SongsPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
@@ -39,12 +56,25 @@ class SongsPage(LabPage):
         self._filling = False
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        self.set_explainer(EXPLAINER_TOY)
+        self.mode_box.currentIndexChanged.connect(
+            lambda i: self.set_explainer(EXPLAINER_LEARNED if i == 1 else EXPLAINER_TOY))
         self.splitter.setSizes([410, 870])
         self.fill_table(START_LIKED)
 
     # -- layout ---------------------------------------------------------------------------
     def _build_controls(self) -> None:
+        self.mode_box = QComboBox()
+        self.mode_box.addItems(["Toy: 3 genres you can edit", "Learned from playlists (item2vec)"])
+        self.controls.addWidget(self.mode_box)
+        self.control_stack, self.picture_stack = QStackedWidget(), QStackedWidget()
+        self.mode_box.currentIndexChanged.connect(self.control_stack.setCurrentIndex)
+        self.mode_box.currentIndexChanged.connect(self.picture_stack.setCurrentIndex)
+        self.controls.addWidget(self.control_stack)
+        toy_host = QWidget()
+        toy = QVBoxLayout(toy_host)
+        toy.setContentsMargins(0, 0, 0, 0)
+        self.control_stack.addWidget(toy_host)
         self.table = QTableWidget(0, 1 + len(GENRES))
         self.table.setHorizontalHeaderLabels(["Song", *GENRES])
         self.table.verticalHeader().setVisible(False)
@@ -57,8 +87,8 @@ class SongsPage(LabPage):
         self.table.itemChanged.connect(self._on_item_changed)
         hint = QLabel("Tick the songs you like. Double-click a number to change it (0 to 1).")
         hint.setWordWrap(True)
-        self.controls.addWidget(hint)
-        self.controls.addWidget(self.table)
+        toy.addWidget(hint)
+        toy.addWidget(self.table)
         row = QHBoxLayout()
         row.addWidget(QLabel("Recommend"))
         self.top_box = QSpinBox()
@@ -70,10 +100,10 @@ class SongsPage(LabPage):
         self.reset_button = QPushButton("Reset the table")
         self.reset_button.clicked.connect(lambda: self.fill_table(START_LIKED))
         row.addWidget(self.reset_button)
-        self.controls.addLayout(row)
+        toy.addLayout(row)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.controls.addWidget(self.message)
+        toy.addWidget(self.message)
 
     def _build_picture(self) -> None:
         host = QWidget()
@@ -93,7 +123,13 @@ class SongsPage(LabPage):
         box.setMinimumWidth(230)
         box.setMaximumWidth(320)
         layout.addWidget(box, 1)
-        self.set_picture(host)
+        self.picture_stack.addWidget(host)
+        from lab_app.tabs.embeddings.playlist_songs import PlaylistSongs
+
+        self.learned = PlaylistSongs(self)
+        self.control_stack.addWidget(self.learned.controls)
+        self.picture_stack.addWidget(self.learned.picture)
+        self.set_picture(self.picture_stack)
 
     # -- the table ------------------------------------------------------------------------
     def fill_table(self, liked) -> None:

@@ -40,3 +40,31 @@ def test_no_song_ticked(page):
     assert "at least one" in page.taste_label.text()
     page.reset_button.click()
     assert len(page.liked()) == 2
+
+
+def test_learned_mode_trains_live_and_recommends(page, qtbot, tmp_path):
+    pytest.importorskip("torch")
+    learned = page.learned
+    page.mode_box.setCurrentIndex(1)
+    assert page.picture_stack.currentIndex() == 1 and "item2vec" in page.explainer.text()
+    learned.steps_box.setValue(300)
+    learned.train_button.click()
+    qtbot.waitUntil(lambda: learned.model is not None and not learned.runner.is_running(), timeout=120_000)
+    assert learned.coords.shape == (len(learned.model.world.tracks), 3)
+    assert len(learned.loss_curve.getData()[0]) >= 3
+    assert "Held-out playlists" in learned.metrics_label.text()
+    assert learned.recommend_list.count() == 10 and learned.listener_list.count() == 5
+    liked = learned.liked()
+    assert len(liked) == 3 and not set(liked) & {s for s, _ in learned.recommendations}
+    before = list(learned.recommendations)
+    learned.song_list.item(liked[0]).setCheckState(Qt.CheckState.Unchecked)
+    assert learned.recommendations != before and len(learned.liked()) == 2
+    learned.filter_edit.setText("classical")
+    visible = [learned.song_list.item(r) for r in range(learned.song_list.count())
+               if not learned.song_list.item(r).isHidden()]
+    assert visible and all("classical" in item.text() for item in visible)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02")
+    learned.set_source(bad)
+    qtbot.waitUntil(lambda: learned.status.text().startswith("Could not train"), timeout=30_000)
+    assert "binary" in learned.status.text()
