@@ -64,7 +64,7 @@ class FlatScene:
         layout.setSpacing(2)
         self.notice = QLabel(status.notice())
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #8a6d00")
+        self.notice.setStyleSheet("color: #b07d00")  # amber: readable on the light and the dark theme
         self.notice.setToolTip("The 3D views need OpenGL 2.1 or newer; without it they show the first two of "
                                "their three axes, with the same points, colours and labels.")
         self.plot = themed(_flat_plot_class()())

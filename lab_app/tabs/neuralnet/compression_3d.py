@@ -23,6 +23,9 @@ class Latent3D(QWidget):
         self.view = self.scene.view
         self.view.setMinimumSize(120, 100)
         self.scene.grid()
+        if not self.scene.is_3d:  # the flat fallback shows the first two of the three numbers
+            self.scene.plot.setLabel("bottom", "latent number 1")
+            self.scene.plot.setLabel("left", "latent number 2 (of 3)")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
