@@ -21,11 +21,11 @@ def _points(size) -> float | None:
 
 
 def _fitting_points(text: str, font: QFont, chosen: float, room: float) -> float:
-    plain = re.sub(r"<[^>]+>", "", text)
+    lines = [re.sub(r"<[^>]+>", "", line) for line in re.split(r"<br\s*/?>", text, flags=re.IGNORECASE)]
     size = chosen
     while size > SMALLEST_PT:
         font.setPointSizeF(size)
-        if QFontMetricsF(font).horizontalAdvance(plain) <= room:
+        if max(QFontMetricsF(font).horizontalAdvance(line) for line in lines) <= room:
             break
         size -= 1
     return size

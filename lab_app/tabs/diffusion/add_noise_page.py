@@ -132,6 +132,7 @@ class AddNoisePage(LabPage):
         self.plot.setYRange(0, 1.02)
         self.plot.setXRange(0, 1000, padding=0.02)
         self.strip_view = PixelView("t = 0, 10 %, 20 % … 100 % of the way to pure noise", 40)
+        self.strip_view.align_top = True  # right under its caption, not floating in the middle of its cell
         grid.addWidget(self.clean_view, 0, 0)
         grid.addWidget(self.noisy_view, 0, 1)
         grid.addWidget(self.plot, 0, 2)

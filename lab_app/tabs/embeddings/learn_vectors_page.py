@@ -156,7 +156,7 @@ class LearnVectorsPage(LabPage):
         top.addWidget(self.scene.view, 2)
         layout.addLayout(top, 1)
         column = QVBoxLayout()
-        self.loss_plot = themed(g.PlotWidget(title="Loss (how wrong the guesses are)"))
+        self.loss_plot = themed(g.PlotWidget(title="Loss<br>(how wrong the guesses are)"))  # 2 lines: narrow column
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_plot.setMinimumHeight(150)

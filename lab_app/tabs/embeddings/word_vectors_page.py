@@ -160,7 +160,7 @@ class WordVectorsPage(LabPage):
         self.results_title = QLabel("<b>Answers</b>")
         self.results_title.setWordWrap(True)
         self.results = QListWidget()
-        self.results.setMinimumHeight(220)
+        self.results.setMinimumHeight(120)  # room for the note above it at 1280×800; it grows when there is room
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.results.setFont(mono)
 
@@ -200,8 +200,7 @@ class WordVectorsPage(LabPage):
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
         for widget in (self.results_title, self.results, self.odd_box, self.fps_button, self.fps_label):
-            sl.addWidget(widget)
-        sl.addStretch(1)
+            sl.addWidget(widget, 1 if widget is self.results else 0)  # the list takes the spare height
         row.addWidget(side)
         layout.addLayout(row, 1)
         self.set_picture(host)
