@@ -89,12 +89,13 @@ class OnnxSentenceRunner:
     backend = "onnx"
 
     def __init__(self, path: str | Path, threads: int = 1, trusted: bool = True) -> None:
-        from engines.core.device import resolve_device
+        from engines.core.device import DeviceInfo
         from engines.core.model_io import ModelFileError
         from engines.core.onnx_session import create_session
 
         self.path = Path(path)
-        self.session = create_session(self.path, resolve_device("cpu"), threads=threads, trusted=trusted)
+        cpu = DeviceInfo("cpu", "CPU", "cpu")  # not resolve_device("cpu"): that asks torch (seconds to import)
+        self.session = create_session(self.path, cpu, threads=threads, trusted=trusted)
         if [i.name for i in self.session.get_inputs()] != list(ONNX_INPUTS):  # as bert.export_onnx writes
             raise ModelFileError("wrong_architecture", self.path, "not a sentence encoder exported by AI Lab")
 
