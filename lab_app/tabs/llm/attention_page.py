@@ -51,6 +51,7 @@ class AttentionPage(LabPage):
         self.data: dict | None = None
         self.runner = self.new_runner("attention", show_in_status_bar=False)
         self.runner.finished.connect(self._on_result)
+        self.runner.failed.connect(self._on_failed)
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
@@ -159,6 +160,12 @@ class AttentionPage(LabPage):
         cut = " (cut to the model's window)" if data.get("truncated") else ""
         self.status_label.setText(f"{len(data['tokens'])} tokens{cut} · {layers} layers × {heads} heads")
         self.redraw()
+
+    def _on_failed(self, failure) -> None:
+        # the error dialog has the details; the picture must not keep saying it is loading
+        self.status_label.setText(f"No attention map: {failure.message}")
+        if self.data is None:
+            self.placeholder.show_text(f"No attention map: {failure.message}")
 
     def current_matrix(self) -> np.ndarray:
         """The shown weights (T, T): one head of one layer, or the layer's average over heads."""

@@ -110,3 +110,18 @@ def test_temperature_reaches_too_high(llm_page):
     assert "too high" not in page.temp_note.text()
     boxes = page.compare_view.temp_boxes
     assert boxes[-1].maximum() >= 3.0 and boxes[-1].value() >= 2.0  # one column shows "too high" by default
+
+
+def test_attention_note_says_why_when_the_model_cannot_load(llm_page, qtbot, monkeypatch):
+    from lab_app.tabs.llm import attention_page
+
+    def broken(*_args):
+        raise ValueError("the model file is damaged")
+
+    page = llm_page(ATTENTION)
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=30_000)
+    page.data = None  # as before any result
+    monkeypatch.setattr(attention_page, "attention_for", broken)
+    with qtbot.waitSignal(page.runner.failed, timeout=10_000):
+        page.compute()
+    assert page.placeholder.is_showing() and "damaged" in page.placeholder.text()
