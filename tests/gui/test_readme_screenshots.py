@@ -50,6 +50,10 @@ def test_about_box_links_to_the_readme_screenshots(window):
         assert link is not None and link.group(1).endswith("README.md#screenshots")
         assert (ROOT / "README.md").as_uri() in link.group(1)
         assert "## Screenshots" in (ROOT / "README.md").read_text(encoding="utf-8")  # the anchor's section exists
+        from PySide6.QtWidgets import QLabel
+
+        shown = [label for label in box.findChildren(QLabel) if "README" in label.text()]
+        assert shown and shown[0].openExternalLinks()  # a click opens it
     finally:
         box.close()
 
