@@ -49,7 +49,7 @@ class CountSheet(QWidget):
     def _margins(self) -> tuple[int, int]:
         """(row-header width, column-header height) in pixels."""
         if self._readable():
-            return 150, 24
+            return 180, 24  # row number and the context, whole for 3 short words
         return 8, 8
 
     def fitting(self) -> tuple[int, int]:
