@@ -88,14 +88,14 @@ def similarity_matrix(vectors: np.ndarray) -> np.ndarray:
     return np.clip(vectors @ vectors.T, -1.0, 1.0)
 
 
-def pca_2d(vectors: np.ndarray) -> np.ndarray:
-    """(N, d) → (N, 2): the two directions in which these vectors spread out most (zeros when N < 2)."""
+def pca_coords(vectors: np.ndarray, k: int = 3) -> np.ndarray:
+    """(N, d) → (N, k): the k directions in which these vectors spread out most (zero columns when N ≤ k)."""
     centred = vectors - vectors.mean(axis=0)
     if len(vectors) < 2 or not np.any(centred):
-        return np.zeros((len(vectors), 2), dtype=np.float32)
+        return np.zeros((len(vectors), k), dtype=np.float32)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = centred @ vt[:2].T  # (N, ≤2)
-    return np.pad(coords, ((0, 0), (0, 2 - coords.shape[1]))).astype(np.float32)
+    coords = centred @ vt[:k].T  # (N, ≤k)
+    return np.pad(coords, ((0, 0), (0, k - coords.shape[1]))).astype(np.float32)
 
 
 @dataclass
@@ -104,14 +104,14 @@ class EncodedSentences:
     texts: list[str]
     vectors: np.ndarray  # (N, d) unit rows
     similarity: np.ndarray  # (N, N)
-    coords: np.ndarray  # (N, 2) PCA of the vectors
+    coords: np.ndarray  # (N, 3) PCA of the vectors
     seconds: float  # encoding only (not loading)
     unknown_words: dict[int, list[str]] = field(default_factory=dict)  # average encoder: skipped words
 
 
 def encode_job(name: str, texts: list[str], cancel: CancelToken | None = None,
                variant: str = "int8") -> Job[EncodedSentences]:
-    """Load encoder ``name`` (once; slow the first time) and encode ``texts``: vectors, cosines, 2D map."""
+    """Load encoder ``name`` (once; slow the first time) and encode ``texts``: vectors, cosines, 3D map."""
     yield Log(f"loading the {name} encoder")
     encoder = get_encoder(name, variant)
     if cancel is not None:
@@ -122,7 +122,7 @@ def encode_job(name: str, texts: list[str], cancel: CancelToken | None = None,
     unknown = {}
     if isinstance(encoder, AverageEncoder):
         unknown = {i: encoder.words(t)[1] for i, t in enumerate(texts) if encoder.words(t)[1]}
-    return EncodedSentences(encoder.name, list(texts), vectors, similarity_matrix(vectors), pca_2d(vectors),
+    return EncodedSentences(encoder.name, list(texts), vectors, similarity_matrix(vectors), pca_coords(vectors),
                             seconds, unknown)
 
 

@@ -85,7 +85,7 @@ class SentenceMap(QWidget):
 
     def show_points(self, coords: np.ndarray, texts: list[str]) -> None:
         g = pg()
-        self.coords = np.asarray(coords, dtype=np.float32)
+        self.coords = np.asarray(coords, dtype=np.float32)[:, :2]  # the two directions of most spread
         for item in self._labels:
             self.plot.removeItem(item)
         self._labels = []

@@ -100,3 +100,15 @@ def test_search_file_errors_are_clear(tmp_path):
     with pytest.raises(SearchFileError, match="2,000 lines"):
         read_search_lines(big, max_lines=100)
     assert read_search_lines(big)[1] == (2, "a line")
+
+
+def test_the_shipped_encoder_runs_without_importing_torch():
+    """The lite build has no torch, and importing it would cost seconds before the first vector."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom engines.embeddings.sentences import get_encoder\n"
+            "v = get_encoder('minilm').encode(['dog bites man'])\nassert v.shape == (1, 384)\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
