@@ -15,6 +15,13 @@ from lab_app.tabs.page import LabPage
 
 PRESETS = ("lion is the king of the jungle", "the tiger hunts in this forest", "everybody loves new york",
            "dog bites man", "man bites dog")
+EXAMPLES = {
+    "The talk's sentences and word order": PRESETS,
+    "Negation": ("the food was good", "the food was not good", "the food was bad", "the meal was delicious"),
+    "Same meaning, other words": ("how do I reset my password", "I forgot my password, how can I change it",
+                                  "the stock market fell sharply today", "shares dropped steeply on the markets",
+                                  "the cat sleeps on the sofa"),
+}
 SAMPLE = "Sample: 143 sentences on many topics"
 
 EXPLAINER = """
@@ -22,12 +29,15 @@ EXPLAINER = """
 transformer here, 50 for the GloVe average. Sentences that mean similar things get vectors that point the same
 way. Each square of the grid is the cosine of two of them: 1 means the same direction, 0 means unrelated.</p>
 <p><b>Average of word vectors.</b> Take each word's GloVe vector and average them. Cheap, but blind to order:
-<i>dog bites man</i> and <i>man bites dog</i> get exactly the same vector, and <i>not</i> is just one more word.
+<i>dog bites man</i> and <i>man bites dog</i> get exactly the same vector, and <i>not</i> is just one more word
+(try the Negation examples).
 Little words like <i>the</i> and <i>is</i> pull every average the same way, so every score comes out high.</p>
 <p><b>Transformer (all-MiniLM-L6-v2).</b> Six layers of attention let each word's vector take in the words around
 it; then the word vectors are averaged. It was trained on about a billion pairs of related texts (questions and
 their answers, titles and their posts, …) to put each pair close together, so it scores meaning, not shared
-words. Word order now changes the vector, though not by much: the two dog sentences still score about 0.9.
+words. Word order now changes the vector, though not by much: the two dog sentences still score about 0.9, and
+<i>the food was not good</i> lands nearer <i>…was bad</i> (0.94) than <i>…was good</i> (0.82), though close to
+both.
 The shipped copy stores its weights as 8-bit integers (23 MB instead of 90 MB); on 200 test sentences its
 vectors agree with the full-precision model to a cosine of 0.998 or better.</p>
 <p><b>The map</b> squeezes the vectors to two directions with PCA, so much is lost; the grid uses every number.
@@ -79,6 +89,11 @@ class SentencesPage(LabPage):
         self.sentence_edit.setPlaceholderText("Type a sentence and press Add")
         self.sentence_edit.returnPressed.connect(self.add_sentence)
         bl.addWidget(self.sentence_edit)
+        self.examples_box = QComboBox()
+        self.examples_box.addItems(list(EXAMPLES))
+        self.examples_box.activated.connect(lambda _i: self.reset_sentences())
+        self.examples_box.setToolTip("Example sets; Reset brings the chosen set back")
+        bl.insertWidget(0, self.examples_box)
         row = QHBoxLayout()
         self.add_button, self.remove_button, self.reset_button = (QPushButton(t) for t in ("Add", "Remove", "Reset"))
         self.add_button.clicked.connect(self.add_sentence)
@@ -101,6 +116,11 @@ class SentencesPage(LabPage):
         top.addWidget(self.heatmap)
         top.addWidget(self.map)
         host.addWidget(top)
+        from lab_app.widgets.placeholder import Placeholder
+
+        self.loading = Placeholder(top, "Loading the sentence encoder and comparing the sentences…")  # first sight
+        self.encoder_runner.failed.connect(lambda f: self.loading.show_text(f"Could not encode: {f.message}")
+                                           if self.encoded is None else None)
 
         search = QGroupBox("Semantic search: rank the lines of a text by meaning")
         sl = QVBoxLayout(search)
@@ -171,7 +191,7 @@ class SentencesPage(LabPage):
             self.encode()
 
     def reset_sentences(self) -> None:
-        self._fill_list(PRESETS)
+        self._fill_list(EXAMPLES[self.examples_box.currentText()])
         self.encode()
 
     def encode(self) -> None:
@@ -184,6 +204,7 @@ class SentencesPage(LabPage):
 
     def _on_encoded(self, result: EncodedSentences) -> None:
         self.encoded = result
+        self.loading.clear()
         self.heatmap.show_matrix(result.similarity)
         self.map.show_points(result.coords, result.texts)
         lines = [f"{result.encoder}: {result.vectors.shape[1]} numbers per sentence, "

@@ -54,3 +54,11 @@ def test_searching_a_users_file_and_a_binary_one(page, qtbot, tmp_path):
     page.set_search_file(binary)
     qtbot.waitUntil(lambda: page.search_status.text().startswith("Cannot search"), timeout=30_000)
     assert "binary" in page.search_status.text() and page.results.count() == 0
+
+
+def test_example_sets(page, qtbot):
+    page.examples_box.setCurrentText("Negation")
+    encoded = _encode_and_wait(page, qtbot, page.reset_sentences)
+    assert encoded.texts[1] == "the food was not good"
+    sim = encoded.similarity
+    assert sim[1, 2] > sim[1, 0]  # "not good" is nearer "bad" than "good" for the transformer
