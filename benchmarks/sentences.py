@@ -39,7 +39,8 @@ FIRST_VECTOR = {
                       "v = MiniLMEncoder('fp32').encode(['the tiger hunts in this forest'])",
     "sentence-transformers": "import torch; torch.set_num_threads(1)\n"
                              "from sentence_transformers import SentenceTransformer\n"
-                             "v = SentenceTransformer({folder!r}, device='cpu').encode(['the tiger hunts in this forest'])",
+                             "model = SentenceTransformer({folder!r}, device='cpu')\n"
+                             "v = model.encode(['the tiger hunts in this forest'])",
 }
 
 

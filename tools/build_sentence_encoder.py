@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         record_asset(name, made_by=made_by, provenance=provenance, licence=MODEL_LICENCE)
     metrics = _round(measure(fp32_folder))
     wall = round(time.perf_counter() - start, 1)
-    record_asset(minilm.INT8_ASSET, made_by=made_by, provenance=provenance + "; " + QUANTISATION[args.method], licence=MODEL_LICENCE,
-                 wall_time_s=wall, metrics=metrics,
+    record_asset(minilm.INT8_ASSET, made_by=made_by, provenance=provenance + "; " + QUANTISATION[args.method],
+                 licence=MODEL_LICENCE, wall_time_s=wall, metrics=metrics,
                  notes=f"fp32 safetensors + ONNX are rebuilt into {minilm.FP32_FOLDER_NAME}/ by this script")
     print(json.dumps({"fp32_folder": str(fp32_folder), "int8_mb": round((shipped / "model-int8.onnx").stat().st_size
                                                                         / 1e6, 2), "metrics": metrics}, indent=1))

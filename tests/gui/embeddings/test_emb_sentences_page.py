@@ -1,4 +1,5 @@
-"""Page 4: sentences as vectors: the heatmap orders the talk's sentences, encoders switch, search runs off the GUI thread."""
+"""Page 4: sentences as vectors: the heatmap orders the talk's sentences, encoders switch, search runs off the
+GUI thread."""
 
 import numpy as np
 import pytest
