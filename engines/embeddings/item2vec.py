@@ -20,6 +20,8 @@ from engines.embeddings.listening_world import ListeningWorld
 from engines.embeddings.projection import pca_projection, procrustes_align
 from engines.embeddings.vectors import unit_rows
 
+SONG_VECTORS_ASSET = "embeddings/songs-item2vec.safetensors"
+
 
 @dataclass
 class Item2VecConfig:
@@ -229,3 +231,25 @@ def similar_listeners(model: SongModel, songs: list[int], top: int = 5) -> list[
         common = [g for g, _ in sorted(((g, genres.count(g)) for g in set(genres)), key=lambda x: -x[1])[:2]]
         out.append((int(listener), float(scores[listener]), common))
     return out
+
+
+def load_shipped_songs(cancel: CancelToken | None = None) -> Job[SongModel]:
+    """The shipped song vectors (tools/train_song_vectors.py) on their generated world, with the held-out scores
+    recorded in the manifest. Raises ValueError when this machine generates a different world (then train)."""
+    from engines.core.assets import AssetRegistry
+    from engines.core.model_io import read_safetensors_header
+    from engines.embeddings.listening_world import generate_world
+    from engines.embeddings.loaders import load_safetensors
+
+    registry = AssetRegistry()
+    path = registry.path(SONG_VECTORS_ASSET)
+    meta = read_safetensors_header(path).get("__metadata__", {})
+    yield Log("generating the listening world")
+    world = generate_world(int(meta.get("world_seed", 0)))
+    store = load_safetensors(path)
+    if store.words != [t.title for t in world.tracks]:
+        raise ValueError("the shipped song vectors belong to another listening world; press Train")
+    info = registry.info(SONG_VECTORS_ASSET)
+    metrics = {k: v for k, v in info.metrics.items() if isinstance(v, dict)}
+    vectors = unit_rows(store.vectors.astype(np.float32))
+    return SongModel(world, vectors, listener_vectors(world, vectors), metrics, [], 0.0)

@@ -139,6 +139,15 @@ class PlaylistSongs:
                                   else f"Playlists: {path.name}")
         self.train()
 
+    def load_shipped(self) -> None:
+        """Open on the shipped vectors (once), so the map and recommendations show before any training."""
+        if self.model is not None or self.runner.is_running():
+            return
+        from engines.embeddings.item2vec import load_shipped_songs
+
+        self.status.setText("Loading the shipped song vectors…")
+        self.runner.start(load_shipped_songs, label="Load song vectors")
+
     def train(self) -> None:
         from engines.embeddings.item2vec import songs_training_job
 
@@ -170,6 +179,11 @@ class PlaylistSongs:
     def _on_trained(self, model) -> None:
         self.model = model
         world = model.world
+        if self.coords is None or len(self.coords) != len(world.tracks) or not model.losses:
+            from engines.embeddings.projection import pca_projection
+
+            coords = pca_projection(model.vectors)(model.vectors)
+            self.coords = coords / (np.abs(coords).max() or 1.0)
         self.song_list.blockSignals(True)
         self.song_list.clear()
         first = set(world.playlists[0][:3])
@@ -187,7 +201,9 @@ class PlaylistSongs:
             f"top 10: learned {m['learned']['hit_rate@10']:.0%}, most played {m['popularity']['hit_rate@10']:.0%}, "
             f"random {m['random']['hit_rate@10']:.0%}. Share of hidden songs found: "
             f"{m['learned']['recall@10']:.0%} / {m['popularity']['recall@10']:.0%} / {m['random']['recall@10']:.0%}.")
-        self.status.setText(f"Trained in {model.seconds:.0f} s on {world.name}. Tick songs you like.")
+        self.status.setText(f"Trained in {model.seconds:.0f} s on {world.name}. Tick songs you like." if model.losses
+                            else "Shipped song vectors (tools/train_song_vectors.py). Tick songs you like; press "
+                                 "Train to watch them being learned.")
         self.update_taste()
 
     # -- taste ---------------------------------------------------------------------------

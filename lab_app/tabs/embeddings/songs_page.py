@@ -57,8 +57,7 @@ class SongsPage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER_TOY)
-        self.mode_box.currentIndexChanged.connect(
-            lambda i: self.set_explainer(EXPLAINER_LEARNED if i == 1 else EXPLAINER_TOY))
+        self.mode_box.currentIndexChanged.connect(self._on_mode)
         self.splitter.setSizes([410, 870])
         self.fill_table(START_LIKED)
 
@@ -130,6 +129,11 @@ class SongsPage(LabPage):
         self.control_stack.addWidget(self.learned.controls)
         self.picture_stack.addWidget(self.learned.picture)
         self.set_picture(self.picture_stack)
+
+    def _on_mode(self, index: int) -> None:
+        self.set_explainer(EXPLAINER_LEARNED if index == 1 else EXPLAINER_TOY)
+        if index == 1:
+            self.learned.load_shipped()
 
     # -- the table ------------------------------------------------------------------------
     def fill_table(self, liked) -> None:

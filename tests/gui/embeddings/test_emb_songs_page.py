@@ -47,8 +47,13 @@ def test_learned_mode_trains_live_and_recommends(page, qtbot, tmp_path):
     learned = page.learned
     page.mode_box.setCurrentIndex(1)
     assert page.picture_stack.currentIndex() == 1 and "item2vec" in page.explainer.text()
+    qtbot.waitUntil(lambda: learned.model is not None and not learned.runner.is_running(), timeout=60_000)
+    assert not learned.model.losses and learned.recommend_list.count() == 10  # the shipped vectors, at once
+    assert learned.model.metrics["learned"]["hit_rate@10"] > learned.model.metrics["popularity"]["hit_rate@10"]
+    shipped = learned.model
     learned.steps_box.setValue(300)
     learned.train_button.click()
+    qtbot.waitUntil(lambda: learned.model is not shipped, timeout=120_000)
     qtbot.waitUntil(lambda: learned.model is not None and not learned.runner.is_running(), timeout=120_000)
     assert learned.coords.shape == (len(learned.model.world.tracks), 3)
     assert len(learned.loss_curve.getData()[0]) >= 3
