@@ -2,6 +2,7 @@
 
     python -m engines.embeddings recommend --songs "Here Comes the Sun" "Für Elise" --top 3
     python -m engines.embeddings recommend --list                  # the table
+    python -m engines.embeddings recommend --learned --songs "Gold Home" --top 5   # learned from playlists
     python -m engines.embeddings playlists-eval                    # hit-rate@10: learned vs popularity vs random
     python -m engines.embeddings train-songs --playlists my.csv --out my-songs   # your playlist_id,track CSV
 """
@@ -13,9 +14,41 @@ import sys
 from pathlib import Path
 
 
+def _recommend_learned(args) -> int:
+    from engines.core.jobs import run_job
+    from engines.embeddings.item2vec import load_shipped_songs, nearest_liked, recommend_songs, similar_listeners
+
+    model = run_job(load_shipped_songs())
+    titles = [t.title for t in model.world.tracks]
+    if args.list or not args.songs:
+        print(json.dumps({"songs": titles}, ensure_ascii=False) if args.json else "\n".join(titles))
+        return 0
+    liked = []
+    for wanted in args.songs:
+        hits = [i for i, t in enumerate(titles) if wanted.lower() == t.lower()] or \
+               [i for i, t in enumerate(titles) if wanted.lower() in t.lower()]
+        if len(hits) != 1:
+            hint = "; ".join(titles[i] for i in hits[:4]) if hits else "see --learned --list"
+            raise KeyError(f"{wanted!r} matches {len(hits)} songs ({hint})")
+        liked.append(hits[0])
+    recs = recommend_songs(model.vectors, liked, top=args.top)
+    report = {"liked": [titles[i] for i in liked],
+              "recommendations": [{"title": titles[s], "cosine": round(c, 4),
+                                   "because": titles[nearest_liked(model.vectors, liked, s)[0]]} for s, c in recs],
+              "similar_listeners": [{"listener": n + 1, "cosine": round(c, 4), "genres": g}
+                                    for n, c, g in similar_listeners(model, liked, top=3)]}
+    lines = ["liking " + "; ".join(report["liked"]) + " (item2vec, shipped vectors):"]
+    lines += [f"{i}. {r['title']:<42} {r['cosine']:.2f}  ← {r['because']}"
+              for i, r in enumerate(report["recommendations"], 1)]
+    print(json.dumps(report, ensure_ascii=False) if args.json else "\n".join(lines))
+    return 0
+
+
 def _recommend(args) -> int:
     from engines.embeddings.songs import GENRES, TOY_SONGS, recommend, taste_vector
 
+    if args.learned:
+        return _recommend_learned(args)
     if args.list or not args.songs:
         rows = [{"title": s.title, "artist": s.artist, **dict(zip(GENRES, s.scores))} for s in TOY_SONGS]
         lines = [f"{'song':<30}{'artist':<24}" + "".join(f"{g:>10}" for g in GENRES)]
@@ -83,6 +116,8 @@ def add_song_commands(sub) -> None:
     p.add_argument("--songs", nargs="+", help="titles you like, as in --list")
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--list", action="store_true", help="print the song table")
+    p.add_argument("--learned", action="store_true",
+                   help="use the shipped item2vec song vectors of the generated world instead of the 3-genre toy")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_recommend)
 

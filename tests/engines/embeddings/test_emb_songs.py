@@ -50,3 +50,13 @@ def test_cli_recommend(capsys):
     assert [r["title"] for r in report["recommendations"]] == ["Bitter Sweet Symphony", "Canon in D"]
     assert main(["recommend", "--songs", "No Such Song"]) == 2
     assert "no song called" in capsys.readouterr().err
+
+
+def test_cli_recommend_with_the_shipped_learned_vectors(capsys):
+    assert main(["recommend", "--learned", "--songs", "Gold Home", "--top", "5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["liked"] == ["Gold Home — The Wild Tides"] and len(report["recommendations"]) == 5
+    assert all(r["because"] == "Gold Home — The Wild Tides" for r in report["recommendations"])
+    assert len(report["similar_listeners"]) == 3
+    assert main(["recommend", "--learned", "--songs", "Home"]) == 2
+    assert "matches" in capsys.readouterr().err
