@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
 
 class Placeholder(QLabel):
     """An opaque, centred, word-wrapped note that follows the size of the widget it covers."""
 
     def __init__(self, target: QWidget, text: str) -> None:
+        if isinstance(target, QSplitter):
+            raise TypeError("cover one of the splitter's panes: Qt makes every child of a QSplitter a pane")
         super().__init__(target)
         self.setObjectName("placeholder")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -80,3 +80,57 @@ def test_caption_heatmap_rows_carry_the_words_after_generating(window, qtbot):
     labels = [label for _, label in ticks]
     assert labels == ["(start)", "a", "smiling", "face", "with", "blue", "eyes"]
     assert page.heat_item.image.shape[0] == len(labels)  # one labelled row per row of numbers
+
+
+def _has_data(plot) -> bool:
+    """Whether a pyqtgraph plot draws anything: a curve with points, scatter dots, bars, or a non-flat image."""
+    from lab_app.plotting import pg
+
+    g = pg()
+    for item in plot.getPlotItem().items:
+        if not item.isVisible():
+            continue
+        if isinstance(item, g.PlotDataItem) and item.xData is not None and len(item.xData):
+            return True
+        if isinstance(item, g.ScatterPlotItem) and len(item.data):
+            return True
+        if isinstance(item, g.BarGraphItem) and item.opts.get("height") is not None and any(item.opts["height"]):
+            return True
+        if isinstance(item, g.ImageItem) and item.image is not None and item.image.size > 1 \
+                and float(item.image.max()) != float(item.image.min()):
+            return True
+    return False
+
+
+def _covered_by_a_note(plot, page) -> bool:
+    from lab_app.widgets.placeholder import Placeholder
+
+    centre = plot.mapToGlobal(plot.rect().center())
+    return any(note.isVisible() and note.rect().contains(note.mapFromGlobal(centre))
+               for note in page.findChildren(Placeholder))
+
+
+@pytest.mark.parametrize("tab_key, index", [(t.key, i) for t in __import__("lab_app.tabs", fromlist=["TABS"]).TABS
+                                            for i in range(len(t.pages))])
+def test_no_page_opens_on_bare_axes(window, qtbot, tab_key, index):
+    """Right after opening (before any slow first result), every visible plot draws something or a note covers it."""
+    from lab_app.plotting import pg
+
+    window.resize(1280, 800)
+    page = open_page(window, tab_key, index)
+    qtbot.wait(300)
+    bare = [plot.getPlotItem().titleLabel.text or "untitled plot" for plot in page.findChildren(pg().PlotWidget)
+            if plot.isVisible() and not _has_data(plot) and not _covered_by_a_note(plot, page)]
+    assert not bare, f"{tab_key} page {index} opens on bare axes: {bare}"
+
+
+def test_a_note_refuses_to_become_a_splitter_pane(qtbot):
+    from PySide6.QtWidgets import QSplitter
+
+    from lab_app.widgets.placeholder import Placeholder
+
+    splitter = QSplitter()
+    qtbot.addWidget(splitter)
+    with pytest.raises(TypeError):
+        Placeholder(splitter, "Press Train")  # Qt would lay it out as a third pane beside the pictures
+    assert splitter.count() == 0

@@ -118,8 +118,10 @@ class SentencesPage(LabPage):
         host.addWidget(top)
         from lab_app.widgets.placeholder import Placeholder
 
-        self.loading = Placeholder(top, "Loading the sentence encoder and comparing the sentences…")  # first sight
-        self.encoder_runner.failed.connect(lambda f: self.loading.show_text(f"Could not encode: {f.message}")
+        # first sight: say what loads (a note on each picture: a splitter would make a note its own pane)
+        self.loading = [Placeholder(self.heatmap, "Loading the sentence encoder and comparing the sentences…"),
+                        Placeholder(self.map, "The sentences appear here as points, near when alike.")]
+        self.encoder_runner.failed.connect(lambda f: self.loading[0].show_text(f"Could not encode: {f.message}")
                                            if self.encoded is None else None)
 
         search = QGroupBox("Semantic search: rank the lines of a text by meaning")
@@ -204,7 +206,8 @@ class SentencesPage(LabPage):
 
     def _on_encoded(self, result: EncodedSentences) -> None:
         self.encoded = result
-        self.loading.clear()
+        for note in self.loading:
+            note.clear()
         self.heatmap.show_matrix(result.similarity)
         self.map.show_points(result.coords, result.texts)
         lines = [f"{result.encoder}: {result.vectors.shape[1]} numbers per sentence, "
