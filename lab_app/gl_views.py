@@ -65,9 +65,12 @@ def _probe() -> GLStatus:
     try:
         if not context.makeCurrent(surface):
             return GLStatus(False, "OpenGL could not draw here", how)
+        reachable = _pyopengl_reaches_current_context()
         context.doneCurrent()
     finally:
         surface.destroy()
+    if not reachable:
+        return GLStatus(False, "PyOpenGL cannot reach this display's OpenGL", how)
     major, minor = context.format().version()
     if not context.isOpenGLES() and (major, minor) < (2, 1):  # pyqtgraph's own requirement
         return GLStatus(False, f"this display has OpenGL {major}.{minor}, 3D needs 2.1",
@@ -75,7 +78,41 @@ def _probe() -> GLStatus:
     return GLStatus(True)
 
 
+def _pyopengl_reaches_current_context() -> bool:
+    """pyqtgraph draws through PyOpenGL, which must find the context Qt made current. PyOpenGL looks through GLX
+    by default, but Qt makes its contexts through EGL where the X server has no GLX (and on some VMs and remote
+    desktops): then every item fails to draw. Tried through GLX, then, while PyOpenGL is not in use yet, through
+    EGL (``PYOPENGL_PLATFORM=egl``, kept for the whole process when it works)."""
+    import sys
+
+    def reaches() -> bool:
+        try:
+            from OpenGL import platform
+
+            return bool(platform.PLATFORM.GetCurrentContext())
+        except Exception:  # noqa: BLE001 - no usable PyOpenGL platform at all
+            return False
+
+    def forget_pyopengl() -> None:
+        for name in [m for m in sys.modules if m == "OpenGL" or m.startswith("OpenGL.")]:
+            del sys.modules[name]
+
+    if reaches():
+        return True
+    if os.environ.get("PYOPENGL_PLATFORM") or "pyqtgraph.opengl" in sys.modules:
+        return False
+    forget_pyopengl()
+    os.environ["PYOPENGL_PLATFORM"] = "egl"
+    if reaches():
+        log.info("3D views: PyOpenGL switched to EGL")
+        return True
+    forget_pyopengl()
+    del os.environ["PYOPENGL_PLATFORM"]
+    return False
+
+
 def gl():
+    gl_status()  # settles which way PyOpenGL reaches the context, before pyqtgraph.opengl imports it
     pg()
     import pyqtgraph.opengl as opengl
 
