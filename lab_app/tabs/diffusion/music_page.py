@@ -141,6 +141,7 @@ class MusicPage(LabPage):
         self.view = PixelView("Spectrogram: time →, pitch ↑ (brighter = louder)", 200)
         self.view.set_placeholder("Press Make music: the picture is painted here out of noise")
         self.guess_view = PixelView("Its guess of the end result", 100)
+        self.guess_view.set_placeholder("…and here, at every step, what it expects the finished spectrogram to be")
         top.addWidget(self.view, 0, 0)
         top.addWidget(self.guess_view, 0, 1)
         top.setColumnStretch(0, 2)
