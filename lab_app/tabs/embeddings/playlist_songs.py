@@ -149,7 +149,14 @@ class PlaylistSongs:
         self.runner.start(load_shipped_songs, label="Load song vectors")
 
     def train(self) -> None:
+        from engines.core.device import torch_available
         from engines.embeddings.item2vec import songs_training_job
+
+        if not torch_available():
+            self.status.setText("Training needs PyTorch, which this build leaves out (the full build has it). "
+                                "The shipped song vectors work here.")
+            self.load_shipped()
+            return
 
         csv, steps = (str(self.csv_path) if self.csv_path else None), self.steps_box.value()
         self.status.setText("Starting…")
