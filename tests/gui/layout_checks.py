@@ -11,7 +11,7 @@ import sys
 import numpy as np
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QCheckBox, QComboBox, QLabel, QLineEdit,
-                               QRadioButton, QStyle, QStyleOptionComboBox, QStyleOptionFrame, QWidget)
+                               QRadioButton, QStyle, QStyleOptionComboBox, QStyleOptionFrame, QTextEdit, QWidget)
 
 from lab_app.widgets.wrapping_field import WrappingField
 
@@ -231,4 +231,7 @@ def page_problems(page: QWidget) -> list[str]:
             problems += button_problems(widget)
         elif isinstance(widget, WrappingField):
             problems += wrapping_field_problems(widget)
+        elif isinstance(widget, QTextEdit) and widget.horizontalScrollBar().maximum() > 0:
+            bar = widget.horizontalScrollBar()  # text areas may scroll down, but not sideways at first sight
+            problems.append(f"{type(widget).__name__}: {bar.maximum()} px of its text hidden at the side")
     return problems + overlap_problems(page) + plot_title_problems(page) + legend_problems(page)

@@ -48,6 +48,7 @@ class NGramsPage(LabPage):
         super().__init__(ctx, spec, parent)
         self.model = None
         self.table = None  # the last NextWordTable
+        self._vocab = None  # every word, most frequent first: the order of the sheet's rows and columns
         self.runner = self.new_runner("n-grams")
         self.runner.finished.connect(self._on_built)
         self.gpt_runner = self.new_runner("transformer guess", show_in_status_bar=False)
@@ -183,7 +184,7 @@ class NGramsPage(LabPage):
 
         if self.model is None:
             return None
-        if getattr(self, "_vocab", None) is None:
+        if self._vocab is None:
             self._vocab = vocabulary_by_frequency(self.model)
         return sheet_window(self.model, self.context_words(), self.n_group.checkedId(), rows, columns, self._vocab)
 
@@ -216,10 +217,10 @@ class NGramsPage(LabPage):
                    "context at once.</p>")
         else:
             gpt = "<p>No transformer model found yet to compare with.</p>"
-        self.size_view.setHtml(
+        self.size_view.setHtml(  # 99 %: a table filling the box comes out 1 px too wide
             f"<p><b>How big is the spreadsheet?</b> The story world uses {v:,} different words and punctuation "
             "marks.</p>"
-            "<table border='1' cellspacing='0' cellpadding='3'><tr><th>words of context</th>"
+            "<table border='1' cellspacing='0' cellpadding='3' width='99%'><tr><th>words of context</th>"
             f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for 50,000 words</th></tr>"
             + "".join(rows) + "</table>" + gpt)
 
