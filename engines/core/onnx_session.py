@@ -55,12 +55,14 @@ def create_session(
     threads: int = 1,
     trusted: bool = False,
     max_bytes: int = MAX_USER_ONNX_BYTES,
+    config: dict[str, str] | None = None,
 ):
     """Open ``path`` as an ``onnxruntime.InferenceSession``.
 
     Providers are always explicit (see :func:`providers_for`); ``threads`` sets the
     intra-op thread count. Untrusted files (``trusted=False``: anything a user picked)
-    are size-capped and their external data must stay inside their folder.
+    are size-capped and their external data must stay inside their folder. ``config``: extra session
+    configuration entries (``SessionOptions.add_session_config_entry``).
     """
     import onnxruntime as ort
 
@@ -75,6 +77,8 @@ def create_session(
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise here
+    for key, value in (config or {}).items():
+        options.add_session_config_entry(key, value)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers_for(device))
     except Exception as exc:

@@ -95,7 +95,10 @@ class OnnxSentenceRunner:
 
         self.path = Path(path)
         cpu = DeviceInfo("cpu", "CPU", "cpu")  # not resolve_device("cpu"): that asks torch (seconds to import)
-        self.session = create_session(self.path, cpu, threads=threads, trusted=trusted)
+        # Let constant folding turn int8 weights (DequantizeLinear of constants) into floats once, at load:
+        # twice as fast at batch 32 as dequantising on every call, and the same numbers.
+        self.session = create_session(self.path, cpu, threads=threads, trusted=trusted,
+                                      config={"session.disable_quant_qdq": "1"})
         if [i.name for i in self.session.get_inputs()] != list(ONNX_INPUTS):  # as bert.export_onnx writes
             raise ModelFileError("wrong_architecture", self.path, "not a sentence encoder exported by AI Lab")
 
