@@ -77,7 +77,9 @@ def test_lite_bundle_has_no_torch(lite_bundle):
 
 
 # Measured 257 MB (246 MiB, ``du -sh``) on Linux x86-64 with the ICU data stub; 332 MiB before issue #8.
-LITE_MAX_BYTES = 280e6
+# Issue #17 adds the int8 sentence encoder (assets/embeddings/minilm, 23.5 MB): expected ~281 MB (not yet built).
+# The limit is the one the issues set for lite: under 300 MB.
+LITE_MAX_BYTES = 300e6
 
 
 def test_lite_bundle_size(lite_bundle):
