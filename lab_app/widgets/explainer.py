@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 PARAGRAPH = "<p style='margin-top:0px; margin-bottom:6px'>"
+MAX_LINE_CHARS = 160  # on a wide window longer lines are hard to follow: the text keeps to the left instead
 MIN_BODY_LINES = 2  # dragged smaller than this, the text would be gone: hide it with the button instead
 
 
@@ -32,6 +33,7 @@ class Explainer(QFrame):
         self.body.setWordWrap(True)
         self.body.setOpenExternalLinks(False)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.body.setMaximumWidth(self.body.fontMetrics().averageCharWidth() * MAX_LINE_CHARS)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -72,7 +74,7 @@ class Explainer(QFrame):
     def needed_height(self, width: int) -> int:
         """Height at which the whole text shows, without scrolling, when the frame is ``width`` px wide."""
         m = self.layout().contentsMargins()
-        inner = max(50, width - 2 * self.frameWidth() - m.left() - m.right())
+        inner = min(max(50, width - 2 * self.frameWidth() - m.left() - m.right()), self.body.maximumWidth())
         return self._chrome_height() + self.layout().spacing() + self.body.heightForWidth(inner)
 
     def smallest_open_height(self) -> int:
