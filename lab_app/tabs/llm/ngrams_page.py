@@ -19,6 +19,7 @@ BEN = "my dog's name is ben. ben likes to play"  # the Next word page offers the
 PRESETS = ("are", "how are", "hey how are", BEN)
 BIG_VOCAB = 50_000
 TOP = 15
+BARS = 4  # rows in each of the two small bar charts (the table's guess and the transformer's)
 EARTH_ATOMS = 1.3e50  # the usual estimate of how many atoms make up the Earth
 
 EXPLAINER = f"""
@@ -53,7 +54,7 @@ class NGramsPage(LabPage):
         self.runner.finished.connect(self._on_built)
         self.gpt_runner = self.new_runner("transformer guess", show_in_status_bar=False)
         self.gpt_runner.finished.connect(self._on_gpt_guess)
-        self.gpt_runner.failed.connect(lambda failure: self.gpt_label.setText(f"No transformer guess: "
+        self.gpt_runner.failed.connect(lambda failure: self.gpt_bars.set_placeholder(f"No transformer guess: "
                                                                                f"{escape(failure.message)}"))
 
         self.controls.addWidget(QLabel("Words typed so far:"))
@@ -104,11 +105,13 @@ class NGramsPage(LabPage):
         bottom = QHBoxLayout()
         self.bars = ProbabilityBars("Next-word probabilities from counts")
         self.size_view = QTextBrowser()
+        # the transformer's guess for the same words, right under the table's: a coin flip against certainty
+        self.gpt_bars = ProbabilityBars("The transformer, reading every word typed")
+        for bars in (self.bars, self.gpt_bars):
+            bars.setMinimumSize(200, 90)
         guesses = QVBoxLayout()
         guesses.addWidget(self.bars, 1)
-        self.gpt_label = QLabel("")  # the transformer's guess for the same words, beside the table's
-        self.gpt_label.setWordWrap(True)
-        guesses.addWidget(self.gpt_label)
+        guesses.addWidget(self.gpt_bars, 1)
         bottom.addLayout(guesses, 1)
         bottom.addWidget(self.size_view, 1)
         layout.addLayout(bottom, 2)
@@ -150,8 +153,8 @@ class NGramsPage(LabPage):
         self.sheet.refresh()
         self._ask_transformer()
         shown = " ".join(words) or "(nothing)"
-        self.bars.title = f"After “{shown}”"
-        self.bars.set_items([(w, p, i) for i, (w, p, _) in enumerate(self.table.rows)])
+        self.bars.title = f"The table, after “{shown}”"
+        self.bars.set_items([(w, p, i) for i, (w, p, _) in enumerate(self.table.rows[:BARS])])
         if not self.table.rows:
             self.bars.set_placeholder("Type a word.")
         note = escape(self.table.message)
@@ -166,16 +169,17 @@ class NGramsPage(LabPage):
         name, prompt = self.picker.current_name(), self.context_edit.text()
         if name is None or not prompt.strip():
             self.gpt_runner.cancel()
-            self.gpt_label.setText("")
+            self.gpt_bars.set_placeholder("No transformer model found yet." if name is None else "Type a word.")
             return
+        if not self.gpt_bars.items:
+            self.gpt_bars.set_placeholder(f"Loading {name}…")
         args = (name, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt)
         self.gpt_runner.start(lambda cancel: call_job(top_next_tokens, *args), label="Transformer guess")
 
     def _on_gpt_guess(self, result: dict) -> None:
-        likely = [c for c in result["candidates"][:3] if c["prob"] >= 0.005] or result["candidates"][:1]
-        best = ", ".join(f"<b>{escape(c['text'].strip())}</b> {c['prob']:.1%}" for c in likely)
-        self.gpt_label.setText(f"The transformer <b>{escape(self.picker.current_name() or '')}</b>, reading all "
-                               f"{len(result['tokens'])} tokens typed: {best}")
+        name = self.picker.current_name() or "The transformer"
+        self.gpt_bars.title = f"{name}, reading all {len(result['tokens'])} tokens"
+        self.gpt_bars.set_items([(c["text"].strip(), c["prob"], c["id"]) for c in result["candidates"][:BARS]])
 
     # -- the spreadsheet ----------------------------------------------------------------------
     def sheet_window(self, rows: int, columns: int):

@@ -62,7 +62,9 @@ def test_spreadsheet_and_next_word_offer_the_same_ben_prompt(llm_page, qtbot):
     assert BEN in dict(next_word_page.EXAMPLES).values()
     assert next_word_page.DEFAULT_PROMPT == BEN
     page = ready_sheet(llm_page, qtbot)
-    qtbot.waitUntil(lambda: "reading all" in page.gpt_label.text(), timeout=30_000)  # the transformer's guess beside
+    qtbot.waitUntil(lambda: len(page.gpt_bars.items) > 0, timeout=30_000)  # the transformer's guess beside the table's
+    assert "reading all 11 tokens" in page.gpt_bars.title
+    assert [w for w, _, _ in page.bars.items[:2]] == ["fetch", "soccer"]
 
 
 def test_next_word_and_attention_say_what_loads_then_show_the_result(llm_page, qtbot):
