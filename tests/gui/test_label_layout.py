@@ -1,0 +1,47 @@
+"""Labels in the 3D views and their 2D fallback do not pile on each other (issue #23): a crowd of labels gives way,
+the words a query is about are always written."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+from lab_app.widgets.scene_parts import LabelSet, draw_label_sets
+
+
+def _draw(sets, size=(400, 300)):
+    image = QImage(*size, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    draw_label_sets(painter, sets, lambda positions: [QPointF(x, y) for x, y, _ in positions], QRectF(0, 0, *size))
+    painter.end()
+    return image
+
+
+def _overlaps(rects) -> int:
+    return sum(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def test_a_crowd_of_labels_gives_way_instead_of_piling_up(qapp):
+    rng = np.random.default_rng(0)
+    crowd = np.c_[200 + rng.normal(0, 6, 30), 150 + rng.normal(0, 6, 30), np.zeros(30)]  # 30 words in a 12-px blob
+    labels = LabelSet(crowd, [f"word{i}" for i in range(30)], QColor("black"), QFont())
+    image = _draw([labels])
+    assert 4 <= labels.placed < 30  # the free room around the blob is used, the rest is left out
+    assert _overlaps([rect for _, rect in labels.drawn]) == 0
+    assert all(QRectF(0, 0, 400, 300).contains(rect) for _, rect in labels.drawn)
+    dark = np.frombuffer(image.constBits(), np.uint8).reshape(300, 400, 4)[..., :3].min(axis=2) < 128
+    assert dark.sum() > 50 * labels.placed  # the texts were really painted
+
+
+def test_forced_labels_come_first_and_are_always_written(qapp):
+    spot = np.array([[200.0, 150.0, 0.0]])
+    plain = LabelSet(np.repeat(spot, 5, axis=0), [f"sample{i}" for i in range(5)], QColor("black"), QFont())
+    query = LabelSet(np.repeat(spot, 12, axis=0), [f"found{i}" for i in range(12)], QColor("red"), QFont(),
+                     force=True)
+    _draw([plain, query])  # the plain set is given first, the forced one still wins the room
+    assert query.placed == 12
+    assert _overlaps([rect for _, rect in query.drawn]) == 0  # twelve fit in the column of spots beside the point
+    assert _overlaps([rect for s in (plain, query) for _, rect in s.drawn]) == 0
+    assert plain.placed < 5
