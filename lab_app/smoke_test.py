@@ -8,6 +8,8 @@ inference per tab on a shipped asset:
   int8 MiniLM puts "lion …" nearer "tiger …" than "new york";
 * Neural net: a small NumPy network trained for a few epochs on the playground data, then a forward pass;
 * Diffusion: a few denoising steps of the shipped ``faces`` model through ONNX Runtime.
+* Diffusion music: 4 steps of the shipped ``music`` model through ONNX Runtime, then the picture becomes
+  2 seconds of sound (Griffin-Lim, NumPy).
 
 Checks that need PyTorch (the full build) run only when torch is importable; in the lite
 build they print a ``skip`` line instead. One line per check (``ok  …`` / ``FAIL …`` /
@@ -40,6 +42,7 @@ CHECK_NAMES = (
     "embeddings sentence",
     "neuralnet classifier",
     "diffusion denoise",
+    "diffusion music",
     "llm torch parity",
     "neuralnet digits training",
     "page errors",
@@ -166,6 +169,19 @@ def check_diffusion() -> str:
     return f"4 DDIM steps of faces (onnx) -> {shape}, std {spread:.2f}"
 
 
+def check_music() -> str:
+    import numpy as np
+
+    from engines.core.jobs import collect
+    from engines.diffusion.music_model import generate_job, load_music_model
+
+    model = load_music_model(backend="onnx", threads=1)
+    _, clip = collect(generate_job(model, "an edm track at 128 bpm", seed=0, steps=4, iterations=10))
+    if clip.audio.shape != (32256,) or not np.isfinite(clip.audio).all():
+        raise AssertionError(f"the clip has shape {clip.audio.shape} or NaN/inf samples")
+    return f"4 steps of music (onnx) -> {len(clip.audio) / clip.sample_rate:.2f} s of sound"
+
+
 def check_llm_torch() -> str:
     import numpy as np
 
@@ -278,6 +294,7 @@ def run(args=None, out=None) -> int:
     results.check("embeddings sentence", check_sentence)
     results.check("neuralnet classifier", check_classifier)
     results.check("diffusion denoise", check_diffusion)
+    results.check("diffusion music", check_music)
     if has_torch:
         results.check("llm torch parity", check_llm_torch)
         results.check("neuralnet digits training", check_digits_training)

@@ -42,9 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-n", type=int, default=8, help="held-out prompts per style (and per mix)")
     p.add_argument("--eval-steps", type=int, default=50)
-    p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--guidance", type=float, default=6.0, help="recommended guidance (the evaluation uses it)")
+    p.add_argument("--spacing", choices=("leading", "trailing", "karras"), default="karras",
+                   help="recommended step spacing written to config.json (the evaluation uses it)")
+    p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=False,
+                   help="recommend clipping the clean-picture guess to -1..1 at every step")
+    p.add_argument("--evaluate-only", action="store_true",
+                   help="no training: set the recommendations on the trained folder, evaluate again, re-record")
     p.add_argument("--no-record", action="store_true", help="do not touch manifest.json")
     args = p.parse_args(argv)
+    if args.evaluate_only:
+        return evaluate_only(args, argv)
 
     import torch
 
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg["representation"] = {"sample_rate": 16000, "n_fft": 1024, "hop": 512, "n_mels": 64, "frames": 64,
                              "fold": 2, "db_range": [-50, 40], "inversion": "fast Griffin-Lim, 100 iterations"}
     cfg["recommended_guidance"] = args.guidance
+    cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip)}
     atomic_write_json(cfg_path, cfg)
     save_judge(folder / "judge", judge, judge_metrics)
     export_model_folder(folder)
@@ -116,6 +125,52 @@ def main(argv: list[str] | None = None) -> int:
                          licence="MIT (this project; generated data)", metrics=headline,
                          notes=f"seed {args.seed}; {result.steps} steps on the CPU with {args.threads} thread(s) "
                                f"in {result.wall_time_s / 60:.1f} min; batch {args.batch_size}; channels {channels}")
+    print(json.dumps({k: v for k, v in metrics.items() if k not in ("confusion",)}, indent=1, default=str), flush=True)
+    return 0
+
+
+def evaluate_only(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """Write the recommended sampling into the trained folder's config.json, evaluate again (ONNX, one thread),
+    merge the numbers into metrics.json and re-record the changed files (the training command is kept)."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from engines.core.assets import record_asset
+    from engines.core.cli_progress import run_with_progress
+    from engines.core.model_io import atomic_write_json
+    from engines.core.paths import assets_dir
+    from engines.diffusion.music_eval import evaluate_job
+    from engines.diffusion.music_judge import load_judge
+    from engines.diffusion.music_model import MODEL_NAME, load_music_model
+
+    command = "python tools/train_music.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    root = Path(args.out) if args.out else assets_dir()
+    folder = root / "diffusion" / MODEL_NAME
+    t0 = time.monotonic()
+    cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    cfg["recommended_guidance"] = args.guidance
+    cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip)}
+    atomic_write_json(folder / "config.json", cfg)
+    judge, _ = load_judge(folder / "judge")
+    model = load_music_model(folder, "onnx", "cpu", 1)
+    report = run_with_progress(evaluate_job(model, judge, n_per_style=args.eval_n, n_mix=args.eval_n,
+                                            steps=args.eval_steps, guidance=args.guidance, seed=args.seed))
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    metrics.update(report)
+    metrics["sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip), "guidance": args.guidance}
+    atomic_write_json(folder / "metrics.json", metrics)
+    if not args.no_record:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        for file in ("config.json", "metrics.json"):
+            name = f"diffusion/{MODEL_NAME}/{file}"
+            old = manifest["assets"].get(name, {})
+            headline = {**old.get("metrics", {}), **{k: metrics[k] for k in (
+                "style_accuracy", "mix_pairs_balanced", "tempo_median_abs_error_bpm", "seconds_per_clip_50_steps",
+                "real_time_factor") if k in metrics}}
+            record_asset(name, root=root, made_by=old.get("made_by", "") + f"; then {command}",
+                         wall_time_s=round(old.get("wall_time_s", 0) + time.monotonic() - t0, 1),
+                         provenance=old.get("provenance", ""), licence=old.get("licence", "MIT (this project)"),
+                         metrics=headline, notes=old.get("notes", "") + f"; sampling {metrics['sampling']}")
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("confusion",)}, indent=1, default=str), flush=True)
     return 0
 

@@ -83,6 +83,13 @@ def evaluate_job(model: Any, judge: Any, n_per_style: int = 8, n_mix: int = 8, s
             entry[name] = {f"p_{a}": round(float(pr[:, ia].mean()), 4), f"p_{b}": round(float(pr[:, ib].mean()), 4),
                            "both_at_least_25pct": bool(pr[:, ia].mean() >= 0.25 and pr[:, ib].mean() >= 0.25),
                            "detected_bpm_mean": round(float(np.mean([estimate_bpm(x) for x in p])), 1)}
+        sweep = {}
+        for w in (0.25, 0.75):  # the slider's walk: where does the style flip?
+            cond_w = lambda n, pa=pa, pb=pb, w=w: mixed_conditioning(model, pa, pb, w, n)  # noqa: E731
+            pw = yield from _pictures(model, [pa] * n_mix, seed + 500, steps, guidance, batch, cancel, cond_w)
+            pr = style_probabilities(judge, pw)
+            sweep[str(w)] = {f"p_{a}": round(float(pr[:, ia].mean()), 4), f"p_{b}": round(float(pr[:, ib].mean()), 4)}
+        entry["embedding_sweep"] = sweep
         entry["prompt_words"] = worded
         mixes[f"{a}+{b}"] = entry
     report["mixes"] = mixes

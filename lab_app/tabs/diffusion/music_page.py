@@ -28,6 +28,17 @@ def _model_shipped() -> bool:
     return (shipped_folder() / "config.json").is_file()
 
 
+def _recommended_guidance() -> float:
+    import json
+
+    from engines.diffusion.music_model import shipped_folder
+
+    try:
+        return float(json.loads((shipped_folder() / "config.json").read_text(encoding="utf-8"))["recommended_guidance"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 3.0
+
+
 def default_loader():
     from engines.diffusion.music_model import cached_music_model
 
@@ -74,8 +85,10 @@ class MusicPage(LabPage):
         self.guidance_box = QDoubleSpinBox()
         self.guidance_box.setRange(0.0, 10.0)
         self.guidance_box.setSingleStep(0.5)
-        self.guidance_box.setValue(3.0)
-        self.guidance_box.setToolTip("How hard the caption pushes: 0 ignores it, 3 is the usual choice")
+        recommended = _recommended_guidance()
+        self.guidance_box.setValue(recommended)
+        self.guidance_box.setToolTip(f"How hard the caption pushes: 0 ignores it; {recommended:g} is this model's "
+                                     "recommended scale (it scored best with the style judge)")
         self.mix_box = QComboBox()
         self.mix_box.setEditable(True)
         self.mix_box.addItems(["a classical piece", "an edm track", "a rock song", "a jazz tune"])
