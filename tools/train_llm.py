@@ -46,10 +46,12 @@ RECIPES = {
 # a prompt typed at position 0 ("my dog's name is ben. ben likes to play") was a kind of input it had rarely seen
 # (fetch 0.60). Half of each batch now starts where a story starts, and the corpus has stories with a second
 # character introduced first.
-# A first fine-tune (second_character_weight 10) made the plain prompts sure (0.60 → 0.99) but left prompts with a
-# second character at 0.63; the second one (this recipe, started from the first) sees three times as many of those.
+# This made the plain prompts sure (0.60 → 0.99) but left prompts with a second character introduced too at 0.63 (top
+# guess right 0.85). A second run of this recipe from that result, on a corpus with three times as many such stories
+# (second_character_weight=30), did not help (0.65), so it was not kept: the 4-layer model mostly follows the kind
+# word, not the name; a bigger model or a longer run from scratch is the next thing to try.
 FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fraction=0.5, warmup_steps=50)}
-FINETUNE_CORPUS = {"story": dict(second_character_weight=30)}
+FINETUNE_CORPUS: dict[str, dict] = {}
 KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
 
 
