@@ -161,14 +161,14 @@ class MusicPage(LabPage):
         top.setColumnStretch(1, 1)
         layout.addLayout(top, 1)
         bars = QGridLayout()
-        self.judge_label = QLabel("What the style judge hears:")
+        self.judge_label = QLabel("What the style judge hears (after Make music):")
         self.judge_label.setWordWrap(True)
         bars.addWidget(self.judge_label, 0, 0, 1, 2)
         self.bars: dict[str, QProgressBar] = {}
         for i, style in enumerate(STYLES):
             bar = QProgressBar()
             bar.setRange(0, 100)
-            bar.setFormat(f"{style} %p%")
+            bar.setFormat(f"{style} –")  # no score before there is music to judge; "0%" would read as heard
             bar.setValue(0)
             bars.addWidget(bar, 1 + i // 2, i % 2)
             self.bars[style] = bar
@@ -267,6 +267,7 @@ class MusicPage(LabPage):
             probs = result["probs"]
             for i, style in enumerate(STYLES):
                 self.bars[style].setValue(int(round(100 * probs[i])) if probs is not None else 0)
+                self.bars[style].setFormat(f"{style} %p%" if probs is not None else f"{style} –")
             self.judge_label.setText("What the style judge hears:" if probs is not None else
                                      "No style judge here (it needs PyTorch; the full build has it).")
             self._set_status(f"Done in {result['seconds']:.1f} s: a {len(self.audio) / SAMPLE_RATE:.1f}-second clip; "
