@@ -34,7 +34,7 @@ class Shot:
 
 
 SHOTS = (
-    Shot("llm-spreadsheet", "llm", 1, 6000, "LLM › The spreadsheet: next-word counts, and why the table explodes"),
+    Shot("llm-spreadsheet", "llm", 1, 15000, "LLM › The spreadsheet: next-word counts, and why the table explodes"),
     Shot("llm-attention", "llm", 3, 20000, "LLM › Attention: which earlier words each word looks at"),
     Shot("embeddings-three-numbers", "embeddings", 0, 4000, "Embeddings › A 3-number universe: king − man + woman"),
     Shot("neuralnet-neuron", "neuralnet", 0, 3000, "Neural Net › One neuron: weights, a threshold, a spike"),
