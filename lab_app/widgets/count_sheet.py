@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -121,6 +121,7 @@ class CountSheet(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(1, top + w.focus * ch, left + cols * cw - 1, ch))
         self._paint_map(p, w, left + cols * cw + 8, top, text)
+        self._paint_rest(p, w, QRectF(left, top, cols * cw, rows * ch), base, text)
         p.end()
 
     def _paint_headers(self, p, w, left, top, cw, ch, small, bold, text) -> None:
@@ -145,6 +146,25 @@ class CountSheet(QWidget):
             label = p.fontMetrics().elidedText(_context_text(context), Qt.TextElideMode.ElideLeft, left - 70)
             p.drawText(QRectF(66, y, left - 70, ch), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                        label)
+
+    def _paint_rest(self, p, w, grid: QRectF, base: QColor, text: QColor) -> None:
+        """How much of the table is off screen, in a box over the grid's bottom-right corner."""
+        above, below = w.first_row, w.total_rows - w.first_row - w.counts.shape[0]
+        if above + below == 0:
+            return
+        parts = ([f"{above:,} rows above"] if above else []) + ([f"{below:,} rows below"] if below else [])
+        message = " · ".join(parts)
+        metrics = p.fontMetrics()
+        box = QRectF(0, 0, metrics.horizontalAdvance(message) + 16, metrics.height() + 8)
+        box.moveBottomRight(grid.bottomRight() - QPointF(6, 6))
+        back = QColor(base)
+        back.setAlpha(225)
+        p.setFont(self.font())
+        p.fillRect(box, back)
+        p.setPen(QPen(FOCUS, 1))
+        p.drawRect(box)
+        p.setPen(text)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, message)
 
     def _paint_map(self, p, w, x, top, text) -> None:
         """The whole table as one bar; the shown rows as a mark (at least 2 px, so a sliver stays visible)."""
