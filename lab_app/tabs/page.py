@@ -135,6 +135,7 @@ class LabPage(QWidget):
 
     def new_runner(self, name: str, **kwargs):
         runner = self.ctx.new_runner(name, **kwargs)
+        runner.finished.connect(lambda *_: self._fit_titles_later())  # results change titles and axis widths
         self._runners.append(runner)
         return runner
 

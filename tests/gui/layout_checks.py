@@ -150,13 +150,17 @@ def plot_title_problems(root: QWidget) -> list[str]:
     for view in root.findChildren(pg.GraphicsView):
         if not view.isVisible() or view.scene() is None:
             continue
-        port = view.viewport().rect().adjusted(-SLACK, -SLACK, SLACK, SLACK)
+        port = view.viewport().rect()
         for item in view.scene().items():
             if isinstance(item, pg.LabelItem) and item.isVisible() and item.text:
+                margin = int(item.item.document().documentMargin())  # blank padding around the glyphs
                 box = view.mapFromScene(item.item.sceneBoundingRect()).boundingRect()
-                if not port.contains(box):
-                    cut = max(0, port.left() - box.left()) + max(0, box.right() - port.right())
-                    problems.append(f"plot title {item.text[:60]!r}: {cut} px run past its plot")
+                box = box.adjusted(margin, margin, -margin, -margin)
+                side = max(0, port.left() - box.left()) + max(0, box.right() - port.right())
+                ends = max(0, port.top() - box.top()) + max(0, box.bottom() - port.bottom())
+                if side > SLACK or ends > SLACK:
+                    problems.append(f"plot title {item.text[:60]!r}: {side} px past the sides of its plot, "
+                                    f"{ends} px past the top or bottom")
     return problems
 
 

@@ -59,6 +59,26 @@ def test_every_page_fits_1280x800(window, qtbot):
     assert not failures, f"{len(failures)} things cut off at 1280×800:\n" + "\n".join(failures)
 
 
+# Pages whose pictures change most after their main button: results bring legends, longer titles, wider axes.
+DRIVEN = [("neuralnet", 2, "train_button"), ("neuralnet", 3, "train_button"), ("diffusion", 1, "run_button")]
+
+
+@pytest.mark.slow
+def test_pages_still_fit_after_a_run(window, qtbot):
+    window.resize(*LAYOUT_SIZE)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == LAYOUT_SIZE, timeout=3000)
+    failures = []
+    for tab_key, index, button in DRIVEN:
+        page = window.select(tab_key, index, build_now=True).pages[index].page
+        _settle(qtbot, page)
+        getattr(page, button).click()
+        qtbot.waitUntil(lambda: any(r.is_running() for r in page._runners), timeout=5000)
+        qtbot.waitUntil(lambda: not any(r.is_running() for r in page._runners), timeout=120000)
+        qtbot.wait(300)
+        failures += [f"{tab_key} {index} after {button}: {p}" for p in page_problems(page)]
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize("available, expected", [
     ((1920, 1040), (1632, 884)),   # a full-HD screen minus its panel: 85 % of it
     ((2560, 1400), (2176, 1190)),

@@ -21,6 +21,7 @@ from engines.diffusion.schedule import NoiseSchedule, q_sample
 from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.common import PixelView, qimage_to_array, tile_row, to_display
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.plot_legend import legend_below
 
 STRIP_FRACTIONS = [i / 10 for i in range(11)]
 SOURCES = ("A generated face", "A handwritten digit", "My own picture…")
@@ -123,10 +124,7 @@ class AddNoisePage(LabPage):
         self.plot.setMouseEnabled(x=False, y=False)
         self.signal_curve = self.plot.plot([], [], pen=g.mkPen("#2e86de", width=3), name="a (picture)")
         self.noise_curve = self.plot.plot([], [], pen=g.mkPen("#e67e22", width=3), name="b (noise)")
-        legend = g.LegendItem(colCount=2)  # under the axis, in a row of its own: it never covers a curve
-        for curve in (self.signal_curve, self.noise_curve):
-            legend.addItem(curve, curve.name())
-        self.plot.getPlotItem().layout.addItem(legend, 4, 1)
+        legend_below(self.plot)  # inside the plot it covered the noise curve
         self.t_line = g.InfiniteLine(pos=300, angle=90, pen=g.mkPen("#d62728", width=2))
         self.plot.addItem(self.t_line)
         self.plot.setYRange(0, 1.02)

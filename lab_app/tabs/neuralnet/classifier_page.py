@@ -16,6 +16,7 @@ from lab_app.plotting import pg, themed
 from lab_app.tabs.neuralnet.draw_pad import DrawPad
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.plot_legend import legend_below
 
 MODELS = (("Plain layers (MLP)", "mlp", "64 pixels → 64 neurons, each wired to every pixel → 10 digit scores"),
           ("Sliding detectors (CNN)", "cnn", "two layers of small 3×3 stroke detectors slid over the picture, "
@@ -118,12 +119,12 @@ class ClassifierPage(LabPage):
 
         self.curve_plot = themed(g.PlotWidget(title="Loss and accuracy"))
         self.curve_plot.setLabel("bottom", "epoch")
-        self.curve_plot.addLegend(offset=(-10, -40))
         self.curve_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_curve = self.curve_plot.plot([], [], pen=g.mkPen("#e67e22", width=2), symbol="o", symbolSize=5,
                                                symbolBrush="#e67e22", name="train loss")
         self.acc_curve = self.curve_plot.plot([], [], pen=g.mkPen("#2e86de", width=2), symbol="o", symbolSize=5,
                                               symbolBrush="#2e86de", name="test accuracy")
+        legend_below(self.curve_plot)  # inside, it sat on the accuracy curve near 1.0
         self.curve_plot.setYRange(0, 1.05)
 
         self.confusion_plot = themed(g.PlotWidget(title="Confusion matrix"))
