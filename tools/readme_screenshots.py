@@ -44,7 +44,7 @@ SHOTS = (
 
 def screenshot_command(shot: Shot, path: Path, theme: str, settle_ms: int) -> list[str]:
     command = [sys.executable, "-m", "lab_app", "--screenshot", str(path), "--tab", shot.tab, "--page",
-               str(shot.page), "--theme", theme, "--settle-ms", str(settle_ms)]
+               str(shot.page), "--theme", theme, "--settle-ms", str(settle_ms), "--size", "1280x800"]
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         xvfb = shutil.which("xvfb-run")
         if xvfb is None:
