@@ -14,7 +14,7 @@ The Qt platform is inherited from ``QT_QPA_PLATFORM`` (offscreen without it and 
 Results also go to ``benchmarks/results/bundle.json``.
 
 Measured 2026-11-28 (Debian 12, Python 3.11, 2 shared CPU cores, offscreen, PyInstaller 6.22.3,
-PySide6-Essentials 6.11.3, torch 2.13.0+cpu, onnxruntime 1.32.0; assets 76 MB with story-sft/story-rlhf)::
+PySide6-Essentials 6.11.3, torch 2.13.0+cpu, onnxruntime 1.32.0; assets 76 MB with story-sft/story-dpo)::
 
     | what                         | size (du) |  size MB | build s | first paint s |   min-max s |
     |------------------------------|-----------|----------|---------|---------------|-------------|

@@ -1,11 +1,11 @@
 """Turn the story-world GPT into a small "assistant": instruction tuning, then preference tuning.
 
-    python tools/train_assistant.py                 # writes assets/llm/story-sft and assets/llm/story-rlhf
+    python tools/train_assistant.py                 # writes assets/llm/story-sft and assets/llm/story-dpo
     python tools/train_assistant.py --eval-only     # prints the held-out metrics of the three models
     python tools/train_assistant.py --out /tmp/as   # a trial run elsewhere (no manifest entries)
 
 story-sft: assets/llm/story-gpt fine-tuned on instruction pairs (engines.llm.assistant_data.sft_examples,
-loss on answer tokens only). story-rlhf: story-sft tuned on preference pairs with DPO (reference = story-sft),
+loss on answer tokens only). story-dpo: story-sft tuned on preference pairs with DPO (reference = story-sft),
 a simpler stand-in for RLHF's reward model + PPO. CPU, fixed seeds, a few minutes.
 Each folder gets config.json, model.safetensors, lab_tokenizer.json and model.onnx.
 """
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     base = ROOT / "assets" / "llm" / "story-gpt"
-    folders = {"base": base, "sft": out / "story-sft", "rlhf": out / "story-rlhf"}
+    folders = {"base": base, "sft": out / "story-sft", "dpo": out / "story-dpo"}
     if args.eval_only:
         print(json.dumps(evaluate_all(folders), indent=1))
         return 0
@@ -98,15 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     margin_before = preference_margin(reference, tokenizer, triples)
     print(f"DPO on {len(pairs)} preference pairs (reference: story-sft)", flush=True)
     dpo_result = run_job(dpo(load_gpt(folders["sft"]), tokenizer, pairs, FinetuneConfig(seed=SEED, **DPO),
-                             reference=reference, out_dir=folders["rlhf"]), on_event=_progress("dpo"))
-    rlhf_model = load_gpt(folders["rlhf"])
-    margin_after = preference_margin(rlhf_model, tokenizer, triples)
-    export_onnx(rlhf_model, folders["rlhf"] / "model.onnx")
+                             reference=reference, out_dir=folders["dpo"]), on_event=_progress("dpo"))
+    dpo_model = load_gpt(folders["dpo"])
+    margin_after = preference_margin(dpo_model, tokenizer, triples)
+    export_onnx(dpo_model, folders["dpo"] / "model.onnx")
     dpo_wall = time.perf_counter() - started
 
     metrics = evaluate_all(folders)
     print(json.dumps(metrics, indent=1))
-    print(f"preference margin (log p chosen - log p rejected): sft {margin_before:.2f} -> rlhf {margin_after:.2f}")
+    print(f"preference margin (log p chosen - log p rejected): sft {margin_before:.2f} -> dpo {margin_after:.2f}")
 
     if out.resolve() == (ROOT / "assets" / "llm").resolve():
         from engines.core.assets import record_asset
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"story world (engines.llm.assistant_data.sft_examples(n={SFT_EXAMPLES}, seed={SEED}))"),
                           {**shared, "steps": SFT["steps"], "first_loss": round(sft_result.first_loss, 4),
                            "last_loss": round(sft_result.last_loss, 4)}),
-            "story-rlhf": (dpo_wall, (f"fine-tuned from assets/llm/story-sft (itself from assets/llm/story-gpt) on "
+            "story-dpo": (dpo_wall, (f"fine-tuned from assets/llm/story-sft (itself from assets/llm/story-gpt) on "
                            f"preference pairs generated from the story world (engines.llm.assistant_data."
                            f"preference_pairs(n={PREF_PAIRS}, seed={SEED + 1})) with DPO, beta {DPO['beta']}, "
                            f"plus {DPO['sft_weight']} x the SFT loss on the chosen answers"),

@@ -28,7 +28,7 @@ from lab_app.tabs.page import LabPage
 MODELS = (
     ("Base", "story-gpt", "trained only to continue story-world text"),
     ("SFT", "story-sft", "+ shown question → answer examples"),
-    ("Preference-tuned (DPO)", "story-rlhf", "+ nudged towards the better of two answers"),
+    ("Preference-tuned (DPO)", "story-dpo", "+ nudged towards the better of two answers"),
 )
 MISSING_TEXT = "Not installed: this copy of the app came without this model."
 METRIC_COLUMNS = (
@@ -102,7 +102,7 @@ def recorded_metrics() -> dict[str, dict[str, float]]:
 
     try:
         data = json.loads((assets_dir() / "manifest.json").read_text(encoding="utf-8"))
-        entry = data["assets"]["llm/story-rlhf/model.safetensors"]
+        entry = data["assets"]["llm/story-dpo/model.safetensors"]
         return dict(entry["metrics"]["held_out"])
     except (OSError, KeyError, TypeError, ValueError):
         return {}
@@ -218,7 +218,7 @@ class AssistantPage(LabPage):
             f"<b>Measured on {questions} held-out questions</b> (“what does X like to play?” and greetings, about "
             "names the tuning never used, recorded when the models were tuned):"
             if metrics else "No measurements were recorded with these models.")
-        keys = {"story-gpt": "base", "story-sft": "sft", "story-rlhf": "rlhf"}
+        keys = {"story-gpt": "base", "story-sft": "sft", "story-dpo": "dpo"}
         for row, (_, name, _) in enumerate(MODELS):
             values = metrics.get(keys[name], {})
             for col, (key, _, fmt) in enumerate(METRIC_COLUMNS):

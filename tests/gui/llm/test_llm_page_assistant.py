@@ -38,7 +38,7 @@ def test_preset_question_fills_three_answers_and_temperature_zero_repeats(page, 
     page.length_box.setValue(15)
     page.temp_slider.setValue(0)
     first = _ask_preset(page, qtbot, 0)
-    installed = [n for n in ("story-gpt", "story-sft", "story-rlhf") if (assets_dir() / "llm" / n).is_dir()]
+    installed = [n for n in ("story-gpt", "story-sft", "story-dpo") if (assets_dir() / "llm" / n).is_dir()]
     if not installed:
         pytest.skip("no shipped story models")
     for name in installed:
