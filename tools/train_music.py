@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="recommended step spacing written to config.json (the evaluation uses it)")
     p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=False,
                    help="recommend clipping the clean-picture guess to -1..1 at every step")
+    p.add_argument("--clip-sigma", type=float, default=0.0,
+                   help="with --clip: clip only at steps whose noise level sigma is below this (0 = every step)")
     p.add_argument("--evaluate-only", action="store_true",
                    help="no training: set the recommendations on the trained folder, evaluate again, re-record")
     p.add_argument("--no-record", action="store_true", help="do not touch manifest.json")
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg["representation"] = {"sample_rate": 16000, "n_fft": 1024, "hop": 512, "n_mels": 64, "frames": 64,
                              "fold": 2, "db_range": [-50, 40], "inversion": "fast Griffin-Lim, 100 iterations"}
     cfg["recommended_guidance"] = args.guidance
-    cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip)}
+    cfg["recommended_sampling"] = _sampling(args)
     atomic_write_json(cfg_path, cfg)
     save_judge(folder / "judge", judge, judge_metrics)
     export_model_folder(folder)
@@ -129,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _sampling(args: argparse.Namespace) -> dict:
+    """The recommended_sampling written to config.json (read by engines.diffusion.sample.model_sampling)."""
+    rec = {"spacing": args.spacing, "clip_sample": bool(args.clip)}
+    if args.clip and args.clip_sigma > 0:
+        rec["clip_sigma"] = args.clip_sigma
+    return rec
+
+
 def evaluate_only(args: argparse.Namespace, argv: list[str] | None) -> int:
     """Write the recommended sampling into the trained folder's config.json, evaluate again (ONNX, one thread),
     merge the numbers into metrics.json and re-record the changed files (the training command is kept)."""
@@ -149,7 +159,7 @@ def evaluate_only(args: argparse.Namespace, argv: list[str] | None) -> int:
     t0 = time.monotonic()
     cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     cfg["recommended_guidance"] = args.guidance
-    cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip)}
+    cfg["recommended_sampling"] = _sampling(args)
     atomic_write_json(folder / "config.json", cfg)
     judge, _ = load_judge(folder / "judge")
     model = load_music_model(folder, "onnx", "cpu", 1)
@@ -157,7 +167,7 @@ def evaluate_only(args: argparse.Namespace, argv: list[str] | None) -> int:
                                             steps=args.eval_steps, guidance=args.guidance, seed=args.seed))
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     metrics.update(report)
-    metrics["sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip), "guidance": args.guidance}
+    metrics["sampling"] = {**_sampling(args), "guidance": args.guidance}
     atomic_write_json(folder / "metrics.json", metrics)
     if not args.no_record:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
