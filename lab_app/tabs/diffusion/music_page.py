@@ -124,6 +124,7 @@ class MusicPage(LabPage):
         self.noise_slider.setToolTip("Add noise to the picture (the forward process), then press Play to hear it")
         self.noise_slider.valueChanged.connect(self._on_noise)
         self.noise_label = QLabel("Noise added: none")
+        self.noise_label.setWordWrap(True)
         grid = QGridLayout()
         grid.addWidget(self.make_button, 0, 0)
         grid.addWidget(self.cancel_button, 0, 1)
@@ -306,8 +307,8 @@ class MusicPage(LabPage):
         schedule = NoiseSchedule.make("cosine", 1000)
         noise = np.random.default_rng(0).standard_normal((1, 1, 64, 64)).astype(np.float32)
         noisy = np.clip(q_sample(schedule, self.picture[None, None], t, noise)[0, 0], -1, 1)
-        share = float(schedule.signal_share(t))
-        self.noise_label.setText(f"Noise added: t = {t} ({share:.0%} picture, {float(schedule.noise_share(t)):.0%} noise)")
+        self.noise_label.setText(f"Noise added: t = {t}, {float(schedule.signal_share(t)):.2f} × picture + "
+                                 f"{float(schedule.noise_share(t)):.2f} × noise (Play to hear it)")
         self._show_picture(noisy)
 
     def _on_mix(self, value: int) -> None:
