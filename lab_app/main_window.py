@@ -52,6 +52,7 @@ def fitting_size(available_width: int, available_height: int) -> tuple[int, int]
 
 class MainWindow(QMainWindow):
     first_painted = Signal()  # once, just after the window's first paint; then the visible page is built
+    gpu_notice = Signal(str)  # an ONNX session left the GPU for the CPU (sent from a worker thread)
 
     def __init__(self, ctx: AppContext, log_path=None, persist: bool = True) -> None:
         super().__init__()
@@ -84,6 +85,10 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        from engines.core.onnx_session import add_fallback_listener
+
+        self.gpu_notice.connect(self.show_notice)
+        add_fallback_listener(self.gpu_notice.emit)
         ctx.runner_added.connect(self._watch_runner)
         if ctx.runners:
             self._make_job_bar()
@@ -274,6 +279,9 @@ class MainWindow(QMainWindow):
             self.refresh_device()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from engines.core.onnx_session import remove_fallback_listener
+
+        remove_fallback_listener(self.gpu_notice.emit)
         for tab in self.lab_tabs:
             tab.shutdown()
         if not self.ctx.shutdown_jobs(2000):

@@ -139,7 +139,8 @@ def is_out_of_memory(exc: BaseException) -> bool:
     """True when ``exc`` says a device ran out of memory (CUDA, MPS or any torch allocator).
 
     Matches ``torch.cuda.OutOfMemoryError``, ``torch.OutOfMemoryError`` (newer torch) and a
-    ``RuntimeError`` whose text says "out of memory" (MPS: "MPS backend out of memory").
+    ``RuntimeError`` whose text says "out of memory" (MPS: "MPS backend out of memory"), and ONNX Runtime's
+    errors that say it could not allocate memory ("Failed to allocate memory for requested buffer").
     Python's own ``MemoryError`` (host RAM) is not matched. torch is never imported here.
     """
     import sys
@@ -150,7 +151,10 @@ def is_out_of_memory(exc: BaseException) -> bool:
                                   getattr(torch, "OutOfMemoryError", None)) if isinstance(k, type))
         if kinds and isinstance(exc, kinds):
             return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    text = str(exc).lower()
+    if type(exc).__module__.startswith("onnxruntime"):  # its errors are not RuntimeError subclasses
+        return any(sign in text for sign in ("out of memory", "failed to allocate", "memoryallocation"))
+    return isinstance(exc, RuntimeError) and "out of memory" in text
 
 
 def free_gpu_memory() -> None:

@@ -2,13 +2,71 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from engines.core.device import DeviceInfo
+from engines.core.device import DeviceInfo, is_out_of_memory
 from engines.core.model_io import ModelFileError, check_size
 
 # User-chosen ONNX files larger than this are refused (the shipped models are a few MB).
 MAX_USER_ONNX_BYTES = 2 * 1024**3
+CPU_ONLY = ["CPUExecutionProvider"]
+log = logging.getLogger(__name__)
+_fallback_listeners: list[Callable[[str], None]] = []
+
+
+def add_fallback_listener(listener: Callable[[str], None]) -> None:
+    """``listener(sentence)`` is called (from any thread) when a session leaves the GPU for the CPU."""
+    _fallback_listeners.append(listener)
+
+
+def remove_fallback_listener(listener: Callable[[str], None]) -> None:
+    if listener in _fallback_listeners:
+        _fallback_listeners.remove(listener)
+
+
+def _announce(path: Path) -> str:
+    text = (f"The GPU ran out of memory for {path.name}; it runs on the CPU from now on "
+            "(slower, same results).")
+    log.warning(text)
+    for listener in list(_fallback_listeners):
+        listener(text)
+    return text
+
+
+class GpuSession:
+    """An ``InferenceSession`` on a GPU that moves itself to the CPU, once, when ONNX Runtime cannot get GPU memory.
+
+    ``run`` retries the same call on a CPU session (``make_cpu()``), so the caller gets its answer; ``notice`` then
+    holds the sentence that was announced to the listeners. Everything else is the wrapped session's.
+    """
+
+    def __init__(self, session, make_cpu: Callable[[], object], path: Path) -> None:
+        self._session, self._make_cpu, self._path = session, make_cpu, path
+        self.on_cpu = False
+        self.notice = ""
+
+    def run(self, *args, **kwargs):
+        failed = False
+        try:
+            return self._session.run(*args, **kwargs)
+        except Exception as exc:  # only out of GPU memory is handled; the rest is re-raised
+            if self.on_cpu or not is_out_of_memory(exc):
+                raise
+            failed = True
+        if failed:  # outside the except block, so the error (and what it holds) is let go first
+            self._session = None
+            self._session = self._make_cpu()
+            self.on_cpu = True
+            self.notice = _announce(self._path)
+        return self._session.run(*args, **kwargs)
+
+    def get_providers(self) -> list[str]:
+        return self._session.get_providers()
+
+    def __getattr__(self, name: str):
+        return getattr(self._session, name)
 
 
 def providers_for(device: DeviceInfo) -> list[str]:
@@ -63,6 +121,9 @@ def create_session(
     intra-op thread count. Untrusted files (``trusted=False``: anything a user picked)
     are size-capped and their external data must stay inside their folder. ``config``: extra session
     configuration entries (``SessionOptions.add_session_config_entry``).
+
+    On a GPU the session is a :class:`GpuSession`: when ONNX Runtime cannot allocate GPU memory (while opening
+    or while running) the work moves to the CPU and the fallback listeners are told once.
     """
     import onnxruntime as ort
 
@@ -79,7 +140,19 @@ def create_session(
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise here
     for key, value in (config or {}).items():
         options.add_session_config_entry(key, value)
+    providers = providers_for(device)
+
+    def open_on(chosen: list[str]):
+        return ort.InferenceSession(str(path), sess_options=options, providers=chosen)
+
+    on_gpu, gpu_full = len(providers) > 1, False
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers_for(device))
+        session = open_on(providers)
     except Exception as exc:
-        raise ModelFileError("corrupt", path, f"ONNX Runtime could not load it: {exc}") from exc
+        if not (on_gpu and is_out_of_memory(exc)):
+            raise ModelFileError("corrupt", path, f"ONNX Runtime could not load it: {exc}") from exc
+        gpu_full = True
+    if gpu_full:  # the weights did not fit on the GPU: the CPU it is, and the user is told
+        _announce(path)
+        return open_on(CPU_ONLY)
+    return GpuSession(session, lambda: open_on(CPU_ONLY), path) if on_gpu else session

@@ -220,7 +220,8 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     import torch
     from torch import nn
 
-    from engines.core.device import fall_back_to_cpu, gpu_or_cpu, resolve_device, set_cpu_threads
+    from engines.core.device import (fall_back_to_cpu, gpu_or_cpu, is_out_of_memory, out_of_memory_message,
+                                     resolve_device, set_cpu_threads)
     from engines.diffusion.pipeline import DiffusionModel, TorchRunner, build_modules, save_diffusion_model
     from engines.diffusion.sample import SampleSettings, image_grid, sample_job
 
@@ -264,8 +265,20 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         step, elapsed_before = int(meta["step"]), float(meta.get("elapsed_s", 0.0))
         yield Log(f"resumed from step {step}")
 
-    images = torch.from_numpy(data.images).to(device)  # (N, C, S, S)
-    ids_all = torch.from_numpy(data.caption_ids).to(device)  # (N, K, L)
+    images = torch.from_numpy(data.images)  # (N, C, S, S), on the CPU until copied
+    ids_all = torch.from_numpy(data.caption_ids)  # (N, K, L)
+    copy_failed = False
+    try:
+        images, ids_all = images.to(device), ids_all.to(device)
+    except Exception as exc:  # only GPU out-of-memory is handled; the rest is re-raised
+        if not (on_gpu and is_out_of_memory(exc)):
+            raise
+        copy_failed = True
+    if copy_failed:  # outside the except block: the traceback (holding GPU memory) is gone
+        device = fall_back_to_cpu(net, ema, optimizers=(opt,))
+        on_gpu = False
+        set_cpu_threads(config.threads)
+        yield Log(out_of_memory_message("Copying the pictures to the GPU"), level="warning")
     N, K = ids_all.shape[:2]
     abar = torch.from_numpy(np.cumprod(1 - _betas(mconfig))).float().to(device)
     T = len(abar)

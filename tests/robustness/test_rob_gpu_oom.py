@@ -336,3 +336,145 @@ def test_diffusion_sampling_out_of_memory_on_the_cpu_is_raised(monkeypatch):
     monkeypatch.setattr(model.runner.unet, "forward", forward)
     with pytest.raises(torch.cuda.OutOfMemoryError):
         run_job(sample_job(model, SampleSettings(("a red square",), steps=3)))
+
+
+# --- ONNX Runtime on a GPU, and the data copy of diffusion training (issue 21) --------------------------------
+
+ORT_OOM = ("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Conv node. "
+           "Failed to allocate memory for requested buffer of size 536870912")
+
+
+def _ort_error(text: str):
+    from onnxruntime.capi.onnxruntime_pybind11_state import RuntimeException
+
+    return RuntimeException(text)
+
+
+def test_onnx_runtime_allocation_failures_are_out_of_memory():
+    assert is_out_of_memory(_ort_error(ORT_OOM))
+    assert is_out_of_memory(_ort_error("CUDA failure 2: out of memory ; GPU=0"))
+    assert not is_out_of_memory(_ort_error("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions"))
+
+
+@pytest.fixture
+def add_onnx(tmp_path):
+    """A one-node ONNX model: y = x + x."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "add",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "add.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.fixture
+def gpu_listener(monkeypatch):
+    """Sessions believe they got CUDA; the sentences told to the app are collected."""
+    from engines.core import onnx_session
+
+    monkeypatch.setattr(onnx_session, "providers_for", lambda device: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    heard: list[str] = []
+    onnx_session.add_fallback_listener(heard.append)
+    yield heard
+    onnx_session.remove_fallback_listener(heard.append)
+
+
+CUDA = device_mod.DeviceInfo("cuda", "CUDA: simulated", "cpu")
+
+
+@pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider'")
+def test_onnx_session_running_out_of_gpu_memory_goes_on_on_the_cpu(add_onnx, gpu_listener):
+    from engines.core.onnx_session import GpuSession, create_session
+
+    session = create_session(add_onnx, CUDA, trusted=True)
+    assert isinstance(session, GpuSession)
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    inner, calls = session._session, {"n": 0}
+
+    class FullGpu:  # the GPU session: its first run cannot get memory
+        def run(self, *args, **kwargs):
+            calls["n"] += 1
+            raise _ort_error(ORT_OOM)
+
+        def __getattr__(self, name):
+            return getattr(inner, name)
+
+    session._session = FullGpu()
+    (y,) = session.run(None, {"x": x})
+    assert np.allclose(y, [2.0, 4.0]) and calls["n"] == 1
+    assert session.on_cpu and len(gpu_listener) == 1 and "CPU" in gpu_listener[0] and "add.onnx" in gpu_listener[0]
+    (y,) = session.run(None, {"x": x})  # stays on the CPU, told once
+    assert np.allclose(y, [2.0, 4.0]) and len(gpu_listener) == 1
+    session._session = FullGpu()  # out of memory on the CPU as well: nothing left to fall back to
+    with pytest.raises(Exception, match="Failed to allocate"):
+        session.run(None, {"x": x})
+
+
+@pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider'")
+def test_onnx_session_too_big_for_the_gpu_opens_on_the_cpu(add_onnx, gpu_listener, monkeypatch):
+    import onnxruntime as ort
+
+    from engines.core.onnx_session import GpuSession, create_session
+
+    real = ort.InferenceSession
+
+    def opening(path, sess_options=None, providers=()):
+        if "CUDAExecutionProvider" in providers:
+            raise _ort_error(ORT_OOM)
+        return real(path, sess_options=sess_options, providers=providers)
+
+    monkeypatch.setattr(ort, "InferenceSession", opening)
+    session = create_session(add_onnx, CUDA, trusted=True)
+    assert not isinstance(session, GpuSession) and session.get_providers() == ["CPUExecutionProvider"]
+    assert len(gpu_listener) == 1
+    (y,) = session.run(None, {"x": np.array([3.0, 4.0], dtype=np.float32)})
+    assert np.allclose(y, [6.0, 8.0])
+
+
+def test_onnx_sessions_on_the_cpu_are_left_as_they_are(add_onnx):
+    from engines.core.onnx_session import GpuSession, create_session
+
+    session = create_session(add_onnx, device_mod.DeviceInfo("cpu", "CPU", "cpu"), trusted=True)
+    assert not isinstance(session, GpuSession)
+
+
+def test_diffusion_training_falls_back_when_the_pictures_do_not_fit_on_the_gpu(tmp_path, monkeypatch):
+    pretend_cuda(monkeypatch)
+    real_to, calls = torch.Tensor.to, {"n": 0}
+
+    def to(self, *args, **kwargs):
+        if tuple(self.shape) == (4, 3, 16, 16) and self.dtype == torch.float32 and calls["n"] == 0:
+            calls["n"] += 1
+            raise torch.cuda.OutOfMemoryError(CUDA_OOM)
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    events, result = collect(_diffusion_job(tmp_path, max_steps=2))
+    monkeypatch.undo()
+    assert calls["n"] == 1 and result.steps == 2 and np.isfinite(result.loss)
+    logs = oom_logs(events)
+    assert len(logs) == 1 and logs[0].text.startswith("Copying the pictures") and "CPU" in logs[0].text
+
+
+def test_the_window_shows_a_gpu_fallback_sent_from_a_worker_thread(qtbot, tmp_path):
+    import threading
+
+    from engines.core.onnx_session import _announce
+    from lab_app.context import AppContext
+    from lab_app.errors import ErrorReporter
+    from lab_app.main_window import MainWindow
+    from lab_app.settings import SettingsStore
+
+    window = MainWindow(AppContext(SettingsStore(tmp_path / "s.ini"), ErrorReporter()), persist=False)
+    qtbot.addWidget(window)
+    worker = threading.Thread(target=_announce, args=(tmp_path / "unet.onnx",))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: window.notice_label.isVisibleTo(window), timeout=5000)
+    assert "unet.onnx" in window.notice_label.toolTip() and "CPU" in window.notice_label.toolTip()
+    window.close()
