@@ -57,6 +57,21 @@ def shipped_folder() -> Path:
     return assets_dir() / "diffusion" / MODEL_NAME
 
 
+def is_trained() -> bool:
+    """Whether the shipped music model is there."""
+    return (shipped_folder() / "config.json").is_file()
+
+
+def recommended_guidance(default: float = 3.0) -> float:
+    """The shipped model's recommended guidance (chosen with the style judge), else ``default``."""
+    import json
+
+    try:
+        return float(json.loads((shipped_folder() / "config.json").read_text(encoding="utf-8"))["recommended_guidance"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return default
+
+
 def resolve_music_model(model: str | Path | None = None) -> Path:
     """None/"music" → the shipped folder (checked against the manifest); else a path."""
     from engines.core.model_io import ModelFileError

@@ -14,6 +14,7 @@ from engines.core.jobs import Frame
 from engines.diffusion.audio import SAMPLE_RATE, picture_rgb
 from engines.diffusion.music import STYLES
 from engines.diffusion.music_jobs import make_music_job, noisy_sound_job, open_wav_job
+from engines.diffusion.music_model import cached_music_model, is_trained, recommended_guidance
 from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
 from lab_app.tabs.diffusion.music_text import EXPLAINER, NO_MODEL, START_HINT
 from lab_app.tabs.page import LabPage
@@ -22,26 +23,7 @@ from lab_app.widgets.sound_player import SoundPlayer
 SCALE = 4  # the 64×64 picture is shown as 256×256
 
 
-def _model_shipped() -> bool:
-    from engines.diffusion.music_model import shipped_folder
-
-    return (shipped_folder() / "config.json").is_file()
-
-
-def _recommended_guidance() -> float:
-    import json
-
-    from engines.diffusion.music_model import shipped_folder
-
-    try:
-        return float(json.loads((shipped_folder() / "config.json").read_text(encoding="utf-8"))["recommended_guidance"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 3.0
-
-
 def default_loader():
-    from engines.diffusion.music_model import cached_music_model
-
     return cached_music_model()
 
 
@@ -64,7 +46,7 @@ class MusicPage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
-        self._set_status(START_HINT if _model_shipped() else NO_MODEL)
+        self._set_status(START_HINT if is_trained() else NO_MODEL)
 
     # -- building -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -85,7 +67,7 @@ class MusicPage(LabPage):
         self.guidance_box = QDoubleSpinBox()
         self.guidance_box.setRange(0.0, 10.0)
         self.guidance_box.setSingleStep(0.5)
-        recommended = _recommended_guidance()
+        recommended = recommended_guidance()
         self.guidance_box.setValue(recommended)
         self.guidance_box.setToolTip(f"How hard the caption pushes: 0 ignores it; {recommended:g} is this model's "
                                      "recommended scale (it scored best with the style judge)")
