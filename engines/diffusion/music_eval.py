@@ -5,6 +5,7 @@
 * **Mixes**: the caption numbers half-way between two styles, (A + B)/2, and the wording
   "… in the style of …": the judge's mean probability of each of the two styles (target ≥ 25 % each).
 * **Tempo**: the onset detector's bpm of each generated clip against the bpm in its caption.
+* **Round trip**: spectral convergence of real clips through the way back (phase only, and the whole picture).
 * **Speed**: seconds per clip at 50 steps (sampling + Griffin-Lim) and the real-time factor
   (clip length ÷ time to make it; above 1 means faster than playing it).
 """
@@ -43,6 +44,28 @@ def _pictures(model: Any, prompts: list[str], seed: int, steps: int, guidance: f
         pics = yield from generate_pictures_job(model, chunk, seed + start, steps, guidance, cond, cancel, frames=False)
         out.append(pics)
     return np.concatenate(out)
+
+
+def round_trip_report(n_per_style: int = 5, iterations: int = 100) -> dict[str, Any]:
+    """Spectral convergence ‖|S| − |Ŝ|‖/‖|S|‖ of real clips (held-out seeds) sent through the way back:
+    phase only (exact STFT magnitude → fast vs plain Griffin-Lim), and the whole picture (mel, dB, clipped)."""
+    from engines.diffusion.audio import clip_to_image, griffin_lim, image_to_clip, spectral_convergence, stft
+    from engines.diffusion.music import render
+
+    rows: dict[str, list[tuple[float, float, float]]] = {s: [] for s in STYLES}
+    for i in range(n_per_style):
+        for k, style in enumerate(STYLES):
+            x = render(random_song(HELDOUT_SEED_BASE + 5_000 + 10 * i + k, style)).astype(np.float64)
+            mag = np.abs(stft(x))
+            rows[style].append((spectral_convergence(x, griffin_lim(mag, len(x), iterations)),
+                                spectral_convergence(x, griffin_lim(mag, len(x), iterations, momentum=0.0)),
+                                spectral_convergence(x, image_to_clip(clip_to_image(x), iterations))))
+    every = np.array([r for v in rows.values() for r in v])
+    return {"iterations": iterations, "clips": int(len(every)),
+            "stft_magnitude_fast_griffin_lim": round(float(every[:, 0].mean()), 4),
+            "stft_magnitude_plain_griffin_lim": round(float(every[:, 1].mean()), 4),
+            "mel_picture_fast_griffin_lim": round(float(every[:, 2].mean()), 4),
+            "mel_picture_per_style": {s: round(float(np.mean([r[2] for r in v])), 4) for s, v in rows.items()}}
 
 
 def evaluate_job(model: Any, judge: Any, n_per_style: int = 8, n_mix: int = 8, steps: int = 50,
@@ -95,6 +118,8 @@ def evaluate_job(model: Any, judge: Any, n_per_style: int = 8, n_mix: int = 8, s
     report["mixes"] = mixes
     report["mix_pairs_balanced"] = int(sum(m["embedding_half_way"]["both_at_least_25pct"] for m in mixes.values()))
 
+    yield Log("round trip of real clips (spectral convergence)")
+    report["round_trip"] = round_trip_report()
     times = []
     for r in range(speed_runs):
         t0 = time.perf_counter()
