@@ -8,8 +8,10 @@ The way back has two losses: the mel bands merge neighbouring frequencies (undon
 non-negative least-squares fit), and the picture keeps only loudness, not phase. The phase is
 rebuilt with **fast Griffin-Lim** (Perraudin et al. 2013: Griffin-Lim plus a momentum term of
 0.99), which reaches a lower spectral convergence than plain Griffin-Lim in the same number of
-iterations at no extra cost per iteration; a neural vocoder would sound better but would be a
-second model to train and ship.
+iterations at no extra cost per iteration (100 iterations on 20 real clips: 0.072 against 0.123,
+``evaluate-music``'s round trip); a neural vocoder would sound better but would be a second model
+to train and ship. Through the whole picture (64 mel bands, dB clipped to −50…40) the spectral
+convergence is 0.42: the mel bands' lost detail, not the phase, is most of what is lost.
 
 WAV files are read and written with the standard ``wave`` module: 16-bit PCM, mono or stereo,
 8–48 kHz, resampled (FFT, band-limited) to the model rate. Anything else raises
