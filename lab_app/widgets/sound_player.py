@@ -1,6 +1,6 @@
 """Play a short clip through QtMultimedia, or say plainly why it can't be played.
 
-QtMultimedia ships in PySide6-Addons, which the app does not require (the lite bundle leaves it
+QtMultimedia ships in PySide6-Addons, which the app installs (the lite bundle leaves it
 out). Without it, or without an audio output device, :meth:`SoundPlayer.play` does nothing and
 :attr:`SoundPlayer.unavailable` holds the sentence to show instead ("Export WAV" always works).
 """
