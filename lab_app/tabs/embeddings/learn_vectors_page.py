@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -292,6 +293,12 @@ class LearnVectorsPage(LabPage):
         if self.result is None:
             return
         folder = QFileDialog.getExistingDirectory(self, "Folder for the learned vectors")
-        if folder:
+        if not folder:
+            return
+        try:
             save_skipgram(self.result, folder)
-            self.status_label.setText(f"Saved to {folder} (open it with --vectors or on the previous page).")
+        except OSError as exc:  # a file where the folder should be, no permission, a full disk
+            why = "it is a file, not a folder" if Path(folder).is_file() else (exc.strerror or str(exc))
+            self.status_label.setText(f"Could not save to {folder}: {why}. Choose another folder.")
+            return
+        self.status_label.setText(f"Saved to {folder} (open it with --vectors or on the previous page).")

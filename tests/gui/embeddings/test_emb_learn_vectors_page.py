@@ -67,3 +67,22 @@ def test_pairs_label_puts_the_middle_word_in_every_pair(page):
         pairs = re.findall(r"\(([^()]*)\)", plain.split(f"window {window}:")[1])
         middle = page.example_tokens[focus]
         assert pairs == [f"{middle}, {word}" for word in neighbours]
+
+
+def test_saving_onto_a_file_says_why_instead_of_crashing(page, qtbot, tmp_path, monkeypatch):
+    """Found by the monkey: a file picked as the folder for the vectors raised FileExistsError in the GUI."""
+    from PySide6.QtWidgets import QFileDialog
+
+    page.steps_box.setValue(100)
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.train_button.click()
+    a_file = tmp_path / "story.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(a_file)))
+    page.save_button.click()
+    assert "Could not save" in page.status_label.text() and "not a folder" in page.status_label.text()
+    assert page.ctx.errors.history == []
+    good = tmp_path / "vectors"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(good)))
+    page.save_button.click()
+    assert "Saved to" in page.status_label.text() and (good / "model.safetensors").is_file()
