@@ -43,8 +43,21 @@ def word_title_text(tokenizer) -> str:
             f"Anything else is {escape(tokenizer.vocab[tokenizer.unk_id])} (id {tokenizer.unk_id}).")
 
 
-def tokens_html(text: str, spans, strings: list[str], unknown_label: str = "&lt;unk&gt;") -> str:
-    """HTML with each token's text on a coloured background and its id in small type after it."""
+# Drawing more coloured tokens than this makes the text view take seconds (a pasted book): the rest is counted.
+MAX_SHOWN_TOKENS = 2000
+
+
+def tokens_html(text: str, spans, strings: list[str], unknown_label: str = "&lt;unk&gt;",
+                limit: int = MAX_SHOWN_TOKENS) -> str:
+    """HTML with each token's text on a coloured background and its id in small type after it.
+
+    Only the first ``limit`` tokens are drawn; a line after them says how many more there are.
+    """
+    if len(spans) > limit:
+        more = len(spans) - limit
+        shown = tokens_html(text[: spans[limit - 1][1]], spans[:limit], strings[:limit], unknown_label, limit)
+        return shown + (f"<p style='color:#868e96'>… and {more:,} more tokens, not drawn here "
+                        "(the counts on the left include them).</p>")
     parts, pos = [], 0
     for i, ((start, end, token_id, unknown), piece) in enumerate(zip(spans, strings)):
         if start > pos:

@@ -16,6 +16,26 @@ def test_tokens_page_numbers_words_and_marks_unknown_ones(llm_page, qtbot):
     assert "&lt;unk&gt;" in page.word_view.toHtml() or "<unk>" in page.word_view.toPlainText()
 
 
+def test_a_pasted_book_is_counted_whole_but_drawn_in_part(llm_page, qtbot):
+    """Found by the monkey: 100,000 characters froze the window for seconds while every token was drawn."""
+    import time
+
+    from lab_app.tabs.llm.tokens_page import MAX_SHOWN_TOKENS
+
+    page = llm_page(TOKENS)
+    qtbot.waitUntil(lambda: page.result is not None, timeout=10_000)
+    page.text_box.setPlainText("my dog's name is ben. " * 5000)  # 7 word tokens each: my dog 's name is ben .
+    page.debounce.timer.stop()
+    started = time.perf_counter()
+    page.refresh()
+    took = time.perf_counter() - started
+    assert len(page.result["word_ids"]) == 35_000
+    assert "35000" in page.counts_label.text()
+    assert page.word_view.toPlainText().count("ben") == MAX_SHOWN_TOKENS // 7
+    assert f"{35_000 - MAX_SHOWN_TOKENS:,} more tokens" in page.word_view.toPlainText()
+    assert took < 2.0, f"refresh took {took:.1f} s"
+
+
 def test_spreadsheet_says_you_after_how_are(llm_page, qtbot):
     page = llm_page(NGRAMS)
     qtbot.waitUntil(lambda: page.model is not None, timeout=10_000)
