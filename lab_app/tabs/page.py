@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -111,7 +112,9 @@ class LabPage(QWidget):
         self._place_explainer()
         self._fit_titles_later()
 
-    def _fit_titles_later(self) -> None:
+    def _fit_titles_later(self, *_args) -> None:
+        if not shiboken6.isValid(self):  # a job that outlived its page (the window was closed meanwhile)
+            return
         QTimer.singleShot(0, self, lambda: fit_plot_titles(self.picture_host))  # once the layout has settled
 
     def _place_explainer(self) -> None:
@@ -135,7 +138,8 @@ class LabPage(QWidget):
 
     def new_runner(self, name: str, **kwargs):
         runner = self.ctx.new_runner(name, **kwargs)
-        runner.finished.connect(lambda *_: self._fit_titles_later())  # results change titles and axis widths
+        # A bound method, not a lambda: Qt drops the connection when the page is deleted before the job ends.
+        runner.finished.connect(self._fit_titles_later)  # results change titles and axis widths
         self._runners.append(runner)
         return runner
 
