@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor, QFont, QMatrix4x4, QPainter, QVector3D
 
 from lab_app.gl_views import gl, gl_status, view_class
 from lab_app.plotting import themed
-from lab_app.widgets.scene_parts import LabelSet, arrow_segments, axis_segments, draw_label_sets, rgba, text_colour
+from lab_app.widgets.scene_parts import (LabelGroups, LabelSet, arrow_segments, axis_segments, draw_label_sets,
+                                         rgba)
 
 
 def new_scene(distance: float = 4.0, centre=(0.0, 0.0, 0.0)):
@@ -31,7 +32,7 @@ def new_scene(distance: float = 4.0, centre=(0.0, 0.0, 0.0)):
     return FlatScene(distance, centre, status)
 
 
-class Scene3D:
+class Scene3D(LabelGroups):
     """Owns a ``GLViewWidget`` (``self.view``, the widget to lay out) and groups of items replaced by key."""
 
     is_3d = True
@@ -71,18 +72,6 @@ class Scene3D:
                                       pxMode=px_mode, glOptions="translucent")
         self.add(key, item)
         return item
-
-    def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
-               bold: bool = False, centred: bool = False, force: bool | None = None) -> LabelSet:
-        """Replace group ``key`` with texts at ``pos`` (n, 3). Bold labels are forced (always drawn, placed
-        first); the others are left out where they would cover another label."""
-        self.clear(key)
-        font = QFont(self.font)
-        font.setBold(bold)
-        labels = LabelSet(np.asarray(pos, dtype=float).reshape(-1, 3), list(texts), colour or text_colour(), font,
-                          force=bold if force is None else force, centred=centred)
-        self.add(key, labels)
-        return labels
 
     def arrows(self, key: str, starts: np.ndarray, ends: np.ndarray, colour: str, width: float = 3.0,
                head: float = 0.12) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lab_app.gl_views import GLStatus
 from lab_app.plotting import pg, themed
-from lab_app.widgets.scene_parts import LabelSet, arrow_segments, axis_segments, draw_label_sets, text_colour
+from lab_app.widgets.scene_parts import LabelGroups, LabelSet, arrow_segments, axis_segments, draw_label_sets
 
 _plot_class = None
 
@@ -51,7 +51,7 @@ def _brushes(colours, count: int):
     return out
 
 
-class FlatScene:
+class FlatScene(LabelGroups):
     """``self.view`` is the widget to lay out (notice + plot); the drawing methods mirror ``Scene3D``'s."""
 
     is_3d = False
@@ -106,16 +106,6 @@ class FlatScene:
                                     brush=_brushes(colours, len(xy)))
         self.add(key, item)
         return item
-
-    def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
-               bold: bool = False, centred: bool = False, force: bool | None = None) -> LabelSet:
-        self.clear(key)
-        font = QFont(self.font)
-        font.setBold(bold)
-        labels = LabelSet(np.asarray(pos, dtype=float).reshape(-1, 3), list(texts), colour or text_colour(), font,
-                          force=bold if force is None else force, centred=centred)
-        self.add(key, labels)
-        return labels
 
     def arrows(self, key: str, starts: np.ndarray, ends: np.ndarray, colour: str, width: float = 3.0,
                head: float = 0.12) -> None:

@@ -103,6 +103,22 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
             labels.drawn.append((text, placer.taken[-1]))
 
 
+class LabelGroups:
+    """What a 3D scene and its 2D fallback share: named groups of labels (``clear``, ``add`` and ``font`` are theirs)."""
+
+    def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
+               bold: bool = False, centred: bool = False, force: bool | None = None) -> LabelSet:
+        """Replace group ``key`` with texts at ``pos`` (n, 3). Bold labels are forced (always drawn, placed
+        first); the others are left out where they would cover another label."""
+        self.clear(key)
+        font = QFont(self.font)
+        font.setBold(bold)
+        labels = LabelSet(np.asarray(pos, dtype=float).reshape(-1, 3), list(texts), colour or text_colour(), font,
+                          force=bold if force is None else force, centred=centred)
+        self.add(key, labels)
+        return labels
+
+
 class LabelPlacer:
     """Finds a free spot for each label's text near its point, remembering the room already taken."""
 
