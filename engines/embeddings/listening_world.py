@@ -125,18 +125,13 @@ def read_playlists_csv(path: str | Path, min_length: int = 2) -> ListeningWorld:
     ``min_length`` tracks are dropped (they teach nothing). Raises :class:`PlaylistFileError` when nothing usable
     is left. Tracks get genre and era ``"?"``; popularity is their share of plays in the file.
     """
+    from engines.llm.corpus import CorpusError, read_text_corpus
+
     path = Path(path)
-    if not path.is_file():
-        raise PlaylistFileError(f"{path} does not exist")
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise PlaylistFileError(f"{path.name} is larger than {MAX_CSV_BYTES // 1024**2} MB")
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise PlaylistFileError(f"{path.name} looks like a binary file, not a CSV")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PlaylistFileError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+        text = read_text_corpus(path, min_chars=1, max_bytes=MAX_CSV_BYTES)
+    except CorpusError as exc:
+        raise PlaylistFileError(str(exc)) from None
     problems: list[str] = []
     lists: dict[str, list[str]] = {}
     for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):

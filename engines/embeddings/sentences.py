@@ -152,20 +152,13 @@ def read_search_lines(path: str | Path, max_bytes: int = MAX_SEARCH_FILE_BYTES,
 
     Raises :class:`SearchFileError` for a missing, binary, empty or too large file.
     """
+    from engines.llm.corpus import CorpusError, read_text_corpus
+
     path = Path(path)
-    if not path.is_file():
-        raise SearchFileError(f"{path} is not a file" if path.exists() else f"{path} does not exist")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise SearchFileError(f"{path.name} is {size / 1e6:.1f} MB; semantic search reads text files up to "
-                              f"{max_bytes / 1e6:.0f} MB (split it or pick a part)")
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise SearchFileError(f"{path.name} looks like a binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SearchFileError(f"{path.name} is not UTF-8 text (undecodable byte at position {exc.start})") from None
+        text = read_text_corpus(path, min_chars=1, max_bytes=max_bytes)
+    except CorpusError as exc:
+        raise SearchFileError(str(exc)) from None
     lines = [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not lines:
         raise SearchFileError(f"{path.name} is empty: there are no lines to search")

@@ -1,5 +1,8 @@
 """Training text: the user's own UTF-8 file (checked, with clear errors), the story world or Moby-Dick.
 
+:func:`read_text_corpus` is the one reader of a text file a user picks (training text here, lines to search and
+playlist CSVs in engines.embeddings).
+
 :func:`read_text_corpus` refuses, each with its own :class:`CorpusError` subclass and a message
 a person can act on: a missing path, an empty or whitespace-only file, a binary file (NUL bytes,
 a PDF/Word/zip signature, or mostly control characters), text that is not UTF-8 (with the byte
@@ -80,13 +83,13 @@ def read_text_corpus(path: str | Path, min_chars: int = MIN_CORPUS_CHARS,
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusTooLargeError(path, f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB "
-                                        "(training on more would take days on a laptop; use a part of it)")
+                                        "(use a part of it)")
     data = path.read_bytes()
     if not data:
         raise CorpusEmptyError(path, "the file is empty")
     for magic, what in _SIGNATURES.items():
         if data.startswith(magic):
-            raise CorpusBinaryError(path, f"this is {what}, not plain text; {_SAVE_AS_TEXT}")
+            raise CorpusBinaryError(path, f"this is {what} (a binary file), not plain text; {_SAVE_AS_TEXT}")
     nul = data.find(b"\x00")
     if nul >= 0:
         hint = " (it may be UTF-16 text: save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
@@ -104,7 +107,7 @@ def read_text_corpus(path: str | Path, min_chars: int = MIN_CORPUS_CHARS,
         raise CorpusBinaryError(path, f"this looks like a binary file ({controls} control characters); {_SAVE_AS_TEXT}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise CorpusEmptyError(path, "the file holds only spaces and line breaks")
+        raise CorpusEmptyError(path, "the file is empty: it holds only spaces and line breaks")
     found = len(text.strip())
     if found < min_chars:
         raise CorpusTooShortError(path, f"the text is too short to learn from: {found} characters, "
