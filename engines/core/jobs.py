@@ -122,3 +122,19 @@ def collect(job: Job[R], cancel: CancelToken | None = None) -> tuple[list[Event]
     events: list[Event] = []
     result = run_job(job, cancel, events.append)
     return events, result
+
+
+def map_events(job: Job[R], change: Callable[[Event], Event]) -> Job[R]:
+    """A job that yields ``change(event)`` for each event of ``job`` and returns its result.
+
+    Closing it closes ``job`` too, so a cancelled run's own clean-up (e.g. saving a checkpoint) still happens.
+    """
+    try:
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as stop:
+                return stop.value
+            yield change(event)
+    finally:
+        job.close()

@@ -164,19 +164,14 @@ def _make_tokenizer(kind: str, text: str, vocab_size: int):
 
 def _frames_as_logs(job):
     """Pass a job through, turning its sample frames into log lines the progress bar prints."""
-    from engines.core.jobs import Frame, Log
+    from engines.core.jobs import Frame, Log, map_events
 
-    try:
-        while True:
-            try:
-                event = next(job)
-            except StopIteration as stop:
-                return stop.value
-            if isinstance(event, Frame) and isinstance(event.payload, dict) and "sample" in event.payload:
-                event = Log(f"step {event.payload['step']} sample: {event.payload['sample']!r}")
-            yield event
-    finally:
-        job.close()  # a cancel closes this wrapper; the training job then saves its checkpoint
+    def as_log(event):
+        if isinstance(event, Frame) and isinstance(event.payload, dict) and "sample" in event.payload:
+            return Log(f"step {event.payload['step']} sample: {event.payload['sample']!r}")
+        return event
+
+    return map_events(job, as_log)  # a cancel closes it; the training job then saves its checkpoint
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engines.core.jobs import Frame, Log, Progress
+from engines.core.jobs import Frame, Log, Progress, map_events
 from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.common import PixelView, model_events, narrow, show_stop_reasons
 from lab_app.tabs.page import LabPage
@@ -49,19 +49,15 @@ def sample_captions(prompts, columns: int) -> str:
 def plain_progress(job):
     """Pass a training job's events on, but give its progress plain words: the loss as the one number and
     "3.9 steps a second" as the message, instead of raw keys (steps_per_s, lr, elapsed_s) in the status bar."""
-    try:
-        while True:
-            try:
-                event = next(job)
-            except StopIteration as stop:
-                return stop.value
-            if isinstance(event, Progress) and "loss" in event.metrics:
-                rate = float(event.metrics.get("steps_per_s", 0.0))
-                event = Progress(event.step, event.total, {"loss": float(event.metrics["loss"])},
-                                 f"{rate:.1f} steps a second")
-            yield event
-    finally:
-        job.close()  # a cancelled run still saves its checkpoint (train_job's own clean-up)
+
+    def plain(event):
+        if isinstance(event, Progress) and "loss" in event.metrics:
+            rate = float(event.metrics.get("steps_per_s", 0.0))
+            return Progress(event.step, event.total, {"loss": float(event.metrics["loss"])},
+                            f"{rate:.1f} steps a second")
+        return event
+
+    return map_events(job, plain)  # closing it closes the training job, which then saves its checkpoint
 
 
 EXPLAINER = """
