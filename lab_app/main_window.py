@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        from engines.core.onnx_session import add_fallback_listener
+        from engines.core.device import add_fallback_listener
 
         self.gpu_notice.connect(self.show_notice)
         add_fallback_listener(self.gpu_notice.emit)
@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
             self.refresh_device()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        from engines.core.onnx_session import remove_fallback_listener
+        from engines.core.device import remove_fallback_listener
 
         remove_fallback_listener(self.gpu_notice.emit)
         for tab in self.lab_tabs:

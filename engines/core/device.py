@@ -128,6 +128,29 @@ GPU_OUT_OF_MEMORY_MESSAGE = (
 )
 
 
+_fallback_listeners: list = []  # callables taking one sentence; the app shows it in its status bar
+
+
+def add_fallback_listener(listener) -> None:
+    """``listener(sentence)`` is called (from any thread) when work leaves the GPU for the CPU outside a job."""
+    _fallback_listeners.append(listener)
+
+
+def remove_fallback_listener(listener) -> None:
+    if listener in _fallback_listeners:
+        _fallback_listeners.remove(listener)
+
+
+def announce_cpu_fallback(sentence: str) -> str:
+    """Log ``sentence`` and tell every fallback listener; return it."""
+    import logging
+
+    logging.getLogger(__name__).warning(sentence)
+    for listener in list(_fallback_listeners):
+        listener(sentence)
+    return sentence
+
+
 def out_of_memory_message(what: str = "") -> str:
     """The sentence shown when a job leaves the GPU for the CPU (``what``: e.g. "Training", "Sampling")."""
     if not what:

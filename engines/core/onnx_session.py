@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from engines.core.device import DeviceInfo, is_out_of_memory
+from engines.core.device import DeviceInfo, announce_cpu_fallback, is_out_of_memory
 from engines.core.model_io import ModelFileError, check_size
 
 # User-chosen ONNX files larger than this are refused (the shipped models are a few MB).
 MAX_USER_ONNX_BYTES = 2 * 1024**3
 CPU_ONLY = ["CPUExecutionProvider"]
-log = logging.getLogger(__name__)
-_fallback_listeners: list[Callable[[str], None]] = []
-
-
-def add_fallback_listener(listener: Callable[[str], None]) -> None:
-    """``listener(sentence)`` is called (from any thread) when a session leaves the GPU for the CPU."""
-    _fallback_listeners.append(listener)
-
-
-def remove_fallback_listener(listener: Callable[[str], None]) -> None:
-    if listener in _fallback_listeners:
-        _fallback_listeners.remove(listener)
 
 
 def _announce(path: Path) -> str:
-    text = (f"The GPU ran out of memory for {path.name}; it runs on the CPU from now on "
-            "(slower, same results).")
-    log.warning(text)
-    for listener in list(_fallback_listeners):
-        listener(text)
-    return text
+    return announce_cpu_fallback(f"The GPU ran out of memory for {path.name}; it runs on the CPU from now on "
+                                 "(slower, same results).")
 
 
 class GpuSession:
     """An ``InferenceSession`` on a GPU that moves itself to the CPU, once, when ONNX Runtime cannot get GPU memory.
 
     ``run`` retries the same call on a CPU session (``make_cpu()``), so the caller gets its answer; ``notice`` then
-    holds the sentence that was announced to the listeners. Everything else is the wrapped session's.
+    holds the sentence that was announced (:func:`engines.core.device.announce_cpu_fallback`). Everything else is the wrapped session's.
     """
 
     def __init__(self, session, make_cpu: Callable[[], object], path: Path) -> None:

@@ -379,9 +379,9 @@ def gpu_listener(monkeypatch):
 
     monkeypatch.setattr(onnx_session, "providers_for", lambda device: ["CUDAExecutionProvider", "CPUExecutionProvider"])
     heard: list[str] = []
-    onnx_session.add_fallback_listener(heard.append)
+    device_mod.add_fallback_listener(heard.append)
     yield heard
-    onnx_session.remove_fallback_listener(heard.append)
+    device_mod.remove_fallback_listener(heard.append)
 
 
 CUDA = device_mod.DeviceInfo("cuda", "CUDA: simulated", "cpu")
