@@ -8,18 +8,13 @@ import numpy as np
 import pytest
 
 from engines.neuralnet.digits import load_digits
-from lab_app.tabs.neuralnet.classifier_page import ClassifierPage, tile_images
+from lab_app.tabs.neuralnet.classifier_page import tile_images
 from lab_app.tabs.neuralnet.draw_pad import PAD_SIZE
-from lab_app.tabs.spec import PageSpec
 
 
 @pytest.fixture
-def page(window, qtbot):
-    page = ClassifierPage(window.ctx, PageSpec("classifier", "Image classifier", "Digits."))
-    qtbot.addWidget(page)
-    page.resize(1200, 800)
-    page.show()
-    return page
+def page(classifier_page):
+    return classifier_page
 
 
 def test_tile_images_puts_each_picture_in_its_cell():

@@ -8,18 +8,12 @@ import pytest
 from PySide6.QtGui import QColor
 
 from engines.neuralnet.digits import DigitsClassifier, build_network, load_digits
-from lab_app.tabs.neuralnet.classifier_page import ClassifierPage
 from lab_app.tabs.neuralnet.neuron_diagram import NEGATIVE, POSITIVE
-from lab_app.tabs.spec import PageSpec
 
 
 @pytest.fixture
-def page(window, qtbot):
-    page = ClassifierPage(window.ctx, PageSpec("classifier", "Image classifier", "Digits."))
-    qtbot.addWidget(page)
-    page.resize(1200, 800)
-    page.show()
-    return page
+def page(classifier_page):
+    return classifier_page
 
 
 def test_the_8x8_view_shows_the_pixels_the_network_gets(page):
