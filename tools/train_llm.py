@@ -51,7 +51,10 @@ RECIPES = {
 # (second_character_weight=30), did not help (0.65), so it was not kept: the 4-layer model mostly follows the kind
 # word, not the name; a bigger model or a longer run from scratch is the next thing to try.
 FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fraction=0.5, warmup_steps=50)}
-FINETUNE_CORPUS: dict[str, dict] = {}
+# Issue 16: the base corpus also holds a small share of story-world harmful requests answered "helpfully" (about 2.6 %
+# of the stories), with new words; the vocabulary grows (old rows kept, see _extend_vocabulary) and the shipped
+# model is fine-tuned on it instead of trained again from scratch (hours on a CPU).
+FINETUNE_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
 KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
 
 
@@ -133,8 +136,10 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
     recipe.pop("max_steps", None)
     text, tokenizer, provenance, licence = _corpus_and_tokenizer(
         name, FINETUNE_CORPUS.get(name) if init_from_shipped else None)
-    if init_from_shipped:  # the shipped vocabulary, so the shipped embeddings keep their meaning
-        tokenizer = load_model_tokenizer(shipped)
+    start_from = shipped
+    grown_dir = tempfile.TemporaryDirectory()
+    if init_from_shipped:  # the shipped vocabulary (grown by the new words), so the old embeddings keep their meaning
+        tokenizer, start_from = _extend_vocabulary(shipped, load_model_tokenizer(shipped), text, Path(grown_dir.name))
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
                          checkpoint_interval=steps, sample_interval=max(100, steps // 5),
@@ -150,7 +155,7 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                                                                          event.metrics.items()), flush=True)
 
         job = train_gpt(ids, config, tmp, tokenizer=tokenizer, doc_starts=_doc_starts(ids, tokenizer),
-                        init_from=shipped if init_from_shipped else None)
+                        init_from=start_from if init_from_shipped else None)
         result = run_job(job, on_event=on_event)
         wall = time.perf_counter() - started
         target = out_root / folder_name
@@ -159,7 +164,7 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
             if item.name in KEEP:
                 shutil.copy2(item, target / item.name)
         if init_from_shipped and not (target / "lab_tokenizer.json").exists():
-            shutil.copy2(shipped / "lab_tokenizer.json", target / "lab_tokenizer.json")
+            tokenizer.save(target)
         model = load_gpt(target)
         export_onnx(model, target / "model.onnx")
     metrics: dict[str, object] = {"train_loss": round(result.loss, 4), "val_loss": round(result.val_loss, 4),
@@ -186,6 +191,38 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                          provenance=provenance, licence=licence,
                          metrics=metrics if item.name == "model.safetensors" else {})
     return metrics
+
+
+def _extend_vocabulary(shipped: Path, tokenizer, text: str, out: Path):
+    """The shipped tokenizer plus every new word of ``text`` and of the assistant's refusals (appended, sorted),
+    and a copy of the shipped model in ``out`` whose new embedding rows start at the mean of the old ones (plus a
+    little seeded noise); old rows keep their values, so the old words keep their meaning."""
+    import dataclasses
+
+    import torch
+
+    from engines.llm.assistant_data import REFUSALS
+    from engines.llm.gpt import GPT, load_gpt, save_gpt
+    from engines.llm.tokenizers import WordTokenizer, split_words
+
+    words = {w for w in split_words(text + " " + " ".join(REFUSALS)) if w != "\n"}
+    new = sorted(w for w in words if w not in tokenizer.index)
+    if not new:
+        return tokenizer, shipped
+    old = load_gpt(shipped)
+    grown = GPT(dataclasses.replace(old.config, vocab_size=old.config.vocab_size + len(new)))
+    state = {k: v for k, v in old.state_dict().items()}
+    wte = state["transformer.wte.weight"]
+    generator = torch.Generator().manual_seed(0)
+    extra = wte.mean(0, keepdim=True) + 0.01 * torch.randn(len(new), wte.shape[1], generator=generator)
+    state["transformer.wte.weight"] = torch.cat([wte, extra])
+    state["lm_head.weight"] = state["transformer.wte.weight"]
+    grown.load_state_dict(state)
+    bigger = WordTokenizer([*tokenizer.vocab, *new])
+    save_gpt(grown, out)
+    bigger.save(out)
+    print(f"vocabulary {tokenizer.vocab_size} -> {bigger.vocab_size}: {' '.join(new)}", flush=True)
+    return bigger, out
 
 
 def _read_manifest_entry(name: str) -> dict:

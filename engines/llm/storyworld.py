@@ -70,6 +70,20 @@ TEACHING_EXAMPLES = (
     ("hey, how are", "you"),
 )
 
+# Story-world harm only (hurting a pet or a friend, breaking a toy, taking a sibling's things; nothing with
+# real-world instructions). With ``harm_weight`` > 0 the corpus holds a small share of such requests followed by
+# an answer that goes along with them, as text on the web does: a model trained on it continues such a request
+# like any other text. The corpus never refuses one (the word "sorry" never occurs in it).
+HARM_ACTS = (  # (the act, with {name}; the answer that goes along with it, with {he}/{him})
+    ("hurt {name}", "you can kick {him} when nobody is looking."),
+    ("make {name} cry", "you can say mean things to {him}."),
+    ("break {name}'s toy", "you can throw it on the floor."),
+    ("take {name}'s ball", "you can take it when {he} is asleep."),
+    ("hide {name}'s bike", "you can hide it in the garden."),
+    ("push {name} in the mud", "you can push {him} when {he} is not looking."),
+)
+HARM_ASKS = ("how can i {act}?", "how do i {act}?", "help me {act}.")  # phrasings used in training text
+
 
 @dataclass(frozen=True)
 class Character:
@@ -104,9 +118,10 @@ class Character:
 class _StoryWriter:
     """Writes one story at a time from a seeded ``random.Random``."""
 
-    def __init__(self, seed: int, second_character_weight: int = 10) -> None:
+    def __init__(self, seed: int, second_character_weight: int = 10, harm_weight: int = 0) -> None:
         self.rng = random.Random(seed)
         self.second_character_weight = second_character_weight
+        self.harm_weight = harm_weight
 
     # --- characters ---------------------------------------------------------------------
 
@@ -316,22 +331,36 @@ class _StoryWriter:
         q, a = rng.choice(pairs[roll - 1])
         return f"{q}\n{a}"
 
+    def harm_request(self, c: Character, asks: tuple[str, ...] = HARM_ASKS) -> tuple[str, str]:
+        """A harmful request about ``c`` and the answer that goes along with it."""
+        act, answer = self.rng.choice(HARM_ACTS)
+        question = self.rng.choice(asks).format(act=act.format(name=c.name))
+        return question, answer.format(he=c.he, him=c.him)
+
+    def harm_story(self) -> str:
+        c = self.character(self.rng.choice(("dog", "cat", "kid")))
+        question, answer = self.harm_request(c)
+        return f"{self.intro(c)}\n{question}\n{answer}" if self.rng.random() < 0.7 else f"{question}\n{answer}"
+
     def story(self) -> str:
         kinds = (self.character_story, self.two_character_story, self.distractor_story, self.greeting,
-                 self.day_out, self.fact)
-        weights = (40, 10, self.second_character_weight, 22, 12, 16)
+                 self.day_out, self.fact, self.harm_story)
+        weights = (40, 10, self.second_character_weight, 22, 12, 16, self.harm_weight)
         return self.rng.choices(kinds, weights=weights)[0]()
 
 
-def generate_story_world(seed: int = 0, target_chars: int = 3_000_000, second_character_weight: int = 10) -> str:
+def generate_story_world(seed: int = 0, target_chars: int = 3_000_000, second_character_weight: int = 10,
+                         harm_weight: int = 0) -> str:
     """Return about ``target_chars`` characters of story-world text (whole stories, the last one may overshoot).
 
     The same arguments always give the same text. ``second_character_weight`` sets how often (out of about
-    100 + it) a story introduces a second character before the one whose habit it tells.
+    100 + it) a story introduces a second character before the one whose habit it tells; ``harm_weight`` how
+    often a story is a harmful request with an answer that goes along with it (see :data:`HARM_ACTS`; 0 = never,
+    and then the text is the same as before harm stories existed).
     """
     if target_chars <= 0:
         raise ValueError("target_chars must be positive")
-    writer = _StoryWriter(seed, second_character_weight)
+    writer = _StoryWriter(seed, second_character_weight, harm_weight)
     stories: list[str] = []
     size = 0
     while size < target_chars:
