@@ -2,6 +2,7 @@
 
     python tools/train_diffusion.py --device cuda --minutes 8        # the shipped models (one GPU)
     python tools/train_diffusion.py --device cpu --minutes 0.5 --out /tmp/diff-smoke   # smoke run
+    python tools/train_diffusion.py --models faces --encoder minilm --init-from-shipped ...  # faces-minilm
 
 Writes ``<out>/diffusion/<name>/`` with config.json, model.safetensors, model.onnx,
 encoder.onnx and the judge used for scoring (judge/), plus metrics.json, and records each
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init-from-shipped", action="store_true",
                         help="fine-tune: start from the shipped model's weights (assets/diffusion/<name>) and reuse "
                              "its judge instead of training a new one")
+    parser.add_argument("--encoder", default="glove", choices=("glove", "minilm"),
+                        help="the clue: GloVe word vectors (folder <name>) or MiniLM phrase vectors (<name>-minilm)")
     parser.add_argument("--min-snr", type=float, default=0.0, metavar="GAMMA",
                         help="weight each noise level's loss by min(SNR, GAMMA)/SNR (e.g. 5); 0 = plain loss")
     args = parser.parse_args(argv)
@@ -86,15 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for name in models:
         t0 = time.monotonic()
-        folder = root / "diffusion" / name
-        config = TrainConfig(dataset=name, out=str(folder), seed=args.seed, data_seed=args.seed,
+        out_name = name + ("-minilm" if args.encoder == "minilm" else "")
+        folder = root / "diffusion" / out_name
+        config = TrainConfig(dataset=name, word_source=args.encoder, out=str(folder), seed=args.seed, data_seed=args.seed,
                              minutes=train_minutes * share[name] / total_share, max_steps=10**9, batch_size=batch, lr=lr,
                              n_images=args.n_faces or (30000 if gpu else 1500), device=args.device,
                              sample_every_s=0, checkpoint_every_s=120, progress_every=50 if gpu else 5,
                              threads=args.threads, min_snr_gamma=args.min_snr,
                              init_from=str(assets_dir() / "diffusion" / name) if args.init_from_shipped else "")
         shipped_judge = assets_dir() / "diffusion" / name / "judge"
-        if args.init_from_shipped and folder.resolve() == (assets_dir() / "diffusion" / name).resolve():
+        if args.init_from_shipped and folder.resolve() in ((assets_dir() / "diffusion" / n).resolve()
+                                                           for n in (name, out_name)):
             parser.error("--init-from-shipped needs --out elsewhere (the shipped model is read while training)")
         print(f"== {name}: training for {config.minutes:.2f} min", flush=True)
         result = run_with_progress(train_job(config))
@@ -121,20 +126,23 @@ def main(argv: list[str] | None = None) -> int:
                    "train_time_s": round(result.wall_time_s, 1), "onnx_parity": parity,
                    "device": info.name, **{k: v for k, v in report.items() if k not in ("model",)}}
         atomic_write_json(folder / "metrics.json", metrics)
-        summary[name] = metrics
+        summary[out_name] = metrics
         if not args.no_record:
             cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             data = cfg.get("data", {})
             provenance = data.get("provenance", "")
             if cfg.get("word_source") == "glove":
                 provenance += "; caption word vectors from GloVe 6B 50d (embeddings/glove-6b-50d-50k.safetensors, PDDL 1.0)"
+            if cfg.get("word_source") == "minilm":
+                provenance += ("; caption phrase vectors from all-MiniLM-L6-v2 int8 (embeddings/minilm/model-int8.onnx, "
+                               "Apache-2.0)")
             for file in SHIPPED_FILES + ("metrics.json",):
-                record_asset(f"diffusion/{name}/{file}", root=root, made_by=command, wall_time_s=round(wall, 1),
+                record_asset(f"diffusion/{out_name}/{file}", root=root, made_by=command, wall_time_s=round(wall, 1),
                              provenance=provenance, licence=data.get("licence", "MIT (this project)"),
                              metrics={k: metrics[k] for k in _headline(name) if k in metrics},
                              notes=f"seed {args.seed}; {result.steps} steps on {info.name}; "
                                    f"held-out pairs: {data.get('holdout_pairs', 'none')}")
-        print(json.dumps({name: {k: metrics[k] for k in _headline(name) if k in metrics}}, indent=1), flush=True)
+        print(json.dumps({out_name: {k: metrics[k] for k in _headline(name) if k in metrics}}, indent=1), flush=True)
     print(json.dumps(summary, indent=1, default=str))
     return 0
 

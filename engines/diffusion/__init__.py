@@ -8,4 +8,4 @@ classifier-free guidance), ``unet`` and ``captions`` (the networks), ``faces`` a
 runner), ``train`` and ``sample`` (jobs), ``attributes`` (quality scores), ``onnx_export``.
 """
 
-MODEL_NAMES = ("faces", "digits")
+MODEL_NAMES = ("faces", "faces-minilm", "digits")

@@ -161,6 +161,9 @@ def synonym_reading(model: Any, prompt: str, attr: str) -> dict[str, Any] | None
     from engines.diffusion.captions import tokenize
 
     words = model.prompt_vectors
+    if model.config.get("word_source") == "minilm":  # phrases, not words: the nearest training phrase
+        found = words.new_words(prompt)
+        return {"word": found[0][0], "nearest": found[0][1], "cosine": found[0][2]} if found else None
     candidates = [str(v) for v in faces.ATTRIBUTES[attr] if isinstance(v, str) and v != "none"] or [attr]
     for w in tokenize(prompt):
         if words.table.get(w) is not None:
@@ -241,13 +244,16 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
         per_syn = max(2, n_prompts // 8)
         syn, details = {}, {}
         names = list(faces.ATTRIBUTE_NAMES)
-        for prompt, attr, value in faces.SYNONYM_PROMPTS:
+        from engines.diffusion.synonym_prompts import SYNONYM_PROMPTS, wanted_values
+
+        for prompt, attr, value in SYNONYM_PROMPTS:
             images = _sample(model, [prompt] * per_syn, seed, steps, guidance, batch, cancel, used)
             pred = predict_labels(judge, kind, images, device)[:, names.index(attr)]
-            syn[prompt] = float((pred == faces.ATTRIBUTES[attr].index(value)).mean())
             values = faces.ATTRIBUTES[attr]
+            syn[prompt] = float(np.isin(pred, [values.index(v) for v in wanted_values(value)]).mean())
             drawn = {str(v): float((pred == i).mean()) for i, v in enumerate(values) if (pred == i).any()}
-            details[prompt] = {"wanted": str(value), "drawn": drawn, "read_as": synonym_reading(model, prompt, attr)}
+            wanted = " or ".join(str(v) for v in wanted_values(value))
+            details[prompt] = {"wanted": wanted, "drawn": drawn, "read_as": synonym_reading(model, prompt, attr)}
         report["synonym_accuracy"] = syn
         report["synonym_mean_accuracy"] = float(np.mean(list(syn.values())))
         report["synonym_details"] = details

@@ -1,11 +1,12 @@
 """The clue: a caption becomes numbers the UNet can read.
 
 1. **Words → vectors.** Each word gets a vector. With the shipped GloVe vectors
-   (``assets/embeddings/glove-6b-50d-50k.safetensors`` via ``engines.embeddings``) words
-   that never appeared in a training caption still land near their synonyms
-   ("grinning" ≈ "smiling", "crimson" ≈ "red"), so they still steer the picture. Without
-   GloVe the model learns its own table for the caption vocabulary only, and unknown
-   words are dropped.
+   (``assets/embeddings/glove-6b-50d-50k.safetensors`` via ``engines.embeddings``) a word
+   that never appeared in a training caption is read as whatever its vector lies nearest,
+   right or wrong: "grinning" lands near "smiling", but in 50-d GloVe "crimson" lies nearer
+   "purple" than "red" and "rose" nearer "blue" than "pink". Without GloVe the model learns
+   its own table for the caption vocabulary only, and unknown words are dropped.
+   :mod:`engines.diffusion.minilm_clue` is the other clue: one MiniLM sentence vector per phrase.
 2. **Vectors → tokens.** A small trainable transformer (2 layers) mixes the words, so
    "red hat" and "red background" differ. A learned start token is always present; its
    output is the pooled caption vector, and the empty caption (only that token) is the
@@ -157,6 +158,7 @@ class EncoderConfig:
     layers: int = 2
     heads: int = 4
     max_words: int = 32
+    input_norm: bool = False  # MiniLM clue: subtract a fixed centre and scale (buffers set before training)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,9 +267,14 @@ def build_encoder(config: EncoderConfig):
             self.pos = nn.Parameter(torch.randn(cfg.max_words + 1, cfg.d_model) * 0.02)
             self.layers = nn.ModuleList([EncoderLayer(cfg.d_model, cfg.heads) for _ in range(cfg.layers)])
             self.norm = nn.LayerNorm(cfg.d_model)
+            if cfg.input_norm:
+                self.register_buffer("in_centre", torch.zeros(cfg.word_dim))
+                self.register_buffer("in_scale", torch.ones(1))
 
         def forward(self, vectors: torch.Tensor, mask: torch.Tensor):
             B, L, _ = vectors.shape
+            if self.config.input_norm:
+                vectors = (vectors - self.in_centre.to(vectors.dtype)) * self.in_scale.to(vectors.dtype) * mask[..., None]
             start = self.start.to(vectors.dtype).expand(B, 1, -1)
             x = self.proj(torch.cat([start, vectors], dim=1)) + self.pos[: L + 1].to(vectors.dtype)
             full_mask = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)  # start token always present

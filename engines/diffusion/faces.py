@@ -227,15 +227,3 @@ def caption_vocabulary() -> list[str]:
     words.discard("true")
     words.discard("false")
     return sorted(words)
-
-
-# Synonyms that never appear in training captions, for the GloVe generalisation test:
-# (word in prompt, attribute, value it should mean)
-SYNONYM_PROMPTS: tuple[tuple[str, str, str], ...] = (
-    ("a grinning face", "mouth", "smiling"),
-    ("a face wearing a crimson hat", "hat", "red"),
-    ("a face wearing a scarlet hat", "hat", "red"),
-    ("a face with golden hair", "hair", "blonde"),
-    ("a face wearing spectacles", "glasses", True),
-    ("a face on a rose background", "background", "pink"),
-)

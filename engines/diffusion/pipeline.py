@@ -120,8 +120,13 @@ class DiffusionModel:
         self.folder = folder
         self.schedule = NoiseSchedule.from_config(config["schedule"])
         self.encoder_config = EncoderConfig.from_dict(config["encoder"])
-        self.prompt_vectors = PromptVectors(words, self.encoder_config.max_words,
-                                            use_glove=config.get("word_source") == "glove")
+        if config.get("word_source") == "minilm":
+            from engines.diffusion.minilm_clue import PhraseVectors
+
+            self.prompt_vectors: Any = PhraseVectors(words, self.encoder_config.max_words)
+        else:
+            self.prompt_vectors = PromptVectors(words, self.encoder_config.max_words,
+                                                use_glove=config.get("word_source") == "glove")
         self.runner = runner
 
     @property

@@ -54,7 +54,7 @@ class TrainConfig:
     d_model: int = 64
     time_dim: int = 128
     encoder_layers: int = 2
-    word_source: str = "glove"  # glove when the asset is there, else learned
+    word_source: str = "glove"  # glove when the asset is there, else learned; "minilm": one MiniLM vector per phrase
     device: str = "auto"
     amp: bool = True  # bf16 autocast on CUDA
     sample_every_s: float = 30.0
@@ -110,11 +110,11 @@ class TrainResult:
     cancelled: bool = False
 
 
-def _ids(captions: list[str], vocab: list[str], max_words: int) -> np.ndarray:
+def _ids(captions: list[str], vocab: list[str], max_words: int, split=tokenize) -> np.ndarray:
     index = {w: i + 1 for i, w in enumerate(vocab)}
     out = np.zeros((len(captions), max_words), np.int64)
     for n, caption in enumerate(captions):
-        ids = [index[w] for w in tokenize(caption) if w in index][:max_words]
+        ids = [index[w] for w in split(caption) if w in index][:max_words]
         out[n, : len(ids)] = ids
     return out
 
@@ -152,7 +152,13 @@ def prepare_data(config: TrainConfig, max_words: int = 32) -> TrainData:
         variants = [captions]
         grid_prompts = [captions[i % len(captions)] for i in range(config.grid_size)]
         info = {"provenance": f"the user's images in {config.dataset}", "licence": "the user's own"}
-    ids = np.stack([_ids(v, vocab, max_words) for v in variants], axis=1)  # (N, K, L)
+    split = tokenize
+    if config.word_source == "minilm":  # the "words" are the captions' phrases, each read by MiniLM
+        from engines.diffusion.minilm_clue import MAX_PHRASES, split_phrases
+
+        split, max_words = split_phrases, MAX_PHRASES
+        vocab = sorted({p for v in variants for c in v for p in split_phrases(c)})
+    ids = np.stack([_ids(v, vocab, max_words, split) for v in variants], axis=1)  # (N, K, L)
     return TrainData(images.astype(np.float32), ids, vocab, grid_prompts, info)
 
 
@@ -175,14 +181,24 @@ def _folder_images(folder: Path, size: int) -> tuple[np.ndarray, list[str]]:
     return np.clip(np.stack(images), -1, 1), captions
 
 
+def _encoder_config(config: TrainConfig) -> EncoderConfig:
+    if config.word_source == "minilm":
+        from engines.diffusion.minilm_clue import MAX_PHRASES, MINILM_DIM
+
+        return EncoderConfig(word_dim=MINILM_DIM, d_model=config.d_model, layers=config.encoder_layers,
+                             max_words=MAX_PHRASES, input_norm=True)
+    return EncoderConfig(d_model=config.d_model, layers=config.encoder_layers)
+
+
 def model_config(config: TrainConfig, in_channels: int, words: WordVectors, data: TrainData) -> dict[str, Any]:
     from engines.diffusion.unet import UNetConfig
 
     return {
-        "name": config.dataset if config.dataset in ("faces", "digits") else Path(config.dataset).name,
+        "name": (config.dataset + ("-minilm" if config.word_source == "minilm" else "")
+                 if config.dataset in ("faces", "digits") else Path(config.dataset).name),
         "unet": UNetConfig(in_channels=in_channels, image_size=config.image_size, channels=tuple(config.channels),
                            context_dim=config.d_model, time_dim=config.time_dim).to_dict(),
-        "encoder": EncoderConfig(d_model=config.d_model, layers=config.encoder_layers).to_dict(),
+        "encoder": _encoder_config(config).to_dict(),
         "schedule": {"kind": config.schedule, "num_timesteps": config.num_timesteps},
         "prediction": "epsilon",
         "data": data.info,
@@ -239,10 +255,21 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     if data is None:
         yield Log(f"making the {config.dataset} data")
         data = prepare_data(config)
-    words = load_word_vectors(data.vocab, prefer=config.word_source, seed=config.seed)
+    if config.word_source == "minilm":
+        from engines.diffusion.minilm_clue import minilm_table
+
+        words = minilm_table(data.vocab)
+    else:
+        words = load_word_vectors(data.vocab, prefer=config.word_source, seed=config.seed)
     yield Log(f"{len(data.images)} images, {len(data.vocab)} caption words, word vectors: {words.source}")
     mconfig = model_config(config, data.images.shape[1], words, data)
     unet, encoder = build_modules(mconfig)
+    if mconfig["encoder"].get("input_norm"):
+        from engines.diffusion.minilm_clue import input_normalisation
+
+        centre, scale = input_normalisation(words.vectors)
+        encoder.in_centre.copy_(torch.from_numpy(centre))
+        encoder.in_scale.fill_(scale)
     if config.init_from and not (config.resume and (ckpt / "state.json").is_file()):
         words = yield from _start_from(config.init_from, unet, encoder, words)
         mconfig["init_from"] = str(config.init_from)
@@ -419,14 +446,21 @@ def _start_from(folder: str, unet: Any, encoder: Any, words: WordVectors):
     from engines.diffusion.pipeline import load_torch_modules
 
     config, src_unet, src_encoder, src_words = load_torch_modules(folder)
-    for name, target, source in (("UNet", unet, src_unet), ("caption encoder", encoder, src_encoder)):
-        want = {k: tuple(v.shape) for k, v in target.state_dict().items()}
-        have = {k: tuple(v.shape) for k, v in source.state_dict().items()}
-        if want != have:
-            differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))[:3]
-            raise ValueError(f"cannot start from {folder}: its {name} has other shapes ({', '.join(differ)} …); "
-                             f"use the same channels and sizes it was trained with")
-        target.load_state_dict(source.state_dict())
+    want = {k: tuple(v.shape) for k, v in unet.state_dict().items()}
+    have = {k: tuple(v.shape) for k, v in src_unet.state_dict().items()}
+    if want != have:
+        differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))[:3]
+        raise ValueError(f"cannot start from {folder}: its UNet has other shapes ({', '.join(differ)} …); "
+                         f"use the same channels and sizes it was trained with")
+    unet.load_state_dict(src_unet.state_dict())
+    # the caption encoder: every tensor whose shape matches (all of it for the same clue; for another clue,
+    # e.g. MiniLM phrases instead of GloVe words, the input layer and positions start fresh)
+    mine, theirs = encoder.state_dict(), src_encoder.state_dict()
+    same = {k: v for k, v in theirs.items() if k in mine and tuple(mine[k].shape) == tuple(v.shape)}
+    fresh = sorted(set(mine) - set(same))
+    encoder.load_state_dict({**mine, **same})
+    if fresh:
+        yield Log(f"caption encoder: {len(same)} tensors copied, new: {', '.join(fresh)}")
     if tuple(src_words.words) == tuple(words.words):
         words = WordVectors(words.words, src_words.vectors.astype(np.float32), words.source)
     yield Log(f"starting from the weights of {folder} ({config.get('trained_steps', '?')} steps trained)")

@@ -61,9 +61,12 @@ def test_shortened_captions_only_leave_things_out():
         assert short <= full | {"a", "an"}
     vocab = set(faces.caption_vocabulary())
     assert {"smiling", "glasses", "hat", "background"} <= vocab
-    for prompt, _, _ in faces.SYNONYM_PROMPTS:  # synonyms really are absent from training captions
-        new = [w for w in tokenize(prompt) if w not in vocab]
-        assert new, prompt
+    from engines.diffusion.synonym_prompts import NEW_WORDS, SYNONYM_PROMPTS
+
+    assert not set(NEW_WORDS) & vocab  # the held-out words really are absent from training captions
+    for prompt, attr, _ in SYNONYM_PROMPTS:  # and every prompt uses at least one of them
+        assert set(tokenize(prompt)) & set(NEW_WORDS), prompt
+        assert attr in faces.ATTRIBUTES
 
 
 def test_digits_are_upsampled_with_captions():
