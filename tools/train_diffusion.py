@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init-from-shipped", action="store_true",
                         help="fine-tune: start from the shipped model's weights (assets/diffusion/<name>) and reuse "
                              "its judge instead of training a new one")
+    parser.add_argument("--warmup-steps", type=int, default=200, help="steps of linearly rising learning rate")
     parser.add_argument("--encoder", default="glove", choices=("glove", "minilm"),
                         help="the clue: GloVe word vectors (folder <name>) or MiniLM phrase vectors (<name>-minilm)")
     parser.add_argument("--min-snr", type=float, default=0.0, metavar="GAMMA",
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                              minutes=train_minutes * share[name] / total_share, max_steps=10**9, batch_size=batch, lr=lr,
                              n_images=args.n_faces or (30000 if gpu else 1500), device=args.device,
                              sample_every_s=0, checkpoint_every_s=120, progress_every=50 if gpu else 5,
-                             threads=args.threads, min_snr_gamma=args.min_snr,
+                             threads=args.threads, min_snr_gamma=args.min_snr, warmup_steps=args.warmup_steps,
                              init_from=str(assets_dir() / "diffusion" / name) if args.init_from_shipped else "")
         shipped_judge = assets_dir() / "diffusion" / name / "judge"
         if args.init_from_shipped and folder.resolve() in ((assets_dir() / "diffusion" / n).resolve()

@@ -106,11 +106,15 @@ def mix_prompts(model, prompt_a: str, prompt_b: str, w: float):
 
 
 def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = None,
-               x_start: np.ndarray | None = None, conditioning=None) -> Job[np.ndarray]:
+               x_start: np.ndarray | None = None, conditioning=None, start_index: int = 0) -> Job[np.ndarray]:
     """Generate one image per prompt. Yields Frame(DenoiseStep) + Progress per step; returns (B, C, H, W).
 
     ``x_start`` replaces the seeded starting noise (e.g. a :func:`slerp` of two seeds);
     ``conditioning`` replaces the encoded prompts (e.g. :func:`mix_prompts`), one row per image.
+    ``start_index`` > 0 resumes a paused run at that step: ``x_start`` is then the x_t the step starts from
+    (``DenoiseStep.x_t`` of that frame) and the remaining steps follow ``settings``, which may differ from the
+    run's (another caption or guidance: a branch). With unchanged settings the result is the unbroken run's,
+    bit for bit on the same backend (the noise DDPM would have drawn for the skipped steps is drawn and dropped).
     When a GPU runner runs out of memory, a :class:`Log` says so and sampling goes on on the CPU.
     """
     cancel = cancel or CancelToken()
@@ -120,6 +124,12 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
                                **resolve_sampling(settings, getattr(model, "config", None)))
     scheduler.set_timesteps(settings.steps)
     x, rng = initial_noise((B, *model.image_shape), settings.seed)
+    if start_index and x_start is None:
+        raise ValueError("resuming at a later step needs the x_t of that step (x_start)")
+    noisy = settings.sampler == "ddpm" or settings.eta > 0
+    for t in scheduler.timesteps[:start_index]:
+        if noisy and (settings.sampler != "ddpm" or int(t) > 0):
+            rng.standard_normal(x.shape)  # the draw the skipped step made, so later draws match
     if x_start is not None:
         x = np.asarray(x_start, np.float32).copy()
     w = float(settings.guidance)
@@ -136,6 +146,8 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
         enc, mode = EncodedPrompts.concat([cond, (yield from _on_gpu_else_cpu(model, model.encode, [""] * B))]), "cfg"
     total = len(scheduler.timesteps)
     for i, t in enumerate(scheduler.timesteps):
+        if i < start_index:
+            continue
         cancel.raise_if_cancelled()
         t = int(t)
         eps_c = eps_u = None
