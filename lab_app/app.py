@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         ctx.errors.install()
 
     window.first_painted.connect(after_first_paint)
+    if not one_shot:
+        window.offer_tour_on_first_launch()
     if args.size:
         window.resize(*args.size)
     if args.tab:

@@ -190,7 +190,11 @@ class MainWindow(QMainWindow):
             self._add_action(view_menu, text, lambda _=False, d=delta: self.current_tab().step_page(d), key)
 
         help_menu = self.menuBar().addMenu("&Help")
-        self._add_action(help_menu, "&About AI Lab", self.show_about, "F1")
+        self._add_action(help_menu, "Start &tour", lambda: self.start_tour())
+        self._add_action(help_menu, "&Glossary…", lambda: self.open_glossary(), "Ctrl+K")
+        self._add_action(help_menu, "Glossary for this &page", self.open_glossary_in_context, "F1")
+        help_menu.addSeparator()
+        self._add_action(help_menu, "&About AI Lab", self.show_about)
         self._add_action(help_menu, "Open &log folder", self.open_log_folder)
 
         cancel = QShortcut(QKeySequence("Esc"), self)
@@ -249,6 +253,44 @@ class MainWindow(QMainWindow):
         box.show()
         self.about_box = box
         return box
+
+    # -- tour and glossary (lab_app/tour, lab_app/glossary) ------------------------------------
+    def start_tour(self, index: int = 0):
+        """Open the guided tour at stop ``index`` (reuses a running one); returns its controller."""
+        from lab_app.tour.controller import TourController
+
+        tour = getattr(self, "tour", None)
+        if tour is None or not tour.active:
+            tour = TourController(self, dont_show=self.ctx.settings.tour_dismissed())
+            tour.dont_show_changed.connect(self.ctx.settings.set_tour_dismissed)
+            self.tour = tour
+        tour.start(index)
+        return tour
+
+    def offer_tour_on_first_launch(self) -> None:
+        """After the first paint, open the tour unless the user said not to (tests and screenshots skip this)."""
+        if not self.ctx.settings.tour_dismissed():
+            self.first_painted.connect(lambda: QTimer.singleShot(0, self.start_tour))
+
+    def open_glossary(self, key: str | None = None, query: str = ""):
+        from lab_app.glossary.open import open_glossary
+
+        return open_glossary(self, key, query)
+
+    def open_glossary_in_context(self):
+        """F1: the glossary at the first term that the visible page shows."""
+        from lab_app.glossary.terms import TERMS
+
+        tab = self.current_tab()
+        here = (tab.spec.key, tab.spec.pages[tab.current_index()].key)
+        return self.open_glossary(next((t.key for t in TERMS if t.page == here), None))
+
+    def open_glossary_page(self, tab_key: str, page_key: str) -> None:
+        from lab_app.tour.controller import page_index
+
+        index = page_index(tab_key, page_key)
+        if index is not None:
+            self.select(tab_key, index, build_now=True)
 
     def open_log_folder(self) -> None:
         if self.log_path is not None:

@@ -117,6 +117,14 @@ class SettingsStore(QObject):
             self._qs.setValue(f"explainer/{page_id}", max(0, int(height)))
         self._qs.sync()
 
+    def tour_dismissed(self) -> bool:
+        """True once the user ticked "Don't open the tour at start"."""
+        return str(self._qs.value("tour/dismissed", "false")).lower() == "true"
+
+    def set_tour_dismissed(self, dismissed: bool) -> None:
+        self._qs.setValue("tour/dismissed", "true" if dismissed else "false")
+        self._qs.sync()
+
     def last_tab(self) -> str:
         return str(self._qs.value("window/last_tab", ""))
 

@@ -38,6 +38,9 @@ class LazyPage(QWidget):
         self._placeholder.setParent(None)
         self._layout.addWidget(page)
         self.page = page
+        from lab_app.widgets.accessibility import name_controls
+
+        name_controls(page)  # accessible names and tooltips from what the page shows (labels, captions)
         return page
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QToolTip, QVBoxLayout, QWidget
+
+from lab_app.glossary.linking import key_from_link, link_terms
+from lab_app.glossary.open import open_glossary
+from lab_app.glossary.terms import BY_KEY
 
 PARAGRAPH = "<p style='margin-top:0px; margin-bottom:6px'>"
 MAX_LINE_CHARS = 160  # on a wide window longer lines are hard to follow: the text keeps to the left instead
@@ -32,6 +37,10 @@ class Explainer(QFrame):
         self.body = QLabel(text)
         self.body.setWordWrap(True)
         self.body.setOpenExternalLinks(False)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)  # links: mouse + keyboard
+        self.body.linkHovered.connect(self._on_link_hovered)
+        self.body.linkActivated.connect(self._on_link_activated)
+        self._source = text
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setMaximumWidth(self.body.fontMetrics().averageCharWidth() * MAX_LINE_CHARS)
         self.scroll = QScrollArea()
@@ -57,10 +66,25 @@ class Explainer(QFrame):
     def set_text(self, text: str) -> None:
         # Qt's paragraphs keep a full line of space above and below; half of it reads as well and saves
         # about a line per paragraph on a 1280×800 screen.
-        self.body.setText(text.replace("<p>", PARAGRAPH))
+        # Glossary words become links here, once for every page (hover: the one-liner; click: the entry).
+        self._source = text.replace("<p>", PARAGRAPH)
+        self.body.setText(link_terms(self._source))
 
     def text(self) -> str:
-        return self.body.text()
+        """The text as the page set it (without the glossary links added here)."""
+        return self._source
+
+    def _on_link_hovered(self, link: str) -> None:
+        term = BY_KEY.get(key_from_link(link) or "")
+        if term is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), f"<b>{term.name}</b>: {term.one_liner}<br><i>Click for more</i>", self.body)
+
+    def _on_link_activated(self, link: str) -> None:
+        key = key_from_link(link)
+        if key is not None:
+            open_glossary(self, key)
 
     # -- sizes the page asks for ----------------------------------------------------------
     def _chrome_height(self) -> int:
