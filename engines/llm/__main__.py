@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engines.llm.cli_model import add_model_verbs  # models, next, generate, attention, train
 
     add_model_verbs(sub)
+    __import__("engines.llm.cli_assistant").llm.cli_assistant.add_assistant_verbs(sub)  # ask, reward, rank, …
     return parser
 
 

@@ -65,6 +65,7 @@ def describe_model(folder: Path, source: str) -> dict[str, Any] | None:
         "block_size": block,
         "vocab_size": vocab,
         "layers": config.get("n_layer"),
+        "stage": config.get("stage") or config.get("finetune") or ("base" if kind == "gpt" else "pretrained"),
     }
 
 
