@@ -1,34 +1,43 @@
-"""LLM speed: ms per generated token for our GPT runners and Hugging Face transformers, same weights.
+"""LLM speed: ms per generated token, transformers vs our ONNX export in fp32 and int8, same weights.
 
-One GPT-2-shaped model with random weights (default 4 layers, 4 heads, width 128,
-vocabulary 2048, 1024 positions) is built with ``transformers.GPT2LMHeadModel``, saved as a
-Hugging Face folder and loaded into our GPT through ``engines.llm.hf_gpt2`` (so every
-runner holds the very same weights), then exported to ONNX. For each context length
-(16/128/512 by default) each runner first reads a prompt of that many tokens, then
-generates ``--new-tokens`` tokens greedily one by one; the time of those steps divided by
-their number is one measurement, and the table shows the median of ``--runs``.
+By default the script builds a GPT-2 124M folder with random weights (``GPT2Config``
+defaults: 12 layers, 12 heads, width 768, vocabulary 50,257) with
+``transformers.GPT2LMHeadModel``, loads it into our GPT through ``engines.llm.hf_gpt2``,
+exports it to ONNX and makes the int8 copy (:mod:`engines.llm.gpt2_int8`), so every runner
+holds the very same weights. For each context length (16/128/512) each runner reads a
+prompt of that many tokens, then generates ``--new-tokens`` tokens greedily one by one with
+its KV cache; the time of those steps divided by their number is one measurement; the
+table shows the median of ``--runs``.
 
-Runners: ``torch`` without KV cache (re-reads the whole text each step), ``torch`` with
-cache, ``onnx`` with cache (onnxruntime), ``hf`` (transformers, with its cache). Ours
-also return every layer's attention each step (the app shows it); transformers does not.
-All on one CPU thread. Targets (issue 3): onnx at least 2x faster per token than hf.
+Runners (``--runners``): ``hf`` (transformers fp32, its cache), ``onnx`` (ours, fp32),
+``int8`` (ours, int8 weights), optionally ``torch`` (our torch model) and ``torch_nocache``.
+Ours also return every layer's attention each step (the app shows it); transformers does
+not. One CPU thread. Targets (issue 20): int8 ≥ 2.5× and fp32 ONNX ≥ 1.5× faster per token
+than transformers, int8 ≤ 15 ms at context 16.
 
-``--model NAME`` measures one of our model folders (e.g. a shipped story-world GPT),
-``--gpt2 FOLDER`` a real GPT-2 folder instead (e.g. GPT-2 124M downloaded with
-``engines.llm.hf_gpt2.download_gpt2``). ``--train-steps`` also prints training
-throughput (tokens/s) of the train presets. Results go to ``benchmarks/results/llm.json``.
+Also reported: peak resident memory of a fresh process that loads each runner and generates
+at the longest context (``--no-memory`` skips it), and int8 against fp32 on the shipped
+Moby-Dick text: top-1 next-token agreement, mean KL and (with the folder's tokenizer)
+perplexity. A random-weight folder has no tokenizer: its check reads the text's UTF-8 bytes
+as token ids, and its perplexity means nothing.
+
+``--gpt2 FOLDER`` measures a real GPT-2 folder instead; ``--layers/--heads/--width/--vocab``
+shrink the random model; ``--model NAME`` one of our GPT folders; ``--train-steps`` also
+prints training throughput of the train presets. Results: ``benchmarks/results/llm.json``.
 
 Run::
 
-    python benchmarks/llm.py [--contexts 16 128 512] [--runs 5] [--new-tokens 16] [--json]
+    python benchmarks/llm.py [--gpt2 FOLDER] [--contexts 16 128 512] [--runs 5] [--new-tokens 16] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,42 +51,51 @@ REPO = HERE.parent
 RESULTS = HERE / "results" / "llm.json"
 sys.path.insert(0, str(REPO))
 
-COLUMNS = ("torch_nocache", "torch_cache", "onnx_cache", "hf_cache")
+RUNNERS = ("hf", "onnx", "int8", "torch", "torch_nocache")
+LABELS = {"hf": "transformers", "onnx": "ONNX fp32", "int8": "ONNX int8", "torch": "our torch",
+          "torch_nocache": "torch no cache"}
 
 
-def build_models(args, tmp: Path):
+def build_folder(args, tmp: Path) -> Path:
+    """The GPT-2 folder to measure: ``--gpt2``, one of ours converted, or random weights built here."""
+    if args.gpt2:
+        return Path(args.gpt2)
+    folder = tmp / "gpt2"
+    if args.model:  # one of ours (e.g. a shipped model): hand the same weights to transformers
+        from engines.llm.gpt import load_gpt
+        from engines.llm.hf_gpt2 import save_as_hf_gpt2
+        from engines.llm.model_store import resolve_model
+
+        return save_as_hf_gpt2(load_gpt(resolve_model(args.model)), folder)
     import torch
     import transformers
 
+    cfg = transformers.GPT2Config(n_layer=args.layers, n_head=args.heads, n_embd=args.width, vocab_size=args.vocab,
+                                  n_positions=1024, bos_token_id=0, eos_token_id=0)
+    torch.manual_seed(0)
+    transformers.GPT2LMHeadModel(cfg).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def open_runner(kind: str, folder: Path, exports: dict[str, Path]):
+    if kind in ("onnx", "int8"):  # no torch in this process for ONNX (its memory is measured alone)
+        from engines.llm.onnx_runner import OnnxGPTRunner
+
+        return OnnxGPTRunner(exports["fp32" if kind == "onnx" else "int8"], threads=1, trusted=True)
+    import torch
+
+    torch.set_num_threads(1)
+    if kind == "hf":
+        import transformers
+
+        return transformers.GPT2LMHeadModel.from_pretrained(folder).eval()
     from engines.llm.hf_gpt2 import load_hf_gpt2
-    from engines.llm.onnx_runner import OnnxGPTRunner, export_onnx
     from engines.llm.runners import TorchGPTRunner
 
-    if args.model:  # one of ours (e.g. a shipped model): hand the same weights to transformers
-        from engines.llm.model_store import resolve_model
-        from engines.llm.gpt import load_gpt
-        from engines.llm.hf_gpt2 import save_as_hf_gpt2
-
-        folder = save_as_hf_gpt2(load_gpt(resolve_model(args.model)), tmp / "hf")
-        hf = transformers.GPT2LMHeadModel.from_pretrained(folder).eval()
-    elif args.gpt2:
-        folder = Path(args.gpt2)
-        hf = transformers.GPT2LMHeadModel.from_pretrained(folder).eval()
-    else:
-        cfg = transformers.GPT2Config(
-            n_layer=args.layers, n_head=args.heads, n_embd=args.width, vocab_size=args.vocab, n_positions=1024,
-            bos_token_id=0, eos_token_id=0,
-        )
-        torch.manual_seed(0)
-        hf = transformers.GPT2LMHeadModel(cfg).eval()
-        folder = tmp / "hf"
-        hf.save_pretrained(folder, safe_serialization=True)
-    ours = load_hf_gpt2(folder)
-    onnx_path = export_onnx(ours, tmp / "gpt.onnx")
-    return hf, TorchGPTRunner(ours), OnnxGPTRunner(onnx_path, threads=1, trusted=True)
+    return TorchGPTRunner(load_hf_gpt2(folder))
 
 
-def time_runner(runner, context: np.ndarray, new_tokens: int, use_cache: bool) -> tuple[float, list[int]]:
+def time_runner(runner, context: np.ndarray, new_tokens: int, use_cache: bool = True) -> tuple[float, list[int]]:
     """Seconds per generated token after a prompt of ``context`` (1, C), greedy; and the tokens made."""
     ids = context
     logits, past, _ = runner.forward(ids)
@@ -94,17 +112,13 @@ def time_runner(runner, context: np.ndarray, new_tokens: int, use_cache: bool) -
     return (time.perf_counter() - start) / new_tokens, made
 
 
-def _cache_keyword(model) -> str:
-    """transformers >= 5.2x calls the KV cache argument ``cache``; older releases ``past_key_values``."""
+def time_hf(model, context: np.ndarray, new_tokens: int) -> tuple[float, list[int]]:
     import inspect
 
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-
-
-def time_hf(model, context: np.ndarray, new_tokens: int) -> tuple[float, list[int]]:
     import torch
 
-    keyword = _cache_keyword(model)
+    # transformers >= 5.2x calls the KV cache argument ``cache``; older releases ``past_key_values``
+    keyword = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     with torch.inference_mode():
         out = model(input_ids=torch.from_numpy(context), use_cache=True)
         past, logits = (out["cache"] if "cache" in out else out.past_key_values), out.logits
@@ -118,42 +132,81 @@ def time_hf(model, context: np.ndarray, new_tokens: int) -> tuple[float, list[in
         return (time.perf_counter() - start) / new_tokens, made
 
 
+def time_one(kind: str, runner, context: np.ndarray, new_tokens: int) -> tuple[float, list[int]]:
+    if kind == "hf":
+        return time_hf(runner, context, new_tokens)
+    return time_runner(runner, context, new_tokens, use_cache=kind != "torch_nocache")
+
+
+def peak_memory_mb(kind: str, folder: Path, exports: dict[str, Path], context: int, new_tokens: int) -> float:
+    """Peak resident memory (MB) of a fresh process that opens ``kind`` and generates after ``context`` tokens."""
+    code = (f"import sys, resource, numpy as np; sys.path.insert(0, {str(HERE)!r}); sys.path.insert(0, {str(REPO)!r})\n"
+            f"import llm; from pathlib import Path\n"
+            f"exports = {{k: Path(v) for k, v in {json.dumps({k: str(v) for k, v in exports.items()})}.items()}}\n"
+            f"r = llm.open_runner({kind!r}, Path({str(folder)!r}), exports)\n"
+            f"llm.time_one({kind!r}, r, np.zeros((1, {context}), dtype=np.int64), {new_tokens})\n"
+            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024.0  # ru_maxrss is in KiB on Linux
+
+
+def int8_quality(folder: Path, exports: dict[str, Path], tokens: int) -> dict[str, Any]:
+    from engines.llm.gpt2_int8 import quality, sample_ids
+    from engines.llm.onnx_runner import OnnxGPTRunner
+
+    fp32 = OnnxGPTRunner(exports["fp32"], threads=1, trusted=True)
+    int8 = OnnxGPTRunner(exports["int8"], threads=1, trusted=True)
+    ids, how = sample_ids(folder, tokens, fp32.config.block_size)
+    return {**quality(fp32, int8, ids), "tokens_from": how}
+
+
 def measure(args) -> dict[str, Any]:
     import torch
 
+    from engines.core.jobs import run_job
+    from engines.llm.gpt2_int8 import prepare_job
+
     torch.set_num_threads(1)
+    result: dict[str, Any] = {"runners": list(args.runners)}
     with tempfile.TemporaryDirectory(prefix="ai-lab-llm-bench-") as tmp:
-        hf, torch_runner, onnx_runner = build_models(args, Path(tmp))
-        vocab = torch_runner.config.vocab_size
+        os.environ["AI_LAB_DATA_DIR"] = str(Path(tmp) / "data")  # the exports go there, not in the user's folder
+        folder = build_folder(args, Path(tmp))
+        start = time.perf_counter()
+        prepared = run_job(prepare_job(folder))
+        result["export_seconds"] = round(time.perf_counter() - start, 1)  # 0 when the exports already existed
+        exports = {"fp32": prepared["fp32"], "int8": prepared["int8"]}
+        runners = {kind: open_runner(kind, folder, exports) for kind in args.runners}
+        cfg = runners.get("onnx", open_runner("onnx", folder, exports)).config
         rows = []
         for context_len in args.contexts:
-            if context_len + args.new_tokens > torch_runner.config.block_size:
-                print(f"context {context_len} skipped: the model's window is {torch_runner.config.block_size} tokens",
-                      file=sys.stderr)
+            if context_len + args.new_tokens > cfg.block_size:
+                print(f"context {context_len} skipped: the window is {cfg.block_size} tokens", file=sys.stderr)
                 continue
-            context = np.random.default_rng(context_len).integers(0, vocab, size=(1, context_len))
-            samples: dict[str, list[float]] = {c: [] for c in COLUMNS}
+            context = np.random.default_rng(context_len).integers(0, cfg.vocab_size, size=(1, context_len))
+            samples: dict[str, list[float]] = {k: [] for k in args.runners}
             texts: dict[str, list[int]] = {}
             for run in range(args.runs + 1):  # the first run warms up and is not counted
-                measured = {
-                    "torch_nocache": time_runner(torch_runner, context, args.new_tokens, use_cache=False),
-                    "torch_cache": time_runner(torch_runner, context, args.new_tokens, use_cache=True),
-                    "onnx_cache": time_runner(onnx_runner, context, args.new_tokens, use_cache=True),
-                    "hf_cache": time_hf(hf, context, args.new_tokens),
-                }
-                for name, (seconds, made) in measured.items():
+                for kind, runner in runners.items():
+                    seconds, made = time_one(kind, runner, context, args.new_tokens)
                     if run:
-                        samples[name].append(seconds * 1000.0)
-                    texts[name] = made
-            row = {"context": context_len, **{c: statistics.median(samples[c]) for c in COLUMNS}}
-            row["same_tokens"] = len({tuple(t) for t in texts.values()}) == 1
+                        samples[kind].append(seconds * 1000.0)
+                    texts[kind] = made
+            row: dict[str, Any] = {"context": context_len, **{k: statistics.median(v) for k, v in samples.items()}}
+            row["fp32_same_tokens"] = len({tuple(t) for k, t in texts.items() if k != "int8"}) == 1
+            if "int8" in texts and "onnx" in texts:
+                row["int8_same_tokens"] = float(np.mean(np.array(texts["int8"]) == np.array(texts["onnx"])))
             rows.append(row)
-        cfg = torch_runner.config
-        model = {
-            "layers": cfg.n_layer, "heads": cfg.n_head, "width": cfg.n_embd, "vocab": cfg.vocab_size,
-            "parameters": torch_runner.model.num_parameters(), "source": args.model or args.gpt2 or "random GPT-2-shaped weights",
-        }
-    return {"model": model, "rows": rows}
+            print(f"context {context_len}: " + ", ".join(f"{k} {row[k]:.1f} ms" for k in args.runners), file=sys.stderr)
+        result["rows"] = rows
+        result["quality"] = int8_quality(folder, exports, args.quality_tokens)
+        result["sizes_mb"] = {k: round(Path(p).stat().st_size / 1e6, 1) for k, p in exports.items()}
+        if not args.no_memory:
+            longest = max(r["context"] for r in rows)
+            result["peak_rss_mb"] = {k: round(peak_memory_mb(k, folder, exports, longest, args.new_tokens), 1)
+                                     for k in ("hf", "onnx", "int8")}
+        result["model"] = {"layers": cfg.n_layer, "heads": cfg.n_head, "width": cfg.n_embd, "vocab": cfg.vocab_size,
+                           "source": args.model or args.gpt2 or "random weights (GPT2Config)"}
+    return result
 
 
 def measure_training(steps: int) -> list[dict[str, Any]]:
@@ -169,26 +222,33 @@ def measure_training(steps: int) -> list[dict[str, Any]]:
         config = TrainConfig.preset_config(name, max_steps=steps, eval_interval=10**9, sample_interval=0,
                                            checkpoint_interval=10**9, warmup_steps=0)
         with tempfile.TemporaryDirectory() as tmp:
-            result = run_job(train_gpt(text_ids, config, tmp, vocab_size=96))
-        out.append({"preset": name, "tokens_per_s": result.tokens_per_s, "parameters": result.parameters,
+            train = run_job(train_gpt(text_ids, config, tmp, vocab_size=96))
+        out.append({"preset": name, "tokens_per_s": train.tokens_per_s, "parameters": train.parameters,
                     **{k: PRESETS[name][k] for k in ("n_layer", "n_embd", "block_size", "batch_size")}})
     return out
 
 
 def print_table(result: dict[str, Any]) -> None:
-    m = result["model"]
-    print(f"\nms per generated token (median), 1 CPU thread — {m['source']}: "
-          f"{m['layers']} layers, {m['heads']} heads, width {m['width']}, vocab {m['vocab']}, "
-          f"{m['parameters']:,} params")
-    head = f"{'context':>8} {'torch no cache':>15} {'torch cache':>12} {'onnx cache':>11} {'hf cache':>9}" \
-           f" {'nocache/cache':>14} {'hf/onnx':>8} {'hf/torch':>9} {'same text':>10}"
+    m, kinds = result["model"], result["runners"]
+    print(f"\nms per generated token (median), 1 CPU thread, KV cache — {m['source']}: {m['layers']} layers, "
+          f"{m['heads']} heads, width {m['width']}, vocab {m['vocab']}")
+    ratios = [k for k in kinds if k != "hf"] if "hf" in kinds else []
+    head = f"{'context':>8}" + "".join(f" {LABELS[k]:>15}" for k in kinds) + \
+        "".join(f" {'hf/' + k:>11}" for k in ratios) + f" {'same (fp32)':>12} {'int8 same':>10}"
     print(head)
     print("-" * len(head))
     for r in result["rows"]:
-        print(f"{r['context']:>8} {r['torch_nocache']:>15.3f} {r['torch_cache']:>12.3f} {r['onnx_cache']:>11.3f}"
-              f" {r['hf_cache']:>9.3f} {r['torch_nocache'] / r['torch_cache']:>13.1f}x"
-              f" {r['hf_cache'] / r['onnx_cache']:>7.1f}x {r['hf_cache'] / r['torch_cache']:>8.1f}x"
-              f" {'yes' if r['same_tokens'] else 'NO':>10}")
+        print(f"{r['context']:>8}" + "".join(f" {r[k]:>15.2f}" for k in kinds)
+              + "".join(f" {r['hf'] / r[k]:>10.2f}x" for k in ratios)
+              + f" {'yes' if r['fp32_same_tokens'] else 'NO':>12} {r.get('int8_same_tokens', float('nan')):>10.0%}")
+    q = result["quality"]
+    print(f"int8 vs fp32 on {q['tokens']} Moby-Dick tokens ({q['tokens_from']}): top-1 agreement "
+          f"{q['top1_agreement']:.1%}, mean KL {q['mean_kl']:.5f} nats, perplexity fp32 {q['perplexity_fp32']:.2f} "
+          f"vs int8 {q['perplexity_int8']:.2f}")
+    print("file sizes (MB): " + ", ".join(f"{k} {v}" for k, v in result["sizes_mb"].items()))
+    if "peak_rss_mb" in result:
+        print("peak resident memory of a process generating (MB): "
+              + ", ".join(f"{LABELS[k]} {v:,.0f}" for k, v in result["peak_rss_mb"].items()))
     for t in result.get("training", []):
         print(f"training, preset {t['preset']} ({t['parameters']:,} params, batch {t['batch_size']}x{t['block_size']}):"
               f" {t['tokens_per_s']:,.0f} tokens/s")
@@ -199,10 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contexts", type=int, nargs="+", default=[16, 128, 512])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=16)
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--width", type=int, default=128)
-    parser.add_argument("--vocab", type=int, default=2048)
+    parser.add_argument("--runners", nargs="+", choices=RUNNERS, default=["hf", "onnx", "int8"])
+    parser.add_argument("--layers", type=int, default=12)
+    parser.add_argument("--heads", type=int, default=12)
+    parser.add_argument("--width", type=int, default=768)
+    parser.add_argument("--vocab", type=int, default=50257)
+    parser.add_argument("--quality-tokens", type=int, default=512, help="Moby-Dick tokens for the int8 check")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     parser.add_argument("--gpt2", default=None, help="a Hugging Face GPT-2 folder to measure instead")
     parser.add_argument("--model", default=None, help="one of our GPT folders (path or name) to measure instead")
     parser.add_argument("--train-steps", type=int, default=0, help="also measure training tokens/s over N steps")
@@ -222,9 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs, "new_tokens": args.new_tokens, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n")
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, default=str))
     else:
         print_table(result)
     return 0

@@ -154,24 +154,38 @@ def _add_storyworld(sub: Any) -> None:
     p.set_defaults(func=_storyworld)
 
 
-def _download_gpt2(args: argparse.Namespace) -> int:
-    from engines.llm.hf_gpt2 import DownloadError, download_gpt2
+def _get_gpt2(args: argparse.Namespace) -> int:
+    """download-gpt2 and import-gpt2: the same jobs as the "Get GPT-2" dialog (staged, checked, then exported)."""
+    from engines.core.cli_progress import run_with_progress
+    from engines.llm.gpt2_install import GPT2FolderError, download_job, import_job
+    from engines.llm.hf_gpt2 import DownloadError
 
+    job = download_job(args.name, args.out, export=not args.no_export) if args.verb == "download-gpt2" \
+        else import_job(args.folder, export=not args.no_export)
     try:
-        folder = download_gpt2(args.name, args.out)
-    except DownloadError as exc:
+        folder = run_with_progress(job, quiet=args.json)
+    except (DownloadError, GPT2FolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"name": args.name, "folder": str(folder)}) if args.json else f"downloaded {args.name} to {folder}")
+    from engines.llm.gpt2_int8 import chosen_precision, export_paths, read_report
+
+    report = {"folder": str(folder), "precision": chosen_precision(folder), "int8_check": read_report(export_paths(folder)[1])}
+    print(json.dumps(report) if args.json else f"added {folder.name} in {folder}; ONNX precision {report['precision']}")
     return 0
 
 
 def _add_download_gpt2(sub: Any) -> None:
     p = sub.add_parser("download-gpt2", help="download a GPT-2 family model from the Hugging Face hub (needs internet)")
     p.add_argument("--name", default="gpt2", help="gpt2 (124M), distilgpt2, gpt2-medium, …")
-    p.add_argument("--out", default=None, help="folder (default: your models folder)")
+    p.add_argument("--out", default=None, help="model folder (default: <your models folder>/<name>)")
+    p.add_argument("--no-export", action="store_true", help="skip the ONNX fp32/int8 copies (made on first use)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_download_gpt2)
+    p.set_defaults(func=_get_gpt2)
+    p = sub.add_parser("import-gpt2", help="check a GPT-2 folder on disk and copy it into your models folder")
+    p.add_argument("folder", help="a folder with config.json, model.safetensors and tokenizer.json")
+    p.add_argument("--no-export", action="store_true", help="skip the ONNX fp32/int8 copies (made on first use)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_get_gpt2)
 
 
 # Add a verb: write _add_<verb>(sub) and _<verb>(args), then list the adder here.

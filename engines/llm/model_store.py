@@ -119,11 +119,33 @@ def use_threads(threads: int | None) -> None:
     set_cpu_threads(threads or default_thread_count())
 
 
+def resolve_backend(folder: str | Path, backend: str, device: str = "cpu") -> str:
+    """"onnx" → "onnx-int8" or "onnx-fp32": the precision chosen for this model (int8 where its check passed)
+    on the CPU; fp32 on a GPU (ONNX Runtime's int8 kernels are CPU ones)."""
+    if backend != "onnx":
+        return backend
+    if device.startswith("cuda"):
+        return "onnx-fp32"
+    from engines.llm.gpt2_int8 import chosen_precision
+
+    return f"onnx-{chosen_precision(folder)}"
+
+
 def open_model(name: str, backend: str = "torch", device: str = "cpu", threads: int | None = None):
-    """``(runner, tokenizer, folder)`` for a model name or path."""
+    """``(runner, tokenizer, folder)`` for a model name or path; backend torch, onnx (chosen precision),
+    onnx-fp32 or onnx-int8."""
     from engines.llm.runners import load_runner
 
     folder = resolve_model(name)
+    backend = resolve_backend(folder, backend, device)
+    if backend == "onnx-int8":
+        from engines.core.device import resolve_device
+        from engines.llm.gpt2_int8 import open_int8
+
+        use_threads(threads)  # making the int8 copy the first time runs torch
+        runner = open_int8(folder, resolve_device(device if device not in ("mps",) else "cpu"), threads or 1)
+        return runner, load_model_tokenizer(folder), folder
+    backend = "onnx" if backend == "onnx-fp32" else backend
     if backend == "torch" or not (folder / "model.onnx").is_file():
         use_threads(threads)  # the ONNX export also runs torch
     return load_runner(folder, backend, device, threads=threads or 1), load_model_tokenizer(folder), folder

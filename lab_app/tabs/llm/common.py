@@ -33,11 +33,12 @@ def open_cached(name: str, backend: str = "torch", device: str = "cpu", threads:
     Keyed on the weights file's modification time, so a model retrained under the same name is reopened.
     Call this from a job, never on the GUI thread.
     """
-    from engines.llm.model_store import open_model, resolve_model
+    from engines.llm.model_store import open_model, resolve_backend, resolve_model
 
     folder = resolve_model(name)
     weights = folder / "model.safetensors"
     stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
+    backend = resolve_backend(folder, backend, device)  # "onnx" → the precision chosen for this model
     key = (str(folder.resolve()), stamp, backend, device)
     with _cache_lock:
         hit = _opened.get(key)

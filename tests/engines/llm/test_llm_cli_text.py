@@ -68,5 +68,5 @@ def test_download_gpt2_offline_says_so_plainly(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "engines.llm", "download-gpt2", "--out", str(tmp_path / "gpt2")],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: ") and "Traceback" not in proc.stderr
     assert not (tmp_path / "gpt2" / "model.safetensors").exists()
