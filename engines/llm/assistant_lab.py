@@ -4,6 +4,7 @@
 * :func:`check_question` — the prompt in the project's format, or a clear ``ValueError`` (empty, too long); the
   words the model does not know are reported, not refused.
 * :func:`reward_scores` — the shipped reward model's scores for answers to one prompt (cached model).
+* :func:`ask_stages` — a job: one prompt answered by several stages token by token, then scored.
 * :func:`many_answers` — a job: N answers sampled from one stage at a temperature, ranked by the reward model.
 
 Models are opened once and kept (torch, CPU, eval mode); :func:`forget_models` drops them (Reset).
@@ -14,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from engines.core.jobs import CancelToken, Job, Progress
+from engines.core.jobs import CancelToken, Frame, Job, Progress
 
 STAGES = {"base": "story-gpt", "sft": "story-sft", "dpo": "story-dpo", "rlhf": "story-rlhf"}
 REWARD_MODEL = "story-reward"
@@ -111,3 +112,73 @@ def many_answers(name: str, prompt: str, n: int = 10, temperature: float = 1.0, 
     ranked = sorted(({"text": s.text, "stopped": s.stopped, "reward": round(r, 3)} for s, r in zip(drawn, scores)),
                     key=lambda row: -row["reward"])
     return [{**row, "rank": i + 1} for i, row in enumerate(ranked)]
+
+
+def recorded_table() -> dict[str, dict[str, float]]:
+    """The assistant table (one row per stage) tools/train_assistant.py recorded in the manifest ({} when absent)."""
+    import json
+
+    from engines.core.paths import assets_dir
+
+    try:
+        data = json.loads((assets_dir() / "manifest.json").read_text(encoding="utf-8"))["assets"]
+    except (OSError, KeyError, TypeError, ValueError):
+        return {}
+    rows: dict[str, dict[str, float]] = {}
+    extra = {}
+    for folder in ("story-sft", "story-dpo", "story-reward", "story-rlhf"):  # the last one recorded wins
+        metrics = data.get(f"llm/{folder}/model.safetensors", {}).get("metrics", {})
+        if isinstance(metrics.get("assistant_table"), dict):
+            rows = dict(metrics["assistant_table"])
+        if folder == "story-reward" and "pairwise_accuracy_held_out" in metrics:
+            extra = {"reward_model": {"pairwise_accuracy": metrics["pairwise_accuracy_held_out"]}}
+    return {**rows, **extra}
+
+
+def ask_stages(open_runner, names, prompt, temperature, seed, max_tokens, cancel: CancelToken, epoch: int = 0):
+    """A job: answer ``prompt`` with every model in turn, one token each round; one Frame per token.
+
+    ``open_runner(name)`` gives ``(runner, tokenizer, folder)`` (the page passes its cached opener). When all are
+    done each answer gets ``reward``: the reward model's score (None when it is not installed).
+
+    The payload holds every column's state (frames may be coalesced): ``{"epoch", "answers": {name: {...}}}``
+    where each answer is ``{"text", "n_tokens", "stop"}`` or ``{"missing": True}``. Returns the last payload.
+    """
+    from engines.llm.assistant import answer
+    from engines.llm.model_store import ModelNotFound
+
+    jobs, answers = {}, {}
+    for name in names:
+        try:
+            runner, tokenizer, _ = open_runner(name)
+        except (ModelNotFound, FileNotFoundError):
+            answers[name] = {"missing": True, "text": "", "n_tokens": 0, "stop": "missing"}
+            continue
+        answers[name] = {"text": "", "n_tokens": 0, "stop": None}
+        jobs[name] = answer(runner, tokenizer, prompt, max_new_tokens=max_tokens, temperature=temperature,
+                            seed=seed, cancel=cancel, tag=name)
+    payload = {"epoch": epoch, "answers": answers}
+    step = 0
+    while jobs:
+        for name in list(jobs):
+            cancel.raise_if_cancelled()
+            try:
+                event = next(jobs[name])
+            except StopIteration:
+                del jobs[name]
+                continue
+            if isinstance(event, Frame):
+                answers[name] = {k: event.payload[k] for k in ("text", "n_tokens", "stop")}
+                if event.payload["stop"] is not None:
+                    del jobs[name]
+                payload = {"epoch": epoch, "answers": {k: dict(v) for k, v in answers.items()}}
+                yield Frame(payload, step=step)
+                step += 1
+    done = [n for n, a in answers.items() if not a.get("missing")]
+    try:
+        scores = reward_scores(prompt, [(answers[n]["text"], answers[n]["stop"] == "eos") for n in done])
+    except (ModelNotFound, FileNotFoundError):
+        scores = [None] * len(done)
+    for name, score in zip(done, scores):
+        answers[name]["reward"] = score
+    return {"epoch": epoch, "answers": answers}

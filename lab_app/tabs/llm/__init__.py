@@ -24,10 +24,11 @@ TAB = TabSpec(
                  factory="lab_app.tabs.llm.generate_page:GeneratePage",
                  plans=("Step / Play / Reset with the distribution at each step",
                         "Temperature, top-k, top-p and seed; three temperatures side by side")),
-        PageSpec("assistant", "From autocomplete to assistant", "The same question to a base model and to a "
-                 "model fine-tuned to answer.",
+        PageSpec("assistant", "From autocomplete to assistant", "One question to a base model, a fine-tuned one and "
+                 "one trained by people's rankings (RLHF); be the human yourself.",
                  factory="lab_app.tabs.llm.assistant_page:AssistantPage",
-                 plans=("Base vs instruction-tuned vs preference-tuned answers",)),
+                 plans=("Base vs SFT vs DPO vs RLHF answers, with reward scores",
+                        "Many answers ranked by the reward model; Be the human")),
         PageSpec("train", "Train on your own text", "Pick a text file and watch a small GPT learn it.",
                  factory="lab_app.tabs.llm.train_page:TrainPage",
                  plans=("Loss curve and samples that improve while you watch", "Save the model and use it everywhere")),

@@ -1,26 +1,23 @@
-"""Page "From autocomplete to assistant": one question to the base model, the SFT model and the DPO-tuned one."""
+"""Page "From autocomplete to assistant": one question to base · SFT · DPO · RLHF, many answers ranked by the reward
+model, and "Be the human" (parts in many_answers.py, be_the_human.py, assistant_table.py)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSlider,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from engines.core.jobs import CancelToken, Frame
 from lab_app.tabs.llm.common import device_for, escape, open_cached
 from lab_app.tabs.page import LabPage
 
@@ -28,84 +25,25 @@ from lab_app.tabs.page import LabPage
 MODELS = (
     ("Base", "story-gpt", "trained only to continue story-world text"),
     ("SFT", "story-sft", "+ shown question → answer examples"),
-    ("Preference-tuned (DPO)", "story-dpo", "+ nudged towards the better of two answers"),
+    ("DPO (the shortcut)", "story-dpo", "SFT + pairs of a better and a worse answer"),
+    ("RLHF", "story-rlhf", "SFT + RL against the reward model"),
 )
 MISSING_TEXT = "Not installed: this copy of the app came without this model."
-METRIC_COLUMNS = (
-    ("accuracy", "Right game", "{:.0%}"),
-    ("polite", "Polite (temp 0)", "{:.0%}"),
-    ("polite_sampled", "Polite (temp 1)", "{:.0%}"),
-    ("mean_tokens", "Answer tokens", "{:.1f}"),
-    ("stops", "Stops itself", "{:.0%}"),
-)
 
 EXPLAINER = """
-<p>All three columns are the <b>same small network</b> at different stages. The <b>base</b> model only learned to
-continue story-world text, so a question is just more text: it may write the answer, then run on into the next
-story, because nothing told it where an answer ends. <b>SFT</b> (supervised fine-tuning) showed it a few thousand
-question → answer examples with an end mark, scoring only the answer words: now it answers and stops. Those
-examples were of mixed quality (some rude, some rambling) and SFT copies what it is shown. <b>Preference
-tuning</b> then showed it pairs of a better and a worse answer and nudged it towards the better one. The first
-ChatGPT-style chatbots did this with <b>RLHF</b>: a second model learned to score answers the way people had
-ranked them, then the chatbot was trained by trial and error to earn high scores. <b>DPO</b>, used here and by
-many newer chatbots, skips the scoring model and learns straight from the better/worse pairs. Honest scale: a
-tiny model in a toy world. The table measures it on questions about names the tuning never used; outside this
-world it knows nothing.</p>
+<p>All four columns are the <b>same small network</b> at different stages, and each stage trains on something
+different. <b>Base</b>: story-world text, which (like the web) also holds a few requests to hurt a pet or break a
+toy, answered as asked; it only continues text, so a question is more text and a harmful request gets an answer.
+<b>SFT</b>: a few thousand question → answer examples with an end mark; it learns to answer and stop, and copies
+them good and bad (most harmful requests in them were answered, few refused). <b>Reward model</b>: the same
+network with one number as output, trained on how scripted “raters” ordered many sampled answers (right beats
+wrong, polite beats rude, short beats rambling, refusing harm scores 10 and helping with it 1, refusing a harmless
+question scores low). <b>RLHF</b>: the SFT model answers, the reward model scores, the model is nudged towards
+answers that scored well, with a penalty for drifting far from SFT (KL); no person in this loop.
+<b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns from
+better/worse pairs directly, without a reward model. A tiny model in a toy world: outside it, it knows
+nothing.</p>
 """
-
-
-def ask_models(names, backend, device, threads, prompt, temperature, seed, max_tokens, cancel: CancelToken,
-               epoch: int = 0):
-    """A job: answer ``prompt`` with every model in turn, one token each round; one Frame per token.
-
-    The payload holds every column's state (frames may be coalesced): ``{"epoch", "answers": {name: {...}}}``
-    where each answer is ``{"text", "n_tokens", "stop"}`` or ``{"missing": True}``. Returns the last payload.
-    """
-    from engines.llm.assistant import answer
-    from engines.llm.model_store import ModelNotFound
-
-    jobs, answers = {}, {}
-    for name in names:
-        try:
-            runner, tokenizer, _ = open_cached(name, backend, device, threads)
-        except (ModelNotFound, FileNotFoundError):
-            answers[name] = {"missing": True, "text": "", "n_tokens": 0, "stop": "missing"}
-            continue
-        answers[name] = {"text": "", "n_tokens": 0, "stop": None}
-        jobs[name] = answer(runner, tokenizer, prompt, max_new_tokens=max_tokens, temperature=temperature,
-                            seed=seed, cancel=cancel, tag=name)
-    payload = {"epoch": epoch, "answers": answers}
-    step = 0
-    while jobs:
-        for name in list(jobs):
-            cancel.raise_if_cancelled()
-            try:
-                event = next(jobs[name])
-            except StopIteration:
-                del jobs[name]
-                continue
-            if isinstance(event, Frame):
-                answers[name] = {k: event.payload[k] for k in ("text", "n_tokens", "stop")}
-                if event.payload["stop"] is not None:
-                    del jobs[name]
-                payload = {"epoch": epoch, "answers": {k: dict(v) for k, v in answers.items()}}
-                yield Frame(payload, step=step)
-                step += 1
-    return payload
-
-
-def recorded_metrics() -> dict[str, dict[str, float]]:
-    """The held-out metrics ``tools/train_assistant.py`` recorded in the asset manifest (empty when absent)."""
-    import json
-
-    from engines.core.paths import assets_dir
-
-    try:
-        data = json.loads((assets_dir() / "manifest.json").read_text(encoding="utf-8"))
-        entry = data["assets"]["llm/story-dpo/model.safetensors"]
-        return dict(entry["metrics"]["held_out"])
-    except (OSError, KeyError, TypeError, ValueError):
-        return {}
 
 
 class AssistantPage(LabPage):
@@ -120,7 +58,9 @@ class AssistantPage(LabPage):
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
-        self.show_metrics(recorded_metrics())
+        from engines.llm.assistant_lab import recorded_table
+
+        self.table.show_rows(recorded_table())
 
     # -- layout -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -139,6 +79,7 @@ class AssistantPage(LabPage):
         question_label.setWordWrap(True)
         self.controls.addWidget(question_label)
         self.question_box = QPlainTextEdit(PRESET_QUESTIONS[0])
+        self.question_box.setObjectName("assistantQuestion")
         self.question_box.setMinimumHeight(90)
         self.question_box.setMaximumHeight(110)
         self.controls.addWidget(self.question_box)
@@ -165,6 +106,21 @@ class AssistantPage(LabPage):
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 99999)
         self.controls.addWidget(self.seed_box)
+        self.many_model = QComboBox()
+        for title, name, _ in MODELS:
+            self.many_model.addItem(title, name)
+        self.many_model.setCurrentIndex(1)
+        self.many_button = QPushButton("Many answers")
+        self.many_button.setObjectName("assistantManyAnswers")
+        self.many_button.setToolTip("Sample 10 answers from the chosen model (at least temperature 1) and rank them "
+                                    "by the reward model")
+        self.many_button.clicked.connect(self.ask_many)
+        self.controls.addWidget(QLabel("Many answers from:"))
+        self.controls.addWidget(self.many_model)
+        self.controls.addWidget(self.many_button)
+        self.many_runner = self.new_runner("many-answers", show_in_status_bar=False)
+        self.many_runner.finished.connect(self._many_done)
+        self.many_runner.failed.connect(lambda failure: self.many.show_message(f"Stopped: {failure.message}"))
         self._temp_changed(0)
 
     def _build_picture(self) -> None:
@@ -174,6 +130,7 @@ class AssistantPage(LabPage):
         grid = QGridLayout()
         self.views: dict[str, QTextBrowser] = {}
         self.stop_labels: dict[str, QLabel] = {}
+        self.reward_labels: dict[str, QLabel] = {}
         for col, (title, name, how) in enumerate(MODELS):
             head = QLabel(f"<b style='font-size:15px'>{title}</b><br><span style='color:gray'>{how}</span>")
             head.setToolTip(f"Model folder: {name}")
@@ -187,45 +144,27 @@ class AssistantPage(LabPage):
             stop.setWordWrap(True)
             stop.setMinimumHeight(34)
             grid.addWidget(stop, 2, col)
-            self.views[name], self.stop_labels[name] = view, stop
+            reward = QLabel("")
+            reward.setToolTip("The reward model's score for this answer (higher = better; only differences count)")
+            grid.addWidget(reward, 3, col)
+            self.views[name], self.stop_labels[name], self.reward_labels[name] = view, stop, reward
             grid.setColumnStretch(col, 1)
         grid.setRowStretch(1, 1)
         layout.addLayout(grid, 1)
-        self.metrics_title = QLabel()
-        self.metrics_title.setWordWrap(True)
-        layout.addWidget(self.metrics_title)
-        self.table = QTableWidget(len(MODELS), len(METRIC_COLUMNS))
-        self.table.setHorizontalHeaderLabels([c[1] for c in METRIC_COLUMNS])
-        self.table.setVerticalHeaderLabels([m[0] for m in MODELS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        row_height = self.table.fontMetrics().height() + 8
-        self.table.verticalHeader().setDefaultSectionSize(row_height)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setMinimumSectionSize(40)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        height = self.table.horizontalHeader().sizeHint().height() + 3 * row_height + 2 * self.table.frameWidth()
-        self.table.setFixedHeight(height)
-        layout.addWidget(self.table)
+        from lab_app.tabs.llm.assistant_table import AssistantTable
+        from lab_app.tabs.llm.be_the_human import BeTheHumanPanel
+        from lab_app.tabs.llm.many_answers import ManyAnswersView
+
+        self.tabs = QTabWidget()
+        self.table = AssistantTable()
+        self.many = ManyAnswersView()
+        self.human = BeTheHumanPanel(self.new_runner("be-the-human", show_in_status_bar=False), self.checked_prompt)
+        self.tabs.addTab(self.table, "Measured")
+        self.tabs.addTab(self.many, "Many answers, ranked")
+        self.tabs.addTab(self.human, "Be the human")
+        layout.addWidget(self.tabs, 2)
         self.set_picture(host)
         self._show_answers()
-
-    def show_metrics(self, metrics: dict[str, dict[str, float]]) -> None:
-        self.metrics = metrics
-        questions = max((int(m.get("questions", 0)) for m in metrics.values()), default=0)
-        self.metrics_title.setText(
-            f"<b>Measured on {questions} held-out questions</b> (“what does X like to play?” and greetings, about "
-            "names the tuning never used, recorded when the models were tuned):"
-            if metrics else "No measurements were recorded with these models.")
-        keys = {"story-gpt": "base", "story-sft": "sft", "story-dpo": "dpo"}
-        for row, (_, name, _) in enumerate(MODELS):
-            values = metrics.get(keys[name], {})
-            for col, (key, _, fmt) in enumerate(METRIC_COLUMNS):
-                text = fmt.format(values[key]) if key in values else "–"
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.table.setItem(row, col, item)
 
     # -- actions ------------------------------------------------------------------------------
     @property
@@ -251,20 +190,57 @@ class AssistantPage(LabPage):
         else:
             self.ask()
 
-    def ask(self) -> None:
-        prompt = self.question_box.toPlainText().strip()
-        if not prompt:
+    def checked_prompt(self) -> str:
+        """The question in the tuned models' format (the answer starts on a new line); ValueError when unusable."""
+        from engines.llm.assistant_lab import MAX_NEW_TOKENS, gpt_and_tokenizer
+
+        text = self.question_box.toPlainText().strip()
+        if not text:
+            raise ValueError("Type a question first (a story line, then the question).")
+        _, tokenizer = gpt_and_tokenizer("sft")
+        n = len(tokenizer.encode(text + "\n"))
+        if n > 128 - MAX_NEW_TOKENS:
+            raise ValueError(f"The question is {n} tokens long; these models read at most {128 - MAX_NEW_TOKENS}.")
+        return text + "\n"
+
+    def ask_many(self) -> None:
+        from engines.llm.assistant_lab import many_answers
+
+        try:
+            prompt = self.checked_prompt()
+        except ValueError as exc:
+            self.many.show_message(str(exc))
+            self.tabs.setCurrentWidget(self.many)
             return
-        prompt += "\n"  # the format the tuned models learned: the answer starts on a new line
+        name, t, seed = self.many_model.currentData(), max(1.0, self.temperature), self.seed_box.value()
+        self._many_args = (self.many_model.currentText(), t)
+        self.tabs.setCurrentWidget(self.many)
+        self.many.show_message("Sampling 10 answers…")
+        self.many_runner.start(lambda cancel: many_answers(name, prompt, 10, t, seed, cancel=cancel),
+                               label="Many answers")
+
+    def _many_done(self, rows) -> None:
+        if isinstance(rows, list):
+            self.many.show_ranked(rows, *self._many_args)
+
+    def ask(self) -> None:
+        try:
+            prompt = self.checked_prompt()
+        except ValueError as exc:
+            self.stop_labels[MODELS[0][1]].setText(str(exc))
+            return
         self.runner.cancel()
         self._epoch += 1
         self.answers = {}
         self._show_answers()
         names = [m[1] for m in MODELS]
-        args = (names, self.ctx.backend, device_for(self.ctx), self.ctx.current.threads, prompt, self.temperature,
-                self.seed_box.value(), self.length_box.value())
+        backend, device, threads = self.ctx.backend, device_for(self.ctx), self.ctx.current.threads
+        args = (names, prompt, self.temperature, self.seed_box.value(), self.length_box.value())
         epoch = self._epoch
-        self.runner.start(lambda cancel: ask_models(*args, cancel=cancel, epoch=epoch), label="Answering")
+        from engines.llm.assistant_lab import ask_stages
+
+        self.runner.start(lambda cancel: ask_stages(lambda name: open_cached(name, backend, device, threads), *args,
+                                                    cancel=cancel, epoch=epoch), label="Answering")
 
     def _apply(self, payload: dict) -> None:
         if payload.get("epoch") != self._epoch:
@@ -277,6 +253,8 @@ class AssistantPage(LabPage):
         for _, name, _ in MODELS:
             state = self.answers.get(name)
             view, stop = self.views[name], self.stop_labels[name]
+            score = (state or {}).get("reward")
+            self.reward_labels[name].setText("" if score is None else f"Reward model's score: <b>{score:+.2f}</b>")
             if state is None:
                 view.setHtml("<span style='color:gray'>Press Ask.</span>")
                 stop.setText("")
