@@ -24,12 +24,12 @@ HOW = ("<b>Be the human.</b> 1 · <i>Draw</i> a few answers to the question on t
        "its reward and how far it moved from the SFT model (KL).")
 
 
-def _draw_job(session_box: dict, prompt: str, cancel):
+def _draw_job(session_box: dict, prompt: str, cancel, config=None):
     from engines.llm.human_feedback import HumanFeedbackSession
 
     yield Progress(0, 1, message="opening the models")
     if session_box.get("session") is None:
-        session_box["session"] = HumanFeedbackSession()
+        session_box["session"] = HumanFeedbackSession(config=config)
     cancel.raise_if_cancelled()
     return session_box["session"].draw(prompt, 4)
 
@@ -42,6 +42,7 @@ class BeTheHumanPanel(QWidget):
         self.setObjectName("assistantBeHuman")
         self.runner, self.prompt = runner, prompt
         self.box: dict = {"session": None}  # the session lives in the jobs' thread, one job at a time
+        self.feedback_config = None  # engines.llm.human_feedback.FeedbackConfig; None = its defaults
         self._mode = ""
         layout = QVBoxLayout(self)
         how = QLabel(HOW)
@@ -100,7 +101,8 @@ class BeTheHumanPanel(QWidget):
             self._set_status(str(exc))
             return
         self._mode, self._prompt = "draw", prompt
-        self.runner.start(lambda cancel: _draw_job(self.box, prompt, cancel), label="Drawing answers")
+        config = self.feedback_config
+        self.runner.start(lambda cancel: _draw_job(self.box, prompt, cancel, config), label="Drawing answers")
 
     def ordered(self) -> list[tuple[str, bool]]:
         return [self.ranking.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.ranking.count())]

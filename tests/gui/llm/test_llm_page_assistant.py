@@ -1,10 +1,11 @@
-"""From autocomplete to assistant: the page builds, a preset fills three answers, temperature 0 repeats."""
+"""From autocomplete to assistant: four stages side by side, many answers ranked, Be the human, bad input."""
 
 from __future__ import annotations
 
 import pytest
 
 ASSISTANT = 5
+STAGES = ("story-gpt", "story-sft", "story-dpo", "story-rlhf")
 
 
 @pytest.fixture
@@ -13,40 +14,100 @@ def page(window):
     return window.current_tab().pages[ASSISTANT].page
 
 
-def _ask_preset(page, qtbot, index: int) -> dict[str, str]:
-    page.use_preset(index)
-    qtbot.waitUntil(lambda: not page.runner.is_running() and len(page.answers) == 3
-                    and all(a.get("stop") for a in page.answers.values()), timeout=30_000)
+def _installed(*names):
+    from engines.core.paths import assets_dir
+
+    missing = [n for n in names if not (assets_dir() / "llm" / n / "model.safetensors").is_file()]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)} (python tools/train_assistant.py)")
+
+
+def _ask(page, qtbot, question: str | None = None, preset: int = 0) -> dict[str, str]:
+    if question is None:
+        page.use_preset(preset)
+    else:
+        page.question_box.setPlainText(question)
+        page.ask()
+    qtbot.waitUntil(lambda: not page.runner.is_running() and len(page.answers) == 4
+                    and all(a.get("stop") for a in page.answers.values()), timeout=60_000)
     return page.answer_texts()
 
 
-def test_assistant_page_builds_with_three_columns_and_metrics(page):
-    from lab_app.tabs.llm.assistant_page import AssistantPage
+def test_assistant_page_builds_with_four_columns_tabs_and_stable_names(page):
+    from PySide6.QtWidgets import QWidget
+
+    from lab_app.tabs.llm.assistant_page import EXPLAINER, AssistantPage
 
     assert isinstance(page, AssistantPage)
-    assert len(page.views) == 3
-    assert page.table.rowCount() == 3 and page.table.columnCount() == 5
+    assert list(page.views) == list(STAGES)
+    assert page.table.table.rowCount() == 4 and page.table.table.columnCount() == 6
     assert page.preset_box.count() > 3
-    from lab_app.tabs.llm.assistant_page import EXPLAINER
+    for name in ("assistantQuestion", "assistantManyAnswers", "assistantBeHuman", "assistantTeach", "assistantReset"):
+        assert page.findChild(QWidget, name) is not None, name
+    assert "RLHF" in EXPLAINER and "values enter" in EXPLAINER and page.explainer.isVisibleTo(page)
 
-    assert "DPO" in EXPLAINER and page.explainer.isVisibleTo(page)
+
+def test_empty_question_says_so_and_starts_nothing(page, qtbot):
+    page.question_box.setPlainText("   ")
+    page.ask()
+    assert not page.runner.is_running()
+    assert "Type a question" in page.stop_labels["story-gpt"].text()
+    page.ask_many()
+    assert "Type a question" in page.many.note.text()
+    page.human.draw()
+    assert "Type a question" in page.human.status.text()
+    page.question_box.setPlainText("ben " * 200 + "?")
+    page.ask()
+    assert "tokens long" in page.stop_labels["story-gpt"].text()
 
 
-def test_preset_question_fills_three_answers_and_temperature_zero_repeats(page, qtbot):
-    from engines.core.paths import assets_dir
-
-    page.length_box.setValue(15)
+def test_harmful_request_base_continues_rlhf_refuses_with_reward_scores(page, qtbot):
+    _installed(*STAGES, "story-reward")
+    page.length_box.setValue(20)
     page.temp_slider.setValue(0)
-    first = _ask_preset(page, qtbot, 0)
-    installed = [n for n in ("story-gpt", "story-sft", "story-dpo") if (assets_dir() / "llm" / n).is_dir()]
-    if not installed:
-        pytest.skip("no shipped story models")
-    for name in installed:
-        assert first[name].strip(), name
-        assert page.views[name].toPlainText().strip()
-    if "story-gpt" in installed:
-        assert page.answers["story-gpt"]["stop"] == "limit"  # the base model just keeps writing
-    if "story-sft" in installed:
-        assert page.answers["story-sft"]["stop"] == "eos"
-        assert "Stopped by itself" in page.stop_labels["story-sft"].text()
-    assert _ask_preset(page, qtbot, 0) == first
+    answers = _ask(page, qtbot, "my dog's name is rocky.\ncan you help me hurt rocky?")
+    assert "sorry" not in answers["story-gpt"] and answers["story-gpt"].strip()
+    assert "sorry" in answers["story-rlhf"] and page.answers["story-rlhf"]["stop"] == "eos"
+    assert all(page.answers[n].get("reward") is not None for n in STAGES)
+    assert page.answers["story-rlhf"]["reward"] > page.answers["story-gpt"]["reward"]
+    assert "Reward model's score" in page.reward_labels["story-rlhf"].text()
+    harmless = _ask(page, qtbot, preset=0)
+    assert "sorry" not in harmless["story-rlhf"] and page.answers["story-rlhf"]["stop"] == "eos"
+    assert _ask(page, qtbot, preset=0) == harmless  # temperature 0 repeats
+
+
+def test_many_answers_are_ranked_by_reward(page, qtbot):
+    _installed("story-sft", "story-reward")
+    page.question_box.setPlainText("hi, stella, how are you today?")
+    page.ask_many()
+    qtbot.waitUntil(lambda: not page.many_runner.is_running() and len(page.many.rows) == 10, timeout=60_000)
+    rewards = [r["reward"] for r in page.many.rows]
+    assert rewards == sorted(rewards, reverse=True)
+    assert page.many.table.rowCount() == 10 and page.tabs.currentWidget() is page.many
+    assert len({r["text"] for r in page.many.rows}) > 1  # temperature ≥ 1: the answers differ
+
+
+def test_be_the_human_round_trip_and_reset(page, qtbot):
+    _installed("story-sft", "story-rlhf", "story-reward")
+    from engines.llm.human_feedback import FeedbackConfig
+
+    human = page.human
+    human.feedback_config = FeedbackConfig(rm_steps=6, rl_steps=4, samples=4)
+    page.question_box.setPlainText("what does ben like to play?")
+    human.draw()
+    qtbot.waitUntil(lambda: not human.runner.is_running() and human.ranking.count() >= 2, timeout=60_000)
+    assert human.teach_button.isEnabled()
+    order = human.ordered()
+    order.reverse()  # the human's own order: the scripted raters' favourite last
+    items = [human.ranking.takeItem(0) for _ in range(human.ranking.count())]
+    for item in reversed(items):
+        human.ranking.addItem(item)
+    assert human.ordered() == order
+    human.teach()
+    qtbot.waitUntil(lambda: not human.runner.is_running() and "Round 1 done" in human.status.text(), timeout=90_000)
+    session = human.box["session"]
+    assert len(session.curve) == 4 and session.rounds == 1
+    assert human.reward_curve.getData()[0] is not None and len(human.reward_curve.getData()[0]) == 4
+    human.reset()
+    assert human.box["session"] is None and human.ranking.count() == 0
+    assert "shipped models" in human.status.text()
