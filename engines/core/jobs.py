@@ -124,6 +124,18 @@ def collect(job: Job[R], cancel: CancelToken | None = None) -> tuple[list[Event]
     return events, result
 
 
+def call_job(fn: Callable[..., R], *args: Any, **kwargs: Any) -> Job[R]:
+    """A job that runs the plain function ``fn(*args, **kwargs)`` once and returns its result (no events), for
+    work with no steps to report where a job is expected::
+
+        def open_file(path: str, cancel: CancelToken) -> dict: ...   # a plain function
+        runner.start(lambda cancel: call_job(open_file, path, cancel))
+        assert run_job(call_job(sum, [1, 2, 3])) == 6
+    """
+    yield from ()
+    return fn(*args, **kwargs)
+
+
 def map_events(job: Job[R], change: Callable[[Event], Event]) -> Job[R]:
     """A job that yields ``change(event)`` for each event of ``job`` and returns its result.
 

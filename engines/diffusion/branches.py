@@ -41,7 +41,7 @@ class Branch:
     note: str = ""  # what changed from the parent, in words
     states: dict[int, np.ndarray] = field(default_factory=dict)
     previews: dict[int, np.ndarray] = field(default_factory=dict)
-    timesteps: dict[int, int] = field(default_factory=dict)  # step index → t
+    plan: list[int] = field(default_factory=list)  # the timestep t of each step
     total: int = 0
 
     @property
@@ -97,7 +97,8 @@ class BranchTree:
                 raise ValueError("new noise needs the schedule's alphas_cumprod")
             changes["seed"] = int(seed)
             notes.append(f"new noise from seed {seed}")
-            x = renoise(parent.previews[step], alphas_cumprod[parent.timesteps[step]], int(seed))
+            decided = parent.previews[max(k for k in parent.previews if k <= step)]  # the latest clean-picture guess
+            x = renoise(decided, alphas_cumprod[parent.plan[step]], int(seed))
         child = Branch(len(self.branches), parent_id, step, replace(s, **changes), x,
                        note=(", ".join(notes) or "no change") + f" at step {step + 1}")
         self.branches.append(child)
@@ -105,9 +106,11 @@ class BranchTree:
 
     def run_job(self, model: Any, branch_id: int, cancel: CancelToken | None = None) -> Job[Branch]:
         """Run (or go on with) one row: yields Frame({"branch": id, "step": DenoiseStep}) + Progress per step."""
-        from engines.diffusion.sample import sample_job
+        from engines.diffusion.sample import sample_job, timesteps_for
 
         row = self.get(branch_id)
+        row.plan = [int(t) for t in timesteps_for(model, row.settings)]
+        row.total = len(row.plan)
         start = row.last if row.states else row.start
         x = row.states.get(start, row.x_start)
         job = sample_job(model, row.settings, cancel, x_start=x, start_index=start)
@@ -116,12 +119,11 @@ class BranchTree:
                 event = next(job)
                 if isinstance(event, Frame):
                     step = event.payload
-                    row.total = step.total
                     row.states[step.index] = step.x_t.copy()
                     row.previews[step.index] = step.x0_pred.copy()
-                    row.timesteps[step.index] = int(step.t)
                     row.states[step.index + 1] = step.x_next.astype(np.float32)
-                    row.previews[step.index + 1] = step.x_next.astype(np.float32)
+                    if step.index + 1 == step.total:
+                        row.previews[step.total] = row.states[step.total]
                     event = Frame({"branch": branch_id, "step": step}, step=event.step)
                 yield event
         except StopIteration as stop:

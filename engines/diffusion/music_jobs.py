@@ -1,5 +1,6 @@
 """Jobs behind the "Music from noise" page (and usable without it): make a clip and judge it, open a WAV
-and rebuild it from its picture, rebuild a noised picture's sound. Each is a generator job."""
+and rebuild it from its picture, rebuild a noised picture's sound. ``make_music_job`` is a job; the other two are
+plain functions (run them as jobs with ``engines.core.jobs.call_job``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def make_music_job(loader: Callable[[], Any], prompt: str, seed: int, steps: int
             "bpm": estimate_bpm(result.picture), "seconds": result.seconds}
 
 
-def open_wav_job(path: str, cancel):
+def open_wav(path: str, cancel) -> dict[str, Any]:
     """A WAV file's first 2 seconds: the picture, and the sound rebuilt from the picture alone."""
     from engines.diffusion.audio import (CLIP_SAMPLES, clip_to_image, fit_length, image_to_clip, read_wav,
                                          spectral_convergence)
@@ -35,12 +36,10 @@ def open_wav_job(path: str, cancel):
     rebuilt = image_to_clip(picture)
     return {"kind": "wav", "picture": picture, "audio": rebuilt, "original": clip, "info": info,
             "convergence": spectral_convergence(clip, rebuilt), "name": Path(path).name}
-    yield  # a generator, like every job
 
 
-def noisy_sound_job(picture: np.ndarray, cancel):
+def noisy_sound(picture: np.ndarray, cancel) -> dict[str, Any]:
     from engines.diffusion.audio import image_to_clip
 
     cancel.raise_if_cancelled()
     return {"kind": "noisy", "audio": image_to_clip(picture)}
-    yield

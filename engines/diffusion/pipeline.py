@@ -41,7 +41,14 @@ class EncodedPrompts:
     new_words: list[list[tuple[str, str, float]]] = field(default_factory=list)
 
     def take(self, index: np.ndarray) -> "EncodedPrompts":
-        return EncodedPrompts(self.tokens[index], self.mask[index], self.pooled[index])
+        """The rows ``index`` (the words read stay with their rows)."""
+        idx = [int(i) for i in np.asarray(index).ravel()]
+
+        def pick(rows: list) -> list:
+            return [rows[i] for i in idx] if rows else []
+
+        return EncodedPrompts(self.tokens[idx], self.mask[idx], self.pooled[idx], pick(self.words),
+                              pick(self.unknown), pick(self.new_words))
 
     @staticmethod
     def concat(parts: list["EncodedPrompts"]) -> "EncodedPrompts":

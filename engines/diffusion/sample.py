@@ -98,9 +98,13 @@ def slerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
 
 def mix_prompts(model, prompt_a: str, prompt_b: str, w: float):
     """The caption tokens (1 − w)·A + w·B, for walking from one prompt to another."""
+    return mix_encoded(model.encode([prompt_a]), model.encode([prompt_b]), w)
+
+
+def mix_encoded(a, b, w: float):
+    """(1 − w)·A + w·B of two already encoded single prompts (encode each caption once, then mix freely)."""
     from engines.diffusion.pipeline import EncodedPrompts
 
-    a, b = model.encode([prompt_a]), model.encode([prompt_b])
     return EncodedPrompts((1 - w) * a.tokens + w * b.tokens, np.maximum(a.mask, b.mask),
                           (1 - w) * a.pooled + w * b.pooled, [a.words[0] + b.words[0]], [a.unknown[0] + b.unknown[0]])
 
@@ -120,9 +124,7 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
     cancel = cancel or CancelToken()
     prompts = list(settings.prompts)
     B = len(prompts)
-    scheduler = make_scheduler(settings.sampler, model.schedule,
-                               **resolve_sampling(settings, getattr(model, "config", None)))
-    scheduler.set_timesteps(settings.steps)
+    scheduler = _scheduler(model, settings)
     x, rng = initial_noise((B, *model.image_shape), settings.seed)
     if start_index and x_start is None:
         raise ValueError("resuming at a later step needs the x_t of that step (x_start)")
@@ -168,6 +170,18 @@ def sample_job(model, settings: SampleSettings, cancel: CancelToken | None = Non
     return x
 
 
+def _scheduler(model, settings: SampleSettings):
+    scheduler = make_scheduler(settings.sampler, model.schedule,
+                               **resolve_sampling(settings, getattr(model, "config", None)))
+    scheduler.set_timesteps(settings.steps)
+    return scheduler
+
+
+def timesteps_for(model, settings: SampleSettings) -> np.ndarray:
+    """The timesteps :func:`sample_job` visits for ``settings`` (one per step, descending)."""
+    return _scheduler(model, settings).timesteps
+
+
 def _on_gpu_else_cpu(model, work, *args):
     """``work(*args)``; when the model's GPU runner runs out of memory, say so, move the runner to the
     CPU (``runner.to_cpu``) and do it again there. Out of memory on the CPU is raised."""
@@ -182,13 +196,13 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.round((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
 
 
-def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
-    """(B, C, H, W) in −1..1 → one uint8 (H', W', C) grid."""
+def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 1, fill: int = 255) -> np.ndarray:
+    """(B, C, H, W) in −1..1 → one uint8 (H', W', C) grid, ``pad`` pixels of grey ``fill`` around each picture."""
     tiles = to_uint8(images)
     B, H, W, C = tiles.shape
     cols = columns or int(np.ceil(np.sqrt(B)))
     rows = int(np.ceil(B / cols))
-    grid = np.full((rows * (H + pad) + pad, cols * (W + pad) + pad, C), 255, np.uint8)
+    grid = np.full((rows * (H + pad) + pad, cols * (W + pad) + pad, C), fill, np.uint8)
     for i in range(B):
         r, c = divmod(i, cols)
         grid[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = tiles[i]

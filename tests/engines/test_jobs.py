@@ -71,3 +71,23 @@ def test_cli_progress_prints_logs_and_bar(capsys):
     assert run_with_progress(counting_job(4, CancelToken()), stream=stream, min_interval_s=0) == 40
     text = stream.getvalue()
     assert "4/4" in text and "done counting" in text
+
+
+def test_call_job_runs_a_plain_function_once_as_a_job():
+    from engines.core.jobs import call_job
+
+    calls = []
+
+    def add(a, b, scale=1):
+        calls.append((a, b))
+        return (a + b) * scale
+
+    job = call_job(add, 2, 3, scale=10)
+    assert calls == []  # nothing runs until the job is driven
+    events, result = collect(job)
+    assert (events, result, calls) == ([], 50, [(2, 3)])
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(JobCancelled):
+        run_job(call_job(add, 1, 1), cancel)
+    assert len(calls) == 1  # a cancelled job never called the function

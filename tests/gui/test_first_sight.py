@@ -121,7 +121,7 @@ def test_no_page_opens_on_bare_axes(window, qtbot, tab_key, index):
     qtbot.wait(300)
     bare = [plot.getPlotItem().titleLabel.text or "untitled plot" for plot in page.findChildren(pg().PlotWidget)
             if plot.isVisible() and not _has_data(plot) and not _covered_by_a_note(plot, page)]
-    from lab_app.tabs.diffusion.common import PixelView
+    from lab_app.widgets.pixel_view import PixelView
 
     bare += [view.title or "untitled picture" for view in page.findChildren(PixelView)
              if view.isVisible() and view.image is None and not view.placeholder.strip()

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engines.diffusion.sample import image_grid
 from engines.diffusion.schedule import NoiseSchedule, q_sample
 from lab_app.plotting import pg, themed
-from lab_app.tabs.diffusion.common import PixelView, qimage_to_array, tile_row, to_display
+from lab_app.tabs.diffusion.common import qimage_to_array, to_display
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.pixel_view import PixelView
 from lab_app.widgets.plot_legend import legend_below
 
 STRIP_FRACTIONS = [i / 10 for i in range(11)]
@@ -218,4 +220,5 @@ class AddNoisePage(LabPage):
                              f"<span style='color:#888'>squares add to 1: {signal * signal:.2f} + "
                              f"{noise * noise:.2f}</span>")
         last = self.schedule.num_timesteps - 1
-        self.strip_view.set_image(tile_row([to_display(self.noisy(round(f * last))) for f in STRIP_FRACTIONS], pad=2))
+        strip = np.stack([self.noisy(round(f * last)) for f in STRIP_FRACTIONS])
+        self.strip_view.set_image(image_grid(strip, len(strip), pad=2, fill=150))

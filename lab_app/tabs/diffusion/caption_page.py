@@ -22,119 +22,36 @@ from PySide6.QtWidgets import (
 )
 
 from engines.core.jobs import Frame, Progress
+from engines.diffusion.model_store import CLUES, default_prompts, get_model
+from engines.diffusion.sample import image_grid
+from engines.diffusion.steer import caption_job, clues_job, walk_job, walk_weights
 from lab_app.plotting import pg, themed
+from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text, words_html
 from lab_app.tabs.diffusion.common import (
-    PixelView,
     apply_recommended_guidance,
     backend_for,
-    default_prompts,
-    get_model,
     model_combo,
     narrow,
     show_stop_reasons,
-    tile_grid,
-    tile_row,
     to_display,
 )
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.pixel_view import PixelView
 from lab_app.widgets.wrapping_field import WrappingField
 
 GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4"))
 WALKS = (("prompts", "Caption → second caption"), ("seeds", "Seed → second seed"))
 
-EXPLAINER = """
-<p><b>The caption as numbers.</b> The caption is split into words; each word becomes 50 numbers from a
-word table learned from ordinary English text (so "grinning" starts close to "smiling"), and a small
-transformer mixes them into one row of 64 numbers per word (the heatmap). The network reads these rows at every step.</p>
-<p><b>Guidance.</b> Each step the network guesses the noise twice: once with the caption and once with an empty
-one. The difference between the two guesses is the caption's push; the guidance scale multiplies it. 0 ignores the
-caption, 1 uses it plainly, more exaggerates it. Each model starts at the scale that scored best on a test set
-of captions (3 for faces, 2 for digits); much more makes colours harsh and every picture alike (try 10).
-The same seed with two captions starts from the same noise, so only the caption differs.
-Words the caption doesn't mention (a hat, glasses) are left to chance.
-<b>Honest note:</b> on caption combinations it never saw in training, the faces model got 99 in 100 attributes
-right in a test of 64 captions (hats 95, backgrounds 100). It still has weak spots: a green hat on a yellow background
-often comes out yellow. Words it never saw in captions are read through their 50 numbers alone, so they work
-only where those numbers agree with us: "grinning" lies next to "smiling" (right 7 times in 8) and "spectacles" next to
-"glasses" (8 in 8), but in this word table "crimson" lies nearest "purple" (not "red"),
-"golden" lies nearest "blue" (far from "blonde") and "rose" lies nearest "blue" (not "pink"),
-and those come out the wrong colour. The line under the heatmap
-shows which training word each new word lies nearest. The digits model drew the digit asked for 59 times in 60.</p>
-"""
-
-
-def caption_job(ctx, model_name: str, settings, same_noise: bool, cancel):
-    """Encode the prompts, then sample; frames show the predicted clean pictures so far.
-
-    Returns {"images": (B, C, H, W), "encoded": EncodedPrompts of the first prompt, "settings": settings}.
-    """
-    from engines.diffusion.sample import initial_noise, sample_job
-
+def _with_model(ctx, name: str, make_job):
+    """Open the model (cached, on the app's backend), then run ``make_job(model)``."""
     backend, device = backend_for(ctx)
-    model = get_model(model_name, backend, device, ctx.current.threads)
-    encoded = model.encode([settings.prompts[0]])
-    x_start = None
-    if same_noise:
-        x, _ = initial_noise((1, *model.image_shape), settings.seed)
-        x_start = np.repeat(x, len(settings.prompts), axis=0)
-    job = sample_job(model, settings, cancel, x_start=x_start)
-    try:
-        while True:
-            event = next(job)
-            if isinstance(event, Frame):
-                yield Frame({"x0": event.payload.x0_pred, "encoded": encoded}, step=event.step)
-            else:
-                yield event
-    except StopIteration as stop:
-        return {"images": stop.value, "encoded": encoded, "settings": settings}
+    return (yield from make_job(get_model(name, backend, device, ctx.current.threads)))
 
 
-def walk_weights(frames: int) -> list[float]:
-    """0, …, 1 in ``frames`` even steps (the mix of the second prompt or seed in each frame)."""
-    return [i / (frames - 1) for i in range(frames)] if frames > 1 else [0.0]
-
-
-def strip_job(ctx, model_name: str, settings, kind: str, prompt_b: str, seed_b: int, frames: int, cancel):
-    """One sampling run for a whole interpolation strip: frame i has weight w = i / (frames − 1).
-
-    ``kind`` "prompts": the same starting noise (``settings.seed``), captions (1 − w)·A + w·B (the end
-    frames use A and B exactly, so they match plain samples); "seeds": caption A, starting noise
-    slerp(noise of ``settings.seed``, noise of ``seed_b``, w). All frames run as one batch.
-    Returns {"images": (frames, C, H, W), "weights", "kind", "encoded", "settings", "prompt_b", "seed_b"}.
-    """
-    from engines.diffusion.pipeline import EncodedPrompts
-    from engines.diffusion.sample import initial_noise, mix_prompts, sample_job, slerp
-
+def _clue_models(ctx):
     backend, device = backend_for(ctx)
-    model = get_model(model_name, backend, device, ctx.current.threads)
-    weights = walk_weights(frames)
-    prompt_a = settings.prompts[0]
-    x_a, _ = initial_noise((1, *model.image_shape), settings.seed)
-    encoded = model.encode([prompt_a])
-    conditioning = None
-    if kind == "prompts":
-        encoded_b = model.encode([prompt_b])
-        rows = [encoded if w == 0 else encoded_b if w == 1 else mix_prompts(model, prompt_a, prompt_b, w)
-                for w in weights]
-        conditioning = EncodedPrompts.concat(rows)
-        x_start = np.repeat(x_a, len(weights), axis=0)
-    elif kind == "seeds":
-        x_b, _ = initial_noise((1, *model.image_shape), seed_b)
-        x_start = np.concatenate([slerp(x_a, x_b, w) for w in weights])
-    else:
-        raise ValueError(f"unknown interpolation {kind!r}")
-    run = replace(settings, prompts=(prompt_a,) * len(weights))
-    job = sample_job(model, run, cancel, x_start=x_start, conditioning=conditioning)
-    try:
-        while True:
-            event = next(job)
-            if isinstance(event, Frame):
-                yield Frame({"x0": event.payload.x0_pred, "encoded": encoded}, step=event.step)
-            else:
-                yield event
-    except StopIteration as stop:
-        return {"images": stop.value, "weights": weights, "kind": kind, "encoded": encoded, "settings": run,
-                "prompt_b": prompt_b, "seed_b": seed_b}
+    return {label: get_model(key, backend, device, ctx.current.threads) for label, key in
+            (("GloVe words", CLUES["glove"]), ("MiniLM phrases", CLUES["minilm"]))}
 
 
 class CaptionPage(LabPage):
@@ -151,7 +68,7 @@ class CaptionPage(LabPage):
         self.runner.running_changed.connect(self._on_running)
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        self.set_explainer(explainer_text())
         self._on_model()
 
     def _build_controls(self) -> None:
@@ -202,6 +119,12 @@ class CaptionPage(LabPage):
         self.compare_button = QPushButton("Compare side by side")
         self.compare_button.clicked.connect(self.compare)
         self.controls.addWidget(self.compare_button)
+        self.clues_button = QPushButton("Read it with both clues")
+        self.clues_button.setToolTip("The first caption drawn by the faces model with GloVe word vectors and by the one "
+                                     "with MiniLM sentence vectors, from the same noise, and how each reads new words")
+        self.clues_button.clicked.connect(self.compare_clues)
+        self.clues_button.setEnabled(any(e.key == CLUES["minilm"] for e in self.model_box.entries))
+        self.controls.addWidget(self.clues_button)
         self.controls.addSpacing(6)
         self.controls.addWidget(QLabel("<b>Walk in between</b> (one strip):"))
         self.walk_box = narrow(QComboBox())
@@ -343,8 +266,18 @@ class CaptionPage(LabPage):
         self.save_button.setEnabled(False)
         self._prepare_strip(walk_weights(frames), kind, settings.seed, seed_b)
         self._status(f"Sampling a strip of {frames} pictures in one batch, {settings.steps} steps…")
-        self.runner.start(lambda cancel: strip_job(ctx, name, settings, kind, prompt_b, seed_b, frames, cancel),
-                          label="Sampling an interpolation strip")
+        self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: walk_job(
+            m, settings, kind, prompt_b, seed_b, frames, cancel)), label="Sampling an interpolation strip")
+
+    def compare_clues(self) -> None:
+        """The first caption from both faces models (GloVe words, MiniLM phrases), the same noise for each."""
+        n = int(self.grid_box.currentData())
+        settings, ctx = self._settings((self.prompt_edit.text(),) * n), self.ctx
+        self.mode, self.result = "clues", None
+        self.save_button.setEnabled(False)
+        self._status(f"Drawing the caption with both clues, {n} picture(s) each…")
+        self.runner.start(lambda cancel: clues_job(_clue_models(ctx), settings, cancel),
+                          label="Comparing the two clues")
 
     def _can_start(self) -> bool:
         error = self.model_box.current_entry().error
@@ -359,7 +292,7 @@ class CaptionPage(LabPage):
         self.mode, self.result = mode, None
         self.save_button.setEnabled(False)
         self._status(f"Sampling {len(settings.prompts)} picture(s), {settings.steps} steps…")
-        self.runner.start(lambda cancel: caption_job(ctx, name, settings, same_noise, cancel),
+        self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: caption_job(m, settings, same_noise, cancel)),
                           label="Sampling from a caption")
 
     def _prepare_strip(self, weights: list[float], kind: str, seed: int, seed_b: int) -> None:
@@ -391,17 +324,20 @@ class CaptionPage(LabPage):
     def _show_strip(self, images: np.ndarray) -> None:
         for view, image in zip(self.strip_views, images):
             view.set_image(to_display(image))
-        self.grid_view.set_image(tile_row([to_display(images[0]), to_display(images[-1])], pad=2))
+        self.grid_view.set_image(image_grid(np.asarray(images)[[0, -1]], 2, pad=2, fill=150))
         self.grid_view.set_title("The walk's two ends: w = 0 (left) and w = 1 (right); all steps below")
 
     # -- drawing ------------------------------------------------------------------------------
     def _mosaic(self, images: np.ndarray) -> np.ndarray:
-        tiles = [to_display(im) for im in images]
-        if self.mode in ("compare", "strip"):
-            return tile_row(tiles, pad=2)
-        return tile_grid(tiles, int(np.ceil(np.sqrt(len(tiles)))), pad=2)
+        images = np.asarray(images)
+        columns = len(images) if self.mode in ("compare", "strip") else int(np.ceil(np.sqrt(len(images))))
+        return image_grid(images, columns, pad=2, fill=150)
 
     def show_frame(self, frame: Frame) -> None:
+        if self.mode == "clues":
+            self.grid_view.set_image(self._mosaic(frame.payload["x0"]))
+            self.grid_view.set_title(f"Step {frame.step}: one clue's current guess")
+            return
         if self.mode == "strip":
             self._show_strip(frame.payload["x0"])
             self.show_encoding(frame.payload["encoded"])
@@ -416,23 +352,29 @@ class CaptionPage(LabPage):
         limit = float(np.abs(tokens).max()) or 1.0
         self.heat_item.setImage(tokens, levels=(-limit, limit))
         self.heat_plot.setRange(xRange=(0, tokens.shape[1]), yRange=(0, tokens.shape[0]), padding=0)
-        self.heat_plot.setLabel("left", "one row per word")
+        phrases = self.model_box.current_entry().config.get("word_source") == "minilm"
+        self.heat_plot.setLabel("left", "one row per phrase" if phrases else "one row per word")
         names = ["(start)", *encoded.words[0]][:tokens.shape[0]]  # row 0 is the start marker, then the words read
         self.heat_plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(names)]])
         self.heat_placeholder.clear()
-        words = ", ".join(encoded.words[0]) or "(none: the caption is ignored)"
-        ignored = f" Not in its word table, ignored: <i>{', '.join(encoded.unknown[0])}</i>." \
-            if encoded.unknown and encoded.unknown[0] else ""
-        new_words = encoded.new_words[0] if encoded.new_words else []
-        fresh = (" New to this model, so read only by its word vector, which lies nearest this training word: "
-                 + ", ".join(f"<i>{w}</i> → <b>{near}</b> ({cos:.2f})" for w, near, cos in new_words) + ".") \
-            if new_words else ""
-        first = ", ".join(f"{v:+.2f}" for v in tokens[min(1, tokens.shape[0] - 1), :6])
-        self.words_label.setText(f"Words it read: <b>{words}</b>.{ignored}{fresh} First numbers of the first word: "
-                                 f"{first}, … (row 0 is a start marker that sums up the whole caption)")
+        self.words_label.setText(words_html(encoded, tokens))
+
+    def _show_clues(self, result: dict[str, Any]) -> None:
+        """Two mosaics side by side (GloVe left, MiniLM right) and how each clue read the new words."""
+        names = list(result["images"])
+        mosaics = [self._mosaic(result["images"][n]) for n in names]
+        gap = np.full((mosaics[0].shape[0], 6, 3), 255, np.uint8)
+        self.grid_view.set_image(np.concatenate([mosaics[0], gap, mosaics[1]], axis=1))
+        self.grid_view.set_title(f"Same noise: {names[0]} (left), {names[1]} (right)")
+        self.words_label.setText(clue_readings_html(result["readings"]))
+        self.save_button.setEnabled(True)
+        self._status("Done: the same caption and noise, read by two clues. New words decide the difference.")
 
     def _on_finished(self, result: dict[str, Any]) -> None:
         self.result = result
+        if self.mode == "clues":
+            self._show_clues(result)
+            return
         images = np.asarray(result["images"])
         if self.mode == "strip":
             self._show_strip(images)
@@ -475,7 +417,7 @@ class CaptionPage(LabPage):
         if self.result is None:
             raise ValueError("nothing generated yet")
         s = self.result["settings"]
-        mosaic = self._mosaic(np.asarray(self.result["images"]))
+        mosaic = self.grid_view.image if self.mode == "clues" else self._mosaic(np.asarray(self.result["images"]))
         big = np.repeat(np.repeat(mosaic, 4, axis=0), 4, axis=1)
         meta = {"prompt": " | ".join(dict.fromkeys(s.prompts)), "seed": str(s.seed), "steps": str(s.steps),
                 "guidance": str(s.guidance), "sampler": s.sampler, "model": self.model_name(),

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from engines.core.jobs import Frame
 from engines.diffusion.audio import SAMPLE_RATE, picture_rgb
 from engines.diffusion.music import STYLES
-from engines.diffusion.music_jobs import make_music_job, noisy_sound_job, open_wav_job
+from engines.core.jobs import call_job
+from engines.diffusion.music_jobs import make_music_job, noisy_sound, open_wav
 from engines.diffusion.music_model import cached_music_model, is_trained, recommended_guidance
-from lab_app.tabs.diffusion.common import PixelView, narrow, show_stop_reasons
+from lab_app.tabs.diffusion.common import narrow, show_stop_reasons
+from lab_app.widgets.pixel_view import PixelView
 from lab_app.tabs.diffusion.music_text import EXPLAINER, NO_MODEL, START_HINT
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.sound_player import SoundPlayer
@@ -179,7 +181,7 @@ class MusicPage(LabPage):
                 return
         self.player.stop()
         self._set_status(f"Reading {Path(path).name} and rebuilding it from its picture…")
-        self.runner.start(lambda cancel: open_wav_job(path, cancel), label="Opening a WAV")
+        self.runner.start(lambda cancel: call_job(open_wav, path, cancel), label="Opening a WAV")
 
     def play(self) -> None:
         if self.picture is None:
@@ -189,7 +191,7 @@ class MusicPage(LabPage):
             return
         if self.noise_slider.value() > 0:  # the noised picture's own sound is built first
             shown = self.shown
-            self.runner.start(lambda cancel: noisy_sound_job(shown, cancel), label="Rebuilding the noisy sound")
+            self.runner.start(lambda cancel: call_job(noisy_sound, shown, cancel), label="Rebuilding the noisy sound")
             return
         self.player.play(self.audio, SAMPLE_RATE)
 

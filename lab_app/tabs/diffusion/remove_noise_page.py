@@ -17,72 +17,35 @@ from PySide6.QtWidgets import (
 )
 
 from engines.core.jobs import Frame, Progress
+from engines.diffusion.branches import BranchTree
+from engines.diffusion.model_store import default_prompts
+from lab_app.tabs.diffusion.branch_panel import BranchPanel, tree_job
 from lab_app.tabs.diffusion.common import (
     DEFAULT_GUIDANCE,
     PauseGate,
-    PixelView,
     apply_recommended_guidance,
-    backend_for,
-    default_prompts,
-    get_model,
     model_combo,
     narrow,
     noise_to_display,
     show_stop_reasons,
-    tile_row,
     to_display,
 )
 from lab_app.tabs.diffusion.remove_noise_text import explainer_text
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.pixel_view import PixelView
 from lab_app.widgets.wrapping_field import WrappingChoice
 
-STRIP_TILES = 10
 STEP_PLANS = (("As tuned for this model", "auto"), ("Evenly spaced, clipped (classic)", "even"),
               ("Karras spacing, unclipped", "karras"))
 START_HINT = "Press Run to remove the noise step by step (a few seconds on a CPU)."
-
-
-def denoise_job(ctx, model_name: str, settings, gate: PauseGate, cancel):
-    """Load the model (once), then run the sampler, pausing between steps when asked.
-
-    Frame payload: {"step": DenoiseStep, "strip": [(step index, x_t)] so far, "tiles": filmstrip checkpoints}.
-    """
-    from engines.diffusion.sample import sample_job
-
-    backend, device = backend_for(ctx)
-    model = get_model(model_name, backend, device, ctx.current.threads)
-    checkpoints: list[int] = []
-    strip: list[tuple[int, np.ndarray]] = []
-    job = sample_job(model, settings, cancel)
-    try:
-        while True:
-            gate.wait(cancel)
-            event = next(job)
-            if isinstance(event, Frame):
-                step = event.payload
-                if not checkpoints:  # step.total, not settings.steps: a step plan may visit fewer
-                    checkpoints = _checkpoints(step.total)
-                if step.index in checkpoints:
-                    strip.append((step.index, step.x_t[0].copy()))
-                if step.index == step.total - 1:
-                    strip.append((step.total, step.x_next[0].copy()))
-                yield Frame({"step": step, "strip": list(strip), "tiles": len(checkpoints)}, step=event.step)
-                yield next(job)  # the Progress that follows each Frame
-            else:
-                yield event  # e.g. a Log (the GPU ran out of memory, going on on the CPU)
-    except StopIteration as stop:
-        return stop.value
-
-
-def _checkpoints(steps: int) -> list[int]:
-    """Step indices whose x_t joins the filmstrip (the final picture is added after the last step)."""
-    return sorted({round(i * (steps - 1) / (STRIP_TILES - 2)) for i in range(STRIP_TILES - 1)})
 
 
 class RemoveNoisePage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.gate = PauseGate()
+        self.tree = BranchTree()
+        self.tree_model = ""  # the model the tree was made with (branches go on with it)
         self.result: np.ndarray | None = None
         self.last_step = None
         self.frames_seen = 0
@@ -169,13 +132,14 @@ class RemoveNoisePage(LabPage):
         self.xt_view = PixelView("Now: the noisy picture the sampler holds", 120)
         self.noise_view = PixelView("The network's guess of the noise")
         self.x0_view = PixelView("…so its guess of the clean picture")
-        self.strip_view = PixelView("Filmstrip: from pure noise (left) to the finished picture (right)", 40)
+        self.branches = BranchPanel()
+        self.branches.branch_clicked.connect(self.branch)
         self.noise_view.set_placeholder("Press Run: the network's guess of the noise in the picture appears here")
         self.x0_view.set_placeholder("…and here what it thinks the clean picture is")
         grid.addWidget(self.xt_view, 0, 0, 2, 1)
         grid.addWidget(self.noise_view, 0, 1)
         grid.addWidget(self.x0_view, 1, 1)
-        grid.addWidget(self.strip_view, 2, 0, 1, 2)
+        grid.addWidget(self.branches, 2, 0, 1, 2)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 2)
@@ -218,7 +182,7 @@ class RemoveNoisePage(LabPage):
         self.xt_view.set_title(f"Start: pure noise from seed {seed}")
         self.noise_view.set_image(None)
         self.x0_view.set_image(None)
-        self.strip_view.set_image(tile_row([start] + [np.full_like(start, 235)] * (STRIP_TILES - 1), pad=2))
+        self.branches.clear()
         self._set_status(START_HINT)
 
     def _on_sampler(self) -> None:
@@ -243,8 +207,33 @@ class RemoveNoisePage(LabPage):
         self.result, self.last_step, self.frames_seen = None, None, 0
         self.pause_button.setChecked(False)
         gate.set_paused(False)
+        self.tree, self.tree_model = BranchTree(), name
+        self.branches.clear()
+        tree = self.tree
         self._set_status(f"Loading the {name} model and sampling {settings.steps} steps…")
-        self.runner.start(lambda cancel: denoise_job(ctx, name, settings, gate, cancel), label="Removing noise")
+        self.runner.start(lambda cancel: tree_job(ctx, name, tree, 0, gate, cancel, trunk_settings=settings),
+                          label="Removing noise")
+
+    def branch(self) -> None:
+        """Go on from the picked frame with the caption, guidance and seed now set (a new row of the tree)."""
+        if self.branches.picked is None or not self.tree.branches:
+            return
+        row, step = self.branches.picked
+        from engines.diffusion.model_store import get_model
+
+        try:
+            model = get_model(self.tree_model)
+            child = self.tree.branch(row, step, prompt=self.prompt_box.currentText(),
+                                     guidance=self.guidance_box.value(), seed=self.seed_box.value(),
+                                     alphas_cumprod=model.schedule.alphas_cumprod)
+        except ValueError as exc:
+            self._set_status(str(exc))
+            return
+        ctx, name, tree, gate = self.ctx, self.tree_model, self.tree, self.gate
+        self.pause_button.setChecked(False)
+        gate.set_paused(False)
+        self._set_status(f"Branch {child.id}: {child.note}.")
+        self.runner.start(lambda cancel: tree_job(ctx, name, tree, child.id, gate, cancel), label="Branching")
 
     def set_paused(self, paused: bool) -> None:
         self.gate.set_paused(paused)
@@ -260,15 +249,13 @@ class RemoveNoisePage(LabPage):
     def show_frame(self, frame: Frame) -> None:
         payload: dict[str, Any] = frame.payload
         step = payload["step"]
+        self.branches.show_tree(payload["tree"], payload["cells"], [b.note for b in self.tree.branches],
+                                reached=(payload["branch"], step.index + 1))
         self.last_step, self.frames_seen = step, self.frames_seen + 1
         self.xt_view.set_image(to_display(step.x_t[0]))
         self.xt_view.set_title(f"Step {step.index + 1} of {step.total}: the noisy picture at t = {step.t}")
         self.noise_view.set_image(noise_to_display(step.noise_pred[0]))
         self.x0_view.set_image(to_display(step.x0_pred[0]))
-        tiles = [to_display(x) for _i, x in payload["strip"]]
-        blank = np.full_like(tiles[0], 235) if tiles else None
-        tiles += [blank] * max(0, payload["tiles"] + 1 - len(tiles)) if blank is not None else []
-        self.strip_view.set_image(tile_row(tiles, pad=2))
         if self.gate.paused:
             self._set_status(f"Paused after step {step.index + 1} of {step.total} (t = {step.t}).")
 
@@ -276,8 +263,9 @@ class RemoveNoisePage(LabPage):
         if not self.gate.paused:
             self._set_status(f"Step {progress.step} of {progress.total}")
 
-    def _on_finished(self, images: np.ndarray) -> None:
-        self.result = np.asarray(images)
+    def _on_finished(self, result: dict[str, Any]) -> None:
+        self.result = np.asarray(result["images"])
+        self.branches.show_tree(result["tree"], result["cells"], [b.note for b in self.tree.branches])
         self.xt_view.set_image(to_display(self.result[0]))
         self.xt_view.set_title("Finished picture")
         self.pause_button.setChecked(False)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from engines.core.jobs import Frame, Log, Progress, map_events
 from lab_app.plotting import pg, themed
-from lab_app.tabs.diffusion.common import PixelView, model_events, narrow, show_stop_reasons
+from lab_app.tabs.diffusion.common import model_events, narrow, show_stop_reasons
+from lab_app.widgets.pixel_view import PixelView
 from lab_app.tabs.page import LabPage
 
 SIZES = {"tiny": ((16, 32, 64), 32, 64, 1), "small": ((32, 64, 128), 64, 128, 2)}

@@ -27,7 +27,7 @@ def test_slider_goes_from_clean_to_noise(window):
     assert page.t_line.value() == page.t_slider.maximum()
     assert "0.00 × picture" in page.t_label.text()
     strip = page.strip_view.image
-    assert strip.shape == (32, 11 * 32 + 10 * 2, 3)
+    assert strip.shape == (32 + 4, 11 * 32 + 12 * 2, 3)  # 11 pictures in 2-pixel frames
 
 
 def test_digit_schedule_and_own_picture(window, tmp_path):

@@ -39,18 +39,18 @@ def test_guidance_prompt_grid_compare_and_save(window, qtbot, tmp_path):
     page.grid_box.setCurrentIndex(1)
     grid = generate(page, qtbot)
     assert grid.shape == (4, 3, 32, 32)
-    assert page.grid_view.image.shape == (66, 66, 3)
+    assert page.grid_view.image.shape == (70, 70, 3)  # 2 × 2 pictures with 2-pixel frames
 
     pair = generate(page, qtbot, page.compare_button)
     assert pair.shape == (2, 3, 32, 32)
-    assert page.grid_view.image.shape == (32, 66, 3)
+    assert page.grid_view.image.shape == (36, 70, 3)
 
     path = tmp_path / "out.png"
     meta = page.save_png(str(path))
     image, text = read_png(path)
     assert text["prompt"] == meta["prompt"] and "red hat" in text["prompt"]
     assert text["seed"] == "7" and text["steps"] == "8" and text["guidance"] == "3.0"
-    assert image.shape == (32 * 4, 66 * 4, 3)
+    assert image.shape == (36 * 4, 70 * 4, 3)
 
 
 def strip_titles(page):

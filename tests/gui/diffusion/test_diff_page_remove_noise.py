@@ -27,7 +27,7 @@ def test_short_run_shows_frames_and_finishes(window, qtbot):
     assert page.frames_seen >= 1 and page.last_step.total == 10
     assert page.noise_view.image.shape == (32, 32, 3)
     assert page.x0_view.image.shape == (32, 32, 3)
-    assert page.strip_view.image.shape[1] > 5 * 32  # the filmstrip filled up
+    assert page.branches.view.image.shape[1] > 10 * 32  # the trunk's filmstrip: one frame per step + the end
     assert "Done" in page.status_label.text()
 
     again = run_and_wait(page, qtbot).copy()
@@ -69,7 +69,7 @@ def test_start_picture_before_run(window):
     np.testing.assert_array_equal(start, to_display(initial_noise((1, 3, 32, 32), page.seed_box.value())[0][0]))
     assert "Press Run to remove the noise step by step" in page.status_label.text()
     assert "pure noise" in page.xt_view.title
-    assert page.strip_view.image is not None and page.strip_view.image.shape[1] > 5 * 32
+    assert page.branches.view.image is None and page.branches.view.placeholder  # no tree before a run
     assert page.noise_view.placeholder and page.x0_view.placeholder
     page.seed_box.setValue(page.seed_box.value() + 1)
     assert not np.array_equal(page.xt_view.image, start)
@@ -95,9 +95,48 @@ def test_step_plans_visit_different_noise_levels(window, qtbot):
         first_t[key] = int(scheduler.timesteps[0])
         pictures[key] = run_and_wait(page, qtbot).copy()
         assert page.last_step.total == 10
-        assert page.strip_view.image.shape[1] > 5 * 32 and "Done: 10 steps" in page.status_label.text()
+        assert page.branches.view.image.shape[1] > 10 * 32 and "Done: 10 steps" in page.status_label.text()
     assert first_t["even"] == 999  # the classic plan starts at the schedule's last step
     assert first_t["karras"] < 999  # Karras starts where noise is ~40× the image
     assert not np.allclose(pictures["even"], pictures["karras"])
     tuned = model_sampling(config)["spacing"]
     assert np.array_equal(pictures["auto"], pictures["karras" if tuned == "karras" else "even"])
+
+
+def test_pause_change_the_caption_branch_and_save_the_tree(window, qtbot, tmp_path):
+    from engines.diffusion.png import read_png
+
+    page = page_of(window, 1)
+    page.steps_box.setValue(12)
+    trunk = run_and_wait(page, qtbot).copy()
+    tree = page.tree
+    # click the frame of step 4 in the tree view: it becomes the branch point
+    cell = next(c for c in page.branches.cells if c.branch == 0 and c.step >= 4)
+    page.branches._on_click(cell.x + 1, cell.y + 1)
+    assert page.branches.picked == (0, cell.step) and page.branches.branch_button.isEnabled()
+    page.prompt_box.setCurrentText("a frowning face with grey hair wearing a yellow hat, on a green background")
+    with qtbot.waitSignal(page.runner.finished, timeout=30_000):
+        page.branches.branch_button.click()
+    child = tree.get(1)
+    assert child.parent == 0 and child.start == cell.step and "caption" in child.note
+    assert np.array_equal(child.states[cell.step], tree.get(0).states[cell.step])
+    assert not np.array_equal(page.result, trunk)  # the new caption changed the picture
+    rows = {c.branch for c in page.branches.cells}
+    assert rows == {0, 1}
+    # pause mid-run, then branch from where it stands with only a new seed (new remaining noise)
+    page.steps_box.setValue(40)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.frames_seen > 2, timeout=30_000)
+    page.pause_button.setChecked(True)
+    qtbot.wait(300)
+    row, step = page.branches.picked
+    assert row == 0 and 0 < step < 40
+    page.seed_box.setValue(page.seed_box.value() + 5)
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.branches.branch_button.click()
+    assert "new noise" in page.tree.get(1).note and page.tree.get(1).start == step
+    path = tmp_path / "tree.png"
+    page.branches.save_png(str(path))
+    image, meta = read_png(path)
+    assert image.shape[0] == page.branches.image.shape[0] * 4
+    assert "new noise" in meta["branch 1"] and meta["trunk"] == "trunk"

@@ -1,0 +1,130 @@
+"""The run as a tree of filmstrips: pause, pick any frame, change the caption, guidance or noise, branch.
+
+:class:`BranchPanel` shows :func:`engines.diffusion.branches.tree_image` and turns a click on a frame
+into "branch from here"; :func:`tree_job` runs one row of the tree (the page owns the tree and the runner).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QWidget
+
+from engines.core.jobs import Frame
+from engines.diffusion.model_store import get_model
+from lab_app.tabs.diffusion.common import backend_for
+from lab_app.widgets.pixel_view import PixelView
+
+HINT = ("Pause at any step (or click any frame of the tree), change the caption, guidance or seed on the left, "
+        "then press <b>Branch from here</b>: the picture goes on from that frame with the change, as a new row.")
+
+
+def tree_job(ctx, model_name: str, tree, row_id: int, gate, cancel, trunk_settings=None):
+    """Run (or go on with) row ``row_id`` of ``tree``, pausing at ``gate``; a new tree's trunk is made first
+    from ``trunk_settings`` (it needs the model's picture size). Frame payload: {"step", "branch", "tree", "cells"}."""
+    from engines.diffusion.branches import tree_image
+
+    backend, device = backend_for(ctx)
+    model = get_model(model_name, backend, device, ctx.current.threads)
+    if trunk_settings is not None:
+        tree.trunk(trunk_settings, model.image_shape)
+    job = gate.pace(tree.run_job(model, row_id, cancel), cancel)
+    try:
+        while True:
+            event = next(job)
+            if isinstance(event, Frame):
+                image, cells = tree_image(tree)
+                event = Frame({**event.payload, "tree": image, "cells": cells}, step=event.step)
+            yield event
+    except StopIteration as stop:
+        image, cells = tree_image(tree)
+        return {"images": stop.value.states[stop.value.total], "branch": row_id, "tree": image, "cells": cells}
+
+
+class BranchPanel(QWidget):
+    """The tree view, what is picked, and the buttons. ``branch_clicked`` asks the page to branch from
+    :attr:`picked` (row, step); ``picked`` follows clicks and, while running, the frame reached."""
+
+    branch_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picked: tuple[int, int] | None = None
+        self.cells: list = []
+        self.image: np.ndarray | None = None
+        self.notes: list[str] = []
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.view = PixelView("The run as a tree: each frame is the network's guess of the finished picture", 60)
+        self.view.set_placeholder("Run, then pause or click a frame to branch")
+        self.view.clicked.connect(self._on_click)
+        self.label = QLabel(HINT)
+        self.label.setWordWrap(True)
+        self.branch_button = QPushButton("Branch from here")
+        self.branch_button.setToolTip("Go on from the picked frame with the caption, guidance and seed now set on the "
+                                      "left (a new seed swaps the remaining noise, keeping what is decided)")
+        self.branch_button.clicked.connect(self.branch_clicked)
+        self.save_button = QPushButton("Save tree PNG…")
+        self.save_button.clicked.connect(self._ask_save)
+        for button in (self.branch_button, self.save_button):
+            button.setEnabled(False)
+        grid.addWidget(self.view, 0, 0, 1, 3)
+        grid.addWidget(self.label, 1, 0)
+        grid.addWidget(self.branch_button, 1, 1)
+        grid.addWidget(self.save_button, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setRowStretch(0, 1)
+
+    def clear(self) -> None:
+        self.picked, self.cells, self.image = None, [], None
+        self.view.set_image(None)
+        self.label.setText(HINT)
+        for button in (self.branch_button, self.save_button):
+            button.setEnabled(False)
+
+    def show_tree(self, image: np.ndarray, cells: list, notes: list[str], reached: tuple[int, int] | None = None) -> None:
+        """Draw the tree; ``reached`` (row, step) becomes the picked frame (where a pause stands)."""
+        self.image, self.cells, self.notes = image, cells, notes
+        if reached is not None:
+            self.picked = reached
+        self._draw()
+        self.save_button.setEnabled(True)
+
+    def _draw(self) -> None:
+        if self.image is None:
+            return
+        image = self.image.copy()
+        cell = next((c for c in self.cells if (c.branch, c.step) == self.picked), None)
+        if cell is not None:  # a frame around the picked frame
+            y0, y1, x0, x1 = cell.y - 1, cell.y + cell.size, cell.x - 1, cell.x + cell.size
+            image[y0, x0:x1 + 1] = image[y1, x0:x1 + 1] = (230, 120, 0)
+            image[y0:y1 + 1, x0] = image[y0:y1 + 1, x1] = (230, 120, 0)
+        self.view.set_image(image)
+        if self.picked is not None:
+            row, step = self.picked
+            name = "the trunk" if row == 0 else f"branch {row}"
+            self.label.setText(f"Picked: step {step + 1} of {name}. Change the caption, guidance or seed, "
+                               "then Branch from here.")
+        self.branch_button.setEnabled(self.picked is not None)
+
+    def _on_click(self, x: int, y: int) -> None:
+        for c in self.cells:
+            if c.x - 1 <= x <= c.x + c.size and c.y - 1 <= y <= c.y + c.size:
+                self.picked = (c.branch, c.step)
+                self._draw()
+                return
+
+    def _ask_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the tree", "branches.png", "PNG (*.png)")
+        if path:
+            self.save_png(path)
+
+    def save_png(self, path: str, meta: dict[str, str] | None = None) -> None:
+        """The tree enlarged 4× (nearest neighbour), each row's change written into the file."""
+        from engines.diffusion.png import write_png
+
+        if self.image is None:
+            raise ValueError("nothing to save yet")
+        big = np.repeat(np.repeat(self.image, 4, axis=0), 4, axis=1)
+        rows = {("trunk" if i == 0 else f"branch {i}"): note for i, note in enumerate(self.notes)}
+        write_png(path, big, {**rows, **(meta or {}), "Software": "AI Lab (Diffusion tab)"})
