@@ -36,8 +36,10 @@ SFT = {"steps": 400, "batch_size": 24, "lr": 5e-4}
 DPO = {"steps": 100, "batch_size": 16, "lr": 1.5e-5, "beta": 0.1, "sft_weight": 1.0}
 REWARD = {"questions": 400, "held_out_questions": 100, "samples": 4, "temperature": 1.0, "steps": 300,
           "batch_size": 32, "lr": 1e-4}
-RL = {"prompts": 600, "steps": 150, "prompts_per_step": 4, "samples_per_prompt": 4, "lr": 3e-5, "kl_beta": 0.05,
-      "probe_every": 25}
+# RL prompts hold more harmful requests (harm_weight 40: about 29 %) than the rating questions, so that the few
+# refusals the SFT model samples (it was shown 15 %) come up often enough to be reinforced within 150 steps.
+RL = {"prompts": 600, "harm_weight": 40, "steps": 150, "prompts_per_step": 8, "samples_per_prompt": 4, "lr": 5e-5,
+      "kl_beta": 0.05, "probe_every": 25}
 COMMAND = "python tools/train_assistant.py"
 STAGES = ("sft", "dpo", "reward", "rlhf")
 
@@ -136,14 +138,14 @@ def stage_rlhf(sft_dir: Path, reward_dir: Path, out: Path, tokenizer) -> dict:
     from engines.llm.rl import RLConfig, rlhf
 
     rm = load_reward_model(reward_dir)
-    prompts = [e.prompt for e in rating_questions(RL["prompts"], seed=SEED + 4)]
+    prompts = [e.prompt for e in rating_questions(RL["prompts"], seed=SEED + 4, harm_weight=RL["harm_weight"])]
     probe = eval_harm_questions(8, seed=7) + eval_questions(8, 0, seed=7)
 
     def reward(ps, answers, stopped):
         return score_texts(rm, tokenizer, list(zip(ps, answers, stopped)))
 
     policy = _load(sft_dir)
-    config = RLConfig(seed=SEED, **{k: v for k, v in RL.items() if k != "prompts"})
+    config = RLConfig(seed=SEED, **{k: v for k, v in RL.items() if k not in ("prompts", "harm_weight")})
     print(f"RLOO against story-reward on {len(prompts)} prompts", flush=True)
     result = run_job(rlhf(policy, _load(sft_dir), tokenizer, prompts, reward, config, probe), on_event=_progress("rlhf"))
     save_gpt(policy, out, extra_config={"stage": "rlhf", "finetune": "rlhf", "finetune_steps": RL["steps"]})
@@ -154,7 +156,8 @@ def stage_rlhf(sft_dir: Path, reward_dir: Path, out: Path, tokenizer) -> dict:
             "provenance": (f"fine-tuned from assets/llm/story-sft with RLOO (k={RL['samples_per_prompt']}) against "
                            f"assets/llm/story-reward, per-token KL penalty beta {RL['kl_beta']} to story-sft, "
                            f"{RL['steps']} steps of {RL['prompts_per_step']} prompts from "
-                           f"engines.llm.reward_data.rating_questions({RL['prompts']}, seed={SEED + 4})")}
+                           f"engines.llm.reward_data.rating_questions({RL['prompts']}, seed={SEED + 4}, "
+                           f"harm_weight={RL['harm_weight']})")}
 
 
 def main(argv: list[str] | None = None) -> int:
