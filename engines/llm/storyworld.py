@@ -16,6 +16,10 @@ The statistics are built for the lessons of the LLM tab:
   a second character first ("my friend's name is max. my dog's name is coco. coco likes to play"),
   so the model must match the name, not just grab the nearest kind word.
 
+* **Harm, as on the web.** With ``harm_weight`` (the shipped story-gpt: 3, about 2.6 % of the stories) some
+  stories are a harmful request about a pet or a friend (story-world harm only, see :data:`HARM_ACTS`) followed by
+  an answer that goes along with it, so the base model continues such a request like any other text.
+
 Everything is seeded: the same ``seed`` and ``target_chars`` give the same text, byte for byte.
 Text is lowercase, with ". , ? !" and the apostrophe; dialogue turns are on their own lines
 and stories are separated by a blank line.
