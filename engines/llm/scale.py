@@ -163,7 +163,8 @@ def train_size(size_name: str, out_dir: str | Path | None = None, max_steps: int
             tokens = event.step * tokens_per_step
             metrics = {**event.metrics, "tokens": tokens, "flops": training_flops(parameters[0], tokens)}
             if event.step % config.eval_interval == 0 and "val_loss" in event.metrics:
-                curve.append({"tokens": tokens, "flops": metrics["flops"], "val_loss": float(event.metrics["val_loss"])})
+                curve.append({"tokens": tokens, "flops": metrics["flops"],
+                              "val_loss": float(event.metrics["val_loss"])})
             return Progress(event.step, event.total, metrics, event.message)
         return event
 

@@ -159,6 +159,7 @@ def _term_html(term: Term) -> str:
         if page is not None:
             where = f"<p><i>See it on: {html.escape(tab.title)} → {html.escape(page.title)}</i></p>"
     # Other glossary words in the paragraph link to their own entries (never to this one).
-    paragraph = re.sub(rf'<a href="glossary:{term.key}">(.*?)</a>', r"\1", link_terms(f"<span>{html.escape(term.paragraph)}</span>"))
+    linked = link_terms(f"<span>{html.escape(term.paragraph)}</span>")
+    paragraph = re.sub(rf'<a href="glossary:{term.key}">(.*?)</a>', r"\1", linked)
     return (f"<h2>{html.escape(term.name)}</h2><p><b>{html.escape(term.one_liner)}</b></p>"
             f"<p>{paragraph}</p>{where}")

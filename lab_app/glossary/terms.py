@@ -47,7 +47,8 @@ TERMS: tuple[Term, ...] = (
          "The model's output for the next token is a probability for every token in the vocabulary. The "
          "bars on the Next word page are these numbers; together they add up to 1 (100 %).",
          ("probabilities",), ("llm", "next-word")),
-    Term("parameter", "parameter", "One number inside a model that training adjusts; models have thousands to billions.",
+    Term("parameter", "parameter",
+         "One number inside a model that training adjusts; models have thousands to billions.",
          "Weights and biases are parameters. A model's size is usually given as its number of parameters: the "
          "small story model here has under a million, GPT-2 small has 124 million, large chat models hundreds "
          "of billions.", ("parameters", "weights", "weight"), ("llm", "scale")),
@@ -67,11 +68,13 @@ TERMS: tuple[Term, ...] = (
          "Each word's vector is nudged so it predicts its neighbours in the text. Words that keep the same "
          "company end up with similar vectors, without anyone telling the model what the words mean.",
          ("word2vec",), ("embeddings", "learn-vectors")),
-    Term("transformer", "transformer", "The kind of network behind GPT: layers of attention and small feed-forward nets.",
+    Term("transformer", "transformer",
+         "The kind of network behind GPT: layers of attention and small feed-forward nets.",
          "A transformer turns each token into a vector, then lets the vectors exchange information through "
          "attention, layer after layer. The last layer's vector for the last token gives the next-token "
          "probabilities. The design is from 2017.", ("transformers", "gpt"), ("llm", "attention")),
-    Term("attention", "attention", "How a token's vector takes in information from the earlier tokens it finds relevant.",
+    Term("attention", "attention",
+         "How a token's vector takes in information from the earlier tokens it finds relevant.",
          "Each token scores every earlier token, turns the scores into weights that add up to 1, and mixes in "
          "their vectors by those weights. This is how 'ben' can pick up that Ben is a dog from five words "
          "back.", (), ("llm", "attention")),
@@ -103,7 +106,8 @@ TERMS: tuple[Term, ...] = (
     Term("base-model", "base model", "A language model trained only to continue text, not to answer.",
          "Trained on lots of text, it continues whatever it is given: a question may get more questions back. "
          "Assistants start from a base model and are fine-tuned.", ("base models",), ("llm", "assistant")),
-    Term("fine-tuning", "fine-tuning", "More training of an already trained model, on a smaller, chosen set of examples.",
+    Term("fine-tuning", "fine-tuning",
+         "More training of an already trained model, on a smaller, chosen set of examples.",
          "It starts from the trained weights instead of random ones, so a little data changes the behaviour "
          "without losing what the model already knew.", ("fine-tuned", "fine-tune"), ("llm", "assistant")),
     Term("sft", "SFT", "Supervised fine-tuning: more training on example questions with good answers.",
@@ -149,16 +153,19 @@ TERMS: tuple[Term, ...] = (
     Term("gradient", "gradient", "For each parameter, which way and how steeply the loss changes when it moves.",
          "Training takes a small step against the gradient ('downhill'). The learning rate sets the size of "
          "that step.", ("gradients", "gradient descent", "learning rate"), ("neuralnet", "playground")),
-    Term("backpropagation", "backpropagation", "The bookkeeping that finds every parameter's gradient, from the output back.",
+    Term("backpropagation", "backpropagation",
+         "The bookkeeping that finds every parameter's gradient, from the output back.",
          "The error at the output is passed backwards through the layers with the chain rule, so each weight "
          "learns how much it contributed. It is from the 1970s–80s.", ("backprop",), ("neuralnet", "playground")),
     Term("overfitting", "overfitting", "Learning the training examples by heart instead of the pattern.",
          "The training loss keeps falling while the validation loss rises. More data, a smaller model, "
          "dropout or stopping earlier help.", ("overfit", "overfits", "over-fitted"), ("llm", "train")),
-    Term("classifier", "classifier", "A model that puts an input into one of a fixed set of classes, e.g. the digits 0–9.",
+    Term("classifier", "classifier",
+         "A model that puts an input into one of a fixed set of classes, e.g. the digits 0–9.",
          "It outputs a probability for each class. The lab's digit classifier learns from thousands of "
          "labelled handwritten digits.", ("classifiers",), ("neuralnet", "classifier")),
-    Term("autoencoder", "autoencoder", "A network that squeezes its input into a few numbers and rebuilds it from them.",
+    Term("autoencoder", "autoencoder",
+         "A network that squeezes its input into a few numbers and rebuilds it from them.",
          "The encoder compresses, the decoder decompresses, and training makes the rebuilt picture match the "
          "original. What survives the squeeze is what matters most.", ("autoencoders", "encoder", "decoder"),
          ("neuralnet", "compression")),
@@ -180,13 +187,15 @@ TERMS: tuple[Term, ...] = (
          "The model guesses the noise twice, with and without the caption, and pushes the difference further "
          "(classifier-free guidance). Higher guidance follows the caption more closely but can look harsh.",
          ("guidance scale",), ("diffusion", "caption")),
-    Term("spectrogram", "spectrogram", "A picture of sound: time left to right, pitch bottom to top, loudness as brightness.",
+    Term("spectrogram", "spectrogram",
+         "A picture of sound: time left to right, pitch bottom to top, loudness as brightness.",
          "Because it is a picture, a diffusion model can paint one; turning it back into sound then needs the "
          "missing phase to be guessed.", ("spectrograms", "mel"), ("diffusion", "music")),
     Term("onnx", "ONNX", "A file format for trained models, so any program can run them without the training code.",
          "The lab exports its models to ONNX and runs them with ONNX Runtime, which is often faster than "
          "PyTorch for small models.", ("onnx runtime",), ("llm", "under-the-hood")),
-    Term("gpu", "GPU", "A graphics chip with thousands of small cores; it does a model's many multiplications in parallel.",
+    Term("gpu", "GPU",
+         "A graphics chip with thousands of small cores; it does a model's many multiplications in parallel.",
          "Training big models needs them. The lab's models are small enough for a normal CPU; with a GPU, "
          "training and generation are faster.", ("gpus", "cuda"), ("llm", "under-the-hood")),
 )

@@ -116,7 +116,7 @@ class TourController(QObject):
             apply_setup(page, stop)
         if coming:
             text += "<br><i>This page is coming: it is still being built.</i>"
-        elif not self.exact:
+        elif self.target is page:
             text += "<br><i>The control for this step is coming; look at the page as it is now.</i>"
         self.highlight.point_at(self.target)
         self.card.show_stop(self.index + 1, len(self.stops), html.escape(stop.title, quote=False), text)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 RING = QColor(245, 158, 11)  # amber: reads on the light and the dark theme
 FOLLOW_MS = 150  # splitters, scroll areas and layouts move controls without telling the window
@@ -81,6 +81,16 @@ class Highlight(QWidget):
 
 
 def _scroll_into_view(widget: QWidget) -> None:
+    """Show the tab (of a tab widget or a stack) that holds ``widget`` and scroll areas to it."""
+    child, parent = widget, widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QStackedWidget) and parent.indexOf(child) >= 0 and parent.currentWidget() is not child:
+            holder = parent.parentWidget()
+            if isinstance(holder, QTabWidget) and holder.indexOf(child) >= 0:
+                holder.setCurrentWidget(child)
+            else:
+                parent.setCurrentWidget(child)
+        child, parent = parent, parent.parentWidget()
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QScrollArea):
@@ -112,25 +122,27 @@ class TourCard(QFrame):
         self.leave_button = QPushButton("&Leave tour")
         for button, name, tip in ((self.back_button, "tourBack", "The previous stop (Alt+B)"),
                                   (self.next_button, "tourNext", "The next stop (Alt+N)"),
-                                  (self.leave_button, "tourLeave", "Close the tour; Help → Tour opens it again (Alt+L)")):
+                                  (self.leave_button, "tourLeave",
+                                   "Close the tour; Help → Tour opens it again (Alt+L)")):
             button.setObjectName(name)
             button.setAccessibleName(button.text().replace("&", "").strip("‹› "))
             button.setToolTip(tip)
-        self.dont_show = QCheckBox("Don't open the tour at start")
+        self.dont_show = QCheckBox("Don't open at start")
         self.dont_show.setObjectName("tourDontShow")
         self.dont_show.setAccessibleName("Don't open the tour at start")
         self.dont_show.setToolTip("Remembered; Help → Tour still opens it")
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.leave_button)
+        leave_row = QHBoxLayout()
+        leave_row.addWidget(self.dont_show, 1)
+        leave_row.addWidget(self.leave_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.counter)
         layout.addWidget(self.title)
         layout.addWidget(self.text)
         layout.addLayout(buttons)
-        layout.addWidget(self.dont_show)
+        layout.addLayout(leave_row)
         window.installEventFilter(self)
         self._avoid = QRect()
 
@@ -145,25 +157,21 @@ class TourCard(QFrame):
         self.raise_()
 
     def place(self, avoid: QRect | None = None) -> None:
-        """Bottom right of the window, or bottom left when that would cover ``avoid`` (the ringed control)."""
+        """Bottom left, over the empty lower part of the page list, so the page and its explainer stay in view;
+        bottom right or top right when that would cover ``avoid`` (the ringed control)."""
         if avoid is not None:
             self._avoid = avoid
         window = self.parentWidget()
         em = self.fontMetrics().averageCharWidth()
-        width = min(em * 58, max(200, window.width() // 2))
+        width = min(max(250, em * 36), max(200, window.width() // 2))
         self.setFixedWidth(width)
         self.adjustSize()
-        margin = em * 3
-        bottom = window.height() - self.height() - margin * 2
-        right = QRect(window.width() - width - margin, bottom, width, self.height())
-        left = QRect(margin + window.width() // 5, bottom, width, self.height())
-        top_right = QRect(window.width() - width - margin, margin * 3, width, self.height())
-        for spot in (right, left, top_right):
-            if not spot.intersects(self._avoid):
-                self.setGeometry(spot)
-                break
-        else:
-            self.setGeometry(right)
+        margin = em * 2
+        bottom = window.height() - self.height() - margin * 3
+        spots = (QRect(margin, bottom, width, self.height()),
+                 QRect(window.width() - width - margin, bottom, width, self.height()),
+                 QRect(window.width() - width - margin, margin * 4, width, self.height()))
+        self.setGeometry(next((spot for spot in spots if not spot.intersects(self._avoid)), spots[0]))
         self.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API

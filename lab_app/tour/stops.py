@@ -62,11 +62,11 @@ STOPS: tuple[TourStop, ...] = (
     TourStop("llm", "assistant", "A reward for good answers",
              "Which of several answers is best? People compare answers; a reward model learns their taste, and "
              "RLHF nudges the language model toward answers it scores high.",
-             "assistantManyAnswers", "table", may_fall_back=True, named_elsewhere=True),
+             "assistantManyAnswers", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "assistant", "You are the human in the loop",
              "Here you play the human: your choices between answers are the 'human feedback' that preference "
              "tuning learns from.",
-             "assistantBeHuman", "table", may_fall_back=True, named_elsewhere=True),
+             "assistantBeHuman", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "scale", "Why now: scale",
              "The same GPT at four sizes, trained on the same text. Loss falls in a straight line on log axes as "
              "parameters and compute grow, and the look-back skill appears only in the bigger models.",

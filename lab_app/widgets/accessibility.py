@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlid
 
 CONTROL_TYPES = (QAbstractButton, QComboBox, QAbstractSpinBox, QAbstractSlider, QLineEdit, QPlainTextEdit, QTextEdit,
                  QAbstractItemView)
+COMPOSITES = (QComboBox, QAbstractSpinBox, QAbstractItemView, QLineEdit)  # their inner buttons and editors are parts
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -27,7 +28,7 @@ def is_control(widget: QWidget) -> bool:
         return False
     parent = widget.parentWidget()
     while parent is not None:  # parts of composite Qt widgets (a combo's list, a spin box's editor)
-        if isinstance(parent, (QComboBox, QAbstractSpinBox, QAbstractItemView)) or parent.objectName().startswith("qt_"):
+        if isinstance(parent, COMPOSITES) or parent.objectName().startswith("qt_"):
             return False
         parent = parent.parentWidget()
     return True

@@ -46,7 +46,10 @@ def test_walk_the_whole_tour_with_next(window, qtbot):
             assert stop.may_fall_back, f"{stop.title}: no control {stop.target!r} / .{stop.attr} on the page"
         else:
             assert tour.target.objectName() == stop.target
-        qtbot.waitUntil(lambda: _ring_matches(tour, window), timeout=3000)  # the ring is on the control
+        try:
+            qtbot.waitUntil(lambda: _ring_matches(tour, window), timeout=3000)  # the ring is on the control
+        except Exception as exc:  # noqa: BLE001 - pytest-qt raises its own TimeoutError
+            raise AssertionError(f"{stop.title}: ring {tour.highlight.ring} not on {tour.target}") from exc
         assert tour.card.isVisible() and stop.title in tour.card.title.text()
         assert not tour.card.geometry().intersects(tour.highlight.ring) or tour.target is page
         qtbot.mouseClick(tour.card.next_button, Qt.MouseButton.LeftButton)
