@@ -1,9 +1,11 @@
-"""``python -m engines.diffusion sample|noise|encode|train|evaluate|export|music|spectrogram|evaluate-music …``: the Diffusion tab without a window.
+"""``python -m engines.diffusion sample|noise|encode|train|evaluate|export|branch|music|spectrogram|evaluate-music …``: the Diffusion tab without a window.
 
 Examples::
 
     python -m engines.diffusion sample --model faces --prompt "a smiling face wearing a red hat" \\
         --seed 3 --steps 50 --guidance 3 --out face.png
+    python -m engines.diffusion sample --encoder minilm --prompt "a face wearing a crimson hat" --out crimson.png
+    python -m engines.diffusion branch --prompt "a smiling face" --at 10 --new-prompt "a frowning face" --out tree.png
     python -m engines.diffusion noise --image face.png --t 400 --out noisy.png
     python -m engines.diffusion encode --model digits --prompt "the digit seven" --json
     python -m engines.diffusion train --dataset digits --minutes 5 --out my-digits
@@ -50,6 +52,17 @@ def _sampling_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --clip: clip only at steps whose noise level σ is below this (0 = every step)")
 
 
+def _model_name(args: argparse.Namespace) -> str:
+    """--model, or with --encoder the faces model that reads captions with that clue."""
+    if getattr(args, "encoder", None):
+        from engines.diffusion.model_store import CLUES
+
+        if args.model not in ("faces", *CLUES.values()):
+            raise SystemExit("--encoder picks one of the faces models; leave out --model (or use --model faces)")
+        return CLUES[args.encoder]
+    return args.model
+
+
 def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -57,7 +70,7 @@ def _sample(args: argparse.Namespace) -> int:
     from engines.diffusion.png import write_png
     from engines.diffusion.sample import SampleSettings, image_grid, resolve_sampling, sample_job
 
-    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    model = load_diffusion_model(_model_name(args), args.backend, args.device, args.threads)
     args.guidance = _guidance(args, model)
     prompts = tuple([args.prompt] * args.batch)
     settings = SampleSettings(prompts, seed=args.seed, steps=args.steps, guidance=args.guidance,
@@ -72,7 +85,7 @@ def _sample(args: argparse.Namespace) -> int:
             "clip": str(used["clip_sample"]).lower(), "sigma_max": f"{used['sigma_max']:g}",
             "clip_sigma": ("never" if not used["clip_sample"] else "every step" if used["clip_sigma"] is None
                            else f"below {used['clip_sigma']:g}"),
-            "model": str(args.model), "backend": model.runner.backend,
+            "model": _model_name(args), "backend": model.runner.backend,
             "Software": "AI Lab engines.diffusion"}
     write_png(args.out, grid if grid.shape[2] != 1 else grid[:, :, 0], meta)
     enc = model.encode([args.prompt])
@@ -118,7 +131,7 @@ def _new_words_text(new_words: list[tuple[str, str, float]]) -> str:
 def _encode(args: argparse.Namespace) -> int:
     from engines.diffusion.pipeline import load_diffusion_model
 
-    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    model = load_diffusion_model(_model_name(args), args.backend, args.device, args.threads)
     enc = model.encode([args.prompt])
     n = int(enc.mask[0].sum())
     report = {"prompt": args.prompt, "words_used": enc.words[0], "words_ignored": enc.unknown[0],
@@ -154,7 +167,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from engines.diffusion.attributes import evaluate_job
     from engines.diffusion.pipeline import load_diffusion_model
 
-    model = load_diffusion_model(args.model, args.backend, args.device, args.threads)
+    model = load_diffusion_model(_model_name(args), args.backend, args.device, args.threads)
     args.guidance = _guidance(args, model)
     device = "cuda" if args.device == "cuda" else "cpu"
     overrides = {k: v for k, v in (("spacing", args.spacing), ("clip_sample", args.clip), ("sigma_max", args.sigma_max),
@@ -192,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         if model:
             p.add_argument("--model", default="faces", help="faces, digits or a model folder")
             p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+            p.add_argument("--encoder", choices=("glove", "minilm"), default=None,
+                           help="faces: the clue that reads the caption (GloVe words or MiniLM phrases)")
         p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
         p.add_argument("--threads", type=int, default=1)
         p.add_argument("--json", action="store_true", help="print a JSON report")
@@ -258,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engines.diffusion.music_cli import add_commands
 
     add_commands(sub, common, _print)  # music, spectrogram, evaluate-music
+    from engines.diffusion.branch_cli import add_branch_command
+
+    add_branch_command(sub, common, _print, _model_name)
     return parser
 
 

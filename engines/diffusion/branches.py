@@ -87,7 +87,7 @@ class BranchTree:
         notes = []
         if prompt is not None and prompt != s.prompts[0]:
             changes["prompts"] = (prompt,)
-            notes.append(f"caption “{prompt}”")
+            notes.append(f'caption "{prompt}"')
         if guidance is not None and float(guidance) != float(s.guidance):
             changes["guidance"] = float(guidance)
             notes.append(f"guidance {s.guidance:g} → {float(guidance):g}")

@@ -195,12 +195,24 @@ def load_torch_modules(folder: str | Path) -> tuple[dict[str, Any], Any, Any, Wo
     return config, unet, encoder, words
 
 
+_registries: dict[Path, Any] = {}
+
+
+def _registry(root: Path):
+    """One asset registry per assets folder and process: it remembers which files it already checked."""
+    from engines.core.assets import AssetRegistry
+
+    if root not in _registries:
+        _registries[root] = AssetRegistry(root)
+    return _registries[root]
+
+
 def _verify_shipped(folder: Path, name: str, files: tuple[str, ...]) -> None:
     """Check shipped files against assets/manifest.json (size + sha256) when they are listed there."""
-    from engines.core.assets import AssetError, AssetRegistry
+    from engines.core.assets import AssetError
 
     try:
-        registry = AssetRegistry(folder.parents[1])
+        registry = _registry(folder.parents[1])
     except AssetError:
         return
     listed = set(registry.names())

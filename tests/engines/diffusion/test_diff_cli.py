@@ -128,3 +128,29 @@ def test_evaluate_json_parses(tmp_path, capsys):
     assert report["kind"] == "digits" and 0.0 <= report["digit_accuracy"] <= 1.0
     assert set(report["per_digit"]) == {str(k) for k in range(10)}
     assert report["judge"]["test_accuracy"] > 0.3
+
+
+def test_branch_saves_a_tree_where_an_early_branch_changes_more_than_a_late_one(tiny_model_folder, tmp_path, capsys):
+    out = tmp_path / "tree.png"
+    code = main(["branch", "--model", str(tiny_model_folder), "--backend", "onnx", "--prompt", "a red square",
+                 "--steps", "10", "--at", "2", "9", "--new-prompt", "a blue circle", "--scale", "2",
+                 "--out", str(out), "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    image, meta = read_png(out)
+    assert image.shape[0] == 2 * (3 * (16 + 2) + 2)  # three rows: the trunk and two branches
+    assert "at step 2" in meta["branch 1"] and "at step 9" in meta["branch 2"]
+    early, late = report["differs_from_trunk"]["branch 1"], report["differs_from_trunk"]["branch 2"]
+    assert early > late > 0
+
+
+def test_encoder_picks_the_faces_model_with_that_clue(capsys):
+    from engines.diffusion.__main__ import build_parser, _model_name
+
+    args = build_parser().parse_args(["encode", "--encoder", "minilm", "--prompt", "x"])
+    assert _model_name(args) == "faces-minilm"
+    args = build_parser().parse_args(["encode", "--encoder", "glove", "--prompt", "x"])
+    assert _model_name(args) == "faces"
+    args = build_parser().parse_args(["encode", "--model", "digits", "--encoder", "glove", "--prompt", "x"])
+    with pytest.raises(SystemExit):
+        _model_name(args)
