@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
-                               QFormLayout, QGroupBox, QLabel, QLayout, QLineEdit, QPlainTextEdit, QTextEdit, QWidget)
+                               QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLayout, QLineEdit, QPlainTextEdit,
+                               QScrollBar, QSpinBox, QTextEdit, QWidget)
 
 CONTROL_TYPES = (QAbstractButton, QComboBox, QAbstractSpinBox, QAbstractSlider, QLineEdit, QPlainTextEdit, QTextEdit,
                  QAbstractItemView)
@@ -24,11 +25,11 @@ def _plain(text: str) -> str:
 
 def is_control(widget: QWidget) -> bool:
     """A widget the user operates (not a scroll bar or a part inside another control, e.g. a spin box's line edit)."""
-    if not isinstance(widget, CONTROL_TYPES) or widget.objectName().startswith("qt_"):
+    if not isinstance(widget, CONTROL_TYPES) or isinstance(widget, QScrollBar) or widget.objectName().startswith("qt_"):
         return False
     parent = widget.parentWidget()
     while parent is not None:  # parts of composite Qt widgets (a combo's list, a spin box's editor)
-        if isinstance(parent, COMPOSITES) or parent.objectName().startswith("qt_"):
+        if isinstance(parent, COMPOSITES):
             return False
         parent = parent.parentWidget()
     return True
@@ -75,11 +76,40 @@ def _group_title(widget: QWidget) -> str:
     return ""
 
 
+def _heading_above(widget: QWidget, levels: int = 3) -> str:
+    """The nearest short label placed before ``widget`` (or before the box holding it), up to ``levels`` boxes up."""
+    child = widget
+    for _ in range(levels):
+        layout = _layout_of(child)
+        if layout is not None:
+            for i in range(layout.indexOf(child) - 1, -1, -1):
+                before = layout.itemAt(i).widget()
+                if isinstance(before, QLabel) and _plain(before.text()):
+                    return _plain(before.text()).split(" — ")[0].split(". ")[0][:60]
+        child = child.parentWidget()
+        if child is None:
+            break
+    return ""
+
+
+def _kind_in(widget: QWidget) -> str:
+    """E.g. "Sampling tree view: spin box" from the custom widget that holds it (a last resort)."""
+    parent = widget.parentWidget()
+    while parent is not None and type(parent).__module__.startswith("PySide6"):
+        parent = parent.parentWidget()
+    if parent is None:
+        return ""
+    owner = re.sub(r"(?<!^)([A-Z])", r" \1", type(parent).__name__).lower().capitalize()
+    kind = re.sub(r"(?<!^)([A-Z])", r" \1", type(widget).__name__.removeprefix("Q")).lower()
+    return f"{owner}: {kind}"
+
+
 def best_name(widget: QWidget) -> str:
     if isinstance(widget, QAbstractButton) and _plain(widget.text()):
         return _plain(widget.text())
-    for text in (label_text_for(widget), getattr(widget, "placeholderText", lambda: "")(), _plain(widget.toolTip()),
-                 _group_title(widget)):
+    affixes = (f"{widget.prefix()} {widget.suffix()}" if isinstance(widget, (QSpinBox, QDoubleSpinBox)) else "")
+    for text in (label_text_for(widget), affixes, getattr(widget, "placeholderText", lambda: "")(),
+                 _plain(widget.toolTip()), _group_title(widget), _heading_above(widget), _kind_in(widget)):
         if _plain(text):
             return _plain(text)
     return ""
