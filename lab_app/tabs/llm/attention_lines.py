@@ -1,4 +1,8 @@
-"""The "lines" view of attention: tokens in two columns, lines from one token to those it looks at."""
+"""The "lines" view of attention: tokens in two columns, lines from one token to those it looks at.
+
+Rows never get shorter than ``MIN_ROW`` pixels: on a long prompt the widget grows taller and
+the page shows it in a scroll area.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from lab_app.tabs.llm.common import visible
 
 LINE_COLOR = QColor(76, 124, 240)
 SELECTED = QColor("#f08c00")
+TOP = 30.0  # room for the two column titles
+MIN_ROW = 17.0  # pixels per token row at least: a line of text stays readable
 
 
 class AttentionLines(QWidget):
@@ -23,17 +29,22 @@ class AttentionLines(QWidget):
         self.tokens: list[str] = []
         self.weights = np.zeros((0, 0), dtype=np.float32)
         self.query = 0
-        self.setMinimumSize(240, 200)
+        self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_data(self, tokens: list[str], weights: np.ndarray, query: int) -> None:
         self.tokens, self.weights, self.query = list(tokens), np.asarray(weights), int(query)
+        # never squeeze a row below MIN_ROW: a long prompt makes the view taller (it sits in a scroll area)
+        self.setMinimumHeight(int(TOP + MIN_ROW * len(self.tokens) + 6))
         self.update()
 
     def _rows(self) -> tuple[float, float]:
-        top = 30.0
-        row = min(26.0, (self.height() - top - 6) / max(1, len(self.tokens)))
-        return top, row
+        row = max(MIN_ROW, min(26.0, (self.height() - TOP - 6) / max(1, len(self.tokens))))
+        return TOP, row
+
+    def row_centre(self, i: int) -> float:
+        top, row = self._rows()
+        return top + (i + 0.5) * row
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         top, row = self._rows()

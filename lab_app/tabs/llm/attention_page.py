@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
-                               QSpinBox, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from lab_app.tabs.llm.attention_lines import AttentionLines
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, Debouncer, ModelPicker, call_job, device_for, open_cached, visible
 from lab_app.plotting import pg, themed
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.heatmap_grid import HeatmapGrid
 from lab_app.widgets.placeholder import Placeholder
 
 BEN_FETCH = "my dog's name is ben. ben likes to play"
 AVERAGE = -1
+MAX_TICKS = 40  # token labels on a heatmap axis at most
 
 EXPLAINER = """
 <p>Inside each layer, every token asks “which tokens so far, myself included, matter for me?” and takes a
@@ -111,8 +114,26 @@ class AttentionPage(LabPage):
         self.heat_image.mouseClickEvent = self._heat_clicked
         self.lines = AttentionLines()
         self.lines.selected.connect(self.query_box.setCurrentIndex)
+        self.lines_scroll = QScrollArea()  # long prompts: rows keep a readable height and the view scrolls
+        self.lines_scroll.setWidgetResizable(True)
+        self.lines_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.lines_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lines_scroll.setWidget(self.lines)
+        overview = QWidget()
+        column = QVBoxLayout(overview)
+        column.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>Every head</b> (click one to open it)")
+        title.setToolTip("One small heatmap per head: rows are layers (first at the top), columns are heads. "
+                         "Each is scaled to its own brightest cell. Heads with a bright diagonal look at "
+                         "themselves, a line just below it: at the previous token, a bright first column: "
+                         "at the first token.")
+        self.grid = HeatmapGrid("layer", "head")
+        self.grid.picked.connect(self._open_head)
+        column.addWidget(title)
+        column.addWidget(self.grid, 1)
+        row.addWidget(overview, 3)
         row.addWidget(self.heat_plot, 3)
-        row.addWidget(self.lines, 2)
+        row.addWidget(self.lines_scroll, 2)
         self.set_picture(self.picture)
         self.placeholder = Placeholder(self.picture, "Loading the model and reading the prompt…")
 
@@ -157,6 +178,7 @@ class AttentionPage(LabPage):
         self.query_box.setCurrentIndex(len(data["tokens"]) - 1)
         for box in (self.layer_box, self.head_box, self.query_box):
             box.blockSignals(False)
+        self.grid.set_maps(data["attention"])
         cut = " (cut to the model's window)" if data.get("truncated") else ""
         self.status_label.setText(f"{len(data['tokens'])} tokens{cut} · {layers} layers × {heads} heads")
         self.redraw()
@@ -181,13 +203,28 @@ class AttentionPage(LabPage):
         n = len(tokens)
         self.heat_image.setImage(matrix, levels=(0, max(float(matrix.max()), 1e-6)))
         self.heat_image.setRect(0, 0, n, n)
-        ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens)]]
+        every = max(1, int(np.ceil(n / MAX_TICKS)))  # long prompts: every k-th label, so they do not overlap
+        ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
         self.heat_plot.getAxis("left").setTicks(ticks)
         self.heat_plot.getAxis("bottom").setTicks(ticks)
         self.heat_plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
         head = self.head_box.currentText()
         self.heat_plot.setTitle(f"Layer {self.layer_box.value()}, {head}")
-        self.lines.set_data(tokens, matrix, max(0, self.query_box.currentIndex()))
+        query = max(0, self.query_box.currentIndex())
+        self.lines.set_data(tokens, matrix, query)
+        self.lines_scroll.ensureVisible(0, int(self.lines.row_centre(query)), 0, 60)
+        head_data = self.head_box.currentData()
+        self.grid.select(self.layer_box.value(), None if head_data in (None, AVERAGE) else int(head_data))
+
+    def _open_head(self, layer: int, head: int) -> None:
+        """A thumbnail was clicked: show that layer and head big, in the heatmap and the lines."""
+        for box in (self.layer_box, self.head_box):
+            box.blockSignals(True)
+        self.layer_box.setValue(layer)
+        self.head_box.setCurrentIndex(self.head_box.findData(head))
+        for box in (self.layer_box, self.head_box):
+            box.blockSignals(False)
+        self.redraw()
 
     def _heat_clicked(self, event) -> None:
         row = int(event.pos().y())
