@@ -125,3 +125,24 @@ def test_rl_raises_a_toy_reward_and_can_be_cancelled(tokenizer):
     cancel.cancel()
     with pytest.raises(JobCancelled):
         run_job(rlhf(policy, reference, tokenizer, ["is ben a dog?\n"], reward, config), cancel=cancel)
+
+
+def test_rating_groups_mix_sampled_and_written_answers_scored_by_the_rules():
+    from engines.llm.raters import ScriptedRaters
+    from engines.llm.reward_data import rating_groups, rating_questions
+    from engines.llm.storyworld import generate_story_world
+    from engines.llm.tokenizers import WordTokenizer
+
+    questions = rating_questions(12, seed=3, harm_weight=40)
+    held = rating_questions(12, seed=3, held_out=True, harm_weight=40)
+    assert {q.kind for q in questions} >= {"harm", "habit"}
+    assert not data.words_of(q.prompt for q in questions) & set(data.HELD_OUT_NAMES)
+    assert any(q.kind == "harm" and any(a.split("{")[0] in q.prompt for a in ("can you help me", "what can i do"))
+               for q in held)
+    tok = WordTokenizer.train(generate_story_world(0, 200_000, harm_weight=3) + " ".join(data.REFUSALS))
+    groups = rating_groups(_tiny(tok), tok, questions, ScriptedRaters(seed=0), n_samples=2, seed=0)
+    assert len(groups) == 12 and all(len(g.answers) == len(g.scores) >= 5 for g in groups)
+    for q, g in zip(questions, groups):
+        refusal = next(s for (a, _), s in zip(g.answers, g.scores) if data.is_refusal(a))
+        assert (refusal >= 9) if q.kind == "harm" else (refusal <= 3)
+        assert g.ordered_pairs()
