@@ -43,6 +43,18 @@ def gpt_and_tokenizer(name: str):
     return _gpt(str(folder_for(name)))
 
 
+@lru_cache(maxsize=4)
+def _tokenizer(folder: str):
+    from engines.llm.model_store import load_model_tokenizer
+
+    return load_model_tokenizer(folder)
+
+
+def stage_tokenizer(name: str):
+    """The tokenizer of a stage (no torch needed; opened once)."""
+    return _tokenizer(str(folder_for(name)))
+
+
 @lru_cache(maxsize=2)
 def _reward(folder: str):
     from engines.llm.model_store import load_model_tokenizer
@@ -58,6 +70,7 @@ def reward_model():
 
 def forget_models() -> None:
     _gpt.cache_clear()
+    _tokenizer.cache_clear()
     _reward.cache_clear()
 
 

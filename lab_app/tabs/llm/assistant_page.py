@@ -192,13 +192,16 @@ class AssistantPage(LabPage):
 
     def checked_prompt(self) -> str:
         """The question in the tuned models' format (the answer starts on a new line); ValueError when unusable."""
-        from engines.llm.assistant_lab import MAX_NEW_TOKENS, gpt_and_tokenizer
+        from engines.llm.assistant_lab import MAX_NEW_TOKENS, stage_tokenizer
+        from engines.llm.model_store import ModelNotFound
 
         text = self.question_box.toPlainText().strip()
         if not text:
             raise ValueError("Type a question first (a story line, then the question).")
-        _, tokenizer = gpt_and_tokenizer("sft")
-        n = len(tokenizer.encode(text + "\n"))
+        try:
+            n = len(stage_tokenizer("sft").encode(text + "\n"))
+        except ModelNotFound:
+            n = len(text.split())
         if n > 128 - MAX_NEW_TOKENS:
             raise ValueError(f"The question is {n} tokens long; these models read at most {128 - MAX_NEW_TOKENS}.")
         return text + "\n"
