@@ -80,9 +80,13 @@ class AssistantPage(LabPage):
         self.controls.addWidget(question_label)
         self.question_box = QPlainTextEdit(PRESET_QUESTIONS[0])
         self.question_box.setObjectName("assistantQuestion")
+        self.question_note = QLabel("")
+        self.question_note.setWordWrap(True)
+        self.question_note.setStyleSheet("color: #e03131")
         self.question_box.setMinimumHeight(90)
         self.question_box.setMaximumHeight(110)
         self.controls.addWidget(self.question_box)
+        self.controls.addWidget(self.question_note)
         self.ask_button = QPushButton("Ask")
         self.ask_button.clicked.connect(self.ask_or_stop)
         self.controls.addWidget(self.ask_button)
@@ -192,6 +196,7 @@ class AssistantPage(LabPage):
 
     def checked_prompt(self) -> str:
         """The question in the tuned models' format (the answer starts on a new line); ValueError when unusable."""
+        from engines.llm.assistant_data import unknown_words
         from engines.llm.assistant_lab import MAX_NEW_TOKENS, stage_tokenizer
         from engines.llm.model_store import ModelNotFound
 
@@ -199,9 +204,13 @@ class AssistantPage(LabPage):
         if not text:
             raise ValueError("Type a question first (a story line, then the question).")
         try:
-            n = len(stage_tokenizer("sft").encode(text + "\n"))
+            tokenizer = stage_tokenizer("sft")
+            n = len(tokenizer.encode(text + "\n"))
+            unknown = sorted(unknown_words(tokenizer, [text]))
         except ModelNotFound:
-            n = len(text.split())
+            n, unknown = len(text.split()), []
+        self.question_note.setText(f"Words these models never saw (each is read as &lt;unk&gt;): {', '.join(unknown)}"
+                                   if unknown else "")
         if n > 128 - MAX_NEW_TOKENS:
             raise ValueError(f"The question is {n} tokens long; these models read at most {128 - MAX_NEW_TOKENS}.")
         return text + "\n"

@@ -111,3 +111,13 @@ def test_be_the_human_round_trip_and_reset(page, qtbot):
     human.reset()
     assert human.box["session"] is None and human.ranking.count() == 0
     assert "shipped models" in human.status.text()
+
+
+def test_unknown_words_are_named_under_the_question(page):
+    _installed("story-sft")
+    page.question_box.setPlainText("what does zorblax like to play?")
+    assert page.checked_prompt() == "what does zorblax like to play?\n"
+    assert "zorblax" in page.question_note.text()
+    page.question_box.setPlainText("what does ben like to play?")
+    page.checked_prompt()
+    assert page.question_note.text() == ""
