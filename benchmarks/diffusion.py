@@ -2,9 +2,11 @@
 
     python benchmarks/diffusion.py                      # the shipped faces model if trained, else a random one
     python benchmarks/diffusion.py --model digits --threads 2 --quality
-    python benchmarks/diffusion.py --json
+    python benchmarks/diffusion.py --model faces-minilm --threads 1   # the MiniLM clue, and diffusers alongside
 
-Batch 1 and 16; one guided step runs the network on a batch of 2B (caption + "no clue").
+Batch 1 and 16; one guided step runs the network on a batch of 2B (caption + "no clue"). Our time includes
+encoding the caption (for the MiniLM clue: MiniLM itself, its phrase cache emptied before every run).
+The same run times diffusers (benchmarks/diffusion_peer.py) unless ``--no-peer``.
 ``--quality`` adds the judge's scores from the model's metrics.json (written by
 tools/train_diffusion.py) or, with ``--evaluate``, measures them now. Writes
 benchmarks/results/diffusion.json. Target on a 2-core CPU: ≤ 1 s per image at batch 1 via ONNX Runtime.
@@ -27,7 +29,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("AI_LAB_DATA_DIR", str(Path(tempfile.gettempdir()) / "ai-lab-bench-data"))
 
 
-def _random_model_folder() -> Path:
+def _random_model_folder(clue: str = "learned") -> Path:
     """An untrained model with the shipped architecture (speed does not depend on the weights)."""
     import numpy as np
 
@@ -40,8 +42,12 @@ def _random_model_folder() -> Path:
     vocab = caption_vocabulary()
     words = WordVectors(tuple(vocab), np.random.default_rng(0).normal(0, 0.5, (len(vocab), 50)).astype(np.float32),
                         "learned")
+    if clue == "minilm":
+        from engines.diffusion.minilm_clue import minilm_table
+
+        words = minilm_table(["a face", "grey hair", "wearing a red hat"])
     data = TrainData(np.zeros((1, 3, 32, 32), np.float32), np.zeros((1, 1, 32), np.int64), vocab, ["a face"])
-    config = model_config(TrainConfig(dataset="faces"), 3, words, data)
+    config = model_config(TrainConfig(dataset="faces", word_source=clue), 3, words, data)
     unet, encoder = build_modules(config)
     folder = Path(tempfile.mkdtemp(prefix="diffusion-bench-"))
     save_diffusion_model(folder, unet, encoder, words, config)
@@ -58,6 +64,9 @@ def time_sampling(model, batch: int, steps: int, repeats: int) -> float:
     run_job(sample_job(model, SampleSettings(settings.prompts, steps=2)))  # warm up
     best = float("inf")
     for _ in range(repeats):
+        from engines.diffusion import minilm_clue
+
+        minilm_clue._cache.clear()  # the MiniLM clue encodes the caption again: its time counts
         t0 = time.perf_counter()
         run_job(sample_job(model, settings))
         best = min(best, time.perf_counter() - t0)
@@ -73,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quality", action="store_true", help="include the model's judged quality numbers")
     parser.add_argument("--evaluate", action="store_true", help="measure quality now (slow on a CPU)")
+    parser.add_argument("--no-peer", action="store_true", help="skip timing diffusers")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = resolve_model_path(args.model)
         trained = True
     except ModelFileError:
-        folder, trained = _random_model_folder(), False
+        folder, trained = _random_model_folder("minilm" if "minilm" in str(args.model) else "learned"), False
     if not (folder / "model.onnx").is_file():
         from engines.diffusion.onnx_export import export_model_folder
 
@@ -108,7 +118,15 @@ def main(argv: list[str] | None = None) -> int:
             for batch in (int(b) for b in args.batches.split(",")):
                 s = time_sampling(model, batch, args.steps, args.repeats if batch == 1 else 1)
                 rows.append({"device": device, "backend": backend, "batch": batch, "s_per_image": round(s, 4)})
+    batches = [int(b) for b in args.batches.split(",")]
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from diffusion_peer import peer_rows
+
+    peers = [] if args.no_peer else peer_rows(batches, args.steps, args.repeats)
+    ours = load_diffusion_model(folder, "torch", "cpu", args.threads)
     report = {"model": str(args.model), "trained": trained, "steps": args.steps, "guidance": 3.0, "sampler": "ddim",
+              "parameters": sum(p.numel() for p in ours.runner.unet.parameters()),
+              "clue": ours.config.get("word_source"), "peers": peers,
               "threads": args.threads, "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
               "torch": torch.__version__, "rows": rows}
     try:
@@ -143,6 +161,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['device']:<6} {r['backend']:<8} {'':>5} {r['error']}")
         else:
             print(f"{r['device']:<6} {r['backend']:<8} {r['batch']:>5} {r['s_per_image']:>9.3f}")
+    print(f"ours: {report['parameters']:,} parameters, clue {report['clue']} (its encoding included)")
+    for r in peers:
+        if "error" in r:
+            print(r["error"])
+            continue
+        mine = next((o for o in rows if o.get("batch") == r["batch"] and o.get("backend") == "onnx"
+                     and o.get("device") == "cpu"), None)
+        ratio = f", ours (ONNX) {r['s_per_image'] / mine['s_per_image']:.1f}× faster" if mine else ""
+        print(f"{r['peer']} ({r['plan']}, {r['parameters']:,} parameters) batch {r['batch']}: "
+              f"{r['s_per_image']:.3f} s/image{ratio}")
     quality = report.get("quality")
     if quality:
         for key in ("digit_accuracy", "heldout_mean_accuracy", "heldout_pair_accuracy", "seen_mean_accuracy",

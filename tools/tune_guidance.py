@@ -127,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         folder = root / "diffusion" / name
         model = load_diffusion_model(folder, args.backend, "cpu", args.threads)
-        judge, judge_metrics = get_judge(name, folder, "cpu")
-        grid = [float(g) for g in args.grid.split(",")] if args.grid else list(DEFAULT_GRID[name])
+        kind = "digits" if name == "digits" else "faces"  # faces-minilm: the faces judge
+        judge, judge_metrics = get_judge(kind, folder, "cpu")
+        grid = [float(g) for g in args.grid.split(",")] if args.grid else list(DEFAULT_GRID[kind])
         recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
         unknown = [r for r in recipes if r not in RECIPES]
         if unknown:
@@ -141,10 +142,11 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 report = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.val_n, steps=args.steps,
                                                         guidance=g, seed=args.val_seed, batch=args.batch,
-                                                        sampling=RECIPES[recipe]), quiet=True)
+                                                        sampling=RECIPES[recipe], synonyms=False), quiet=True)
                 sweep[key] = round(headline(report), 4)
                 print(f"{name}: {recipe} guidance {g:g} -> validation {sweep[key]:.3f}", flush=True)
         best_recipe, best = choose(sweep)
+        # the held-out synonym prompts are scored only here, on the test seed: never used to choose
         final = run_with_progress(evaluate_job(model, judge=judge, n_prompts=args.n, steps=args.steps, guidance=best,
                                                seed=args.seed, batch=args.batch, sampling=RECIPES[best_recipe]),
                                   quiet=True)

@@ -26,6 +26,7 @@ from engines.diffusion.model_store import CLUES, default_prompts, get_model
 from engines.diffusion.sample import image_grid
 from engines.diffusion.steer import caption_job, clues_job, walk_job, walk_weights
 from lab_app.plotting import pg, themed
+from lab_app.tabs.diffusion.branch_panel import BranchPanel
 from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text, words_html
 from lab_app.tabs.diffusion.common import (
     apply_recommended_guidance,
@@ -35,12 +36,13 @@ from lab_app.tabs.diffusion.common import (
     show_stop_reasons,
     to_display,
 )
+from lab_app.tabs.diffusion.steer_tree import SteerTree
+from lab_app.tabs.diffusion.walk_panel import WalkControls, WalkStrip
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.pixel_view import PixelView
 from lab_app.widgets.wrapping_field import WrappingField
 
 GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4"))
-WALKS = (("prompts", "Caption → second caption"), ("seeds", "Seed → second seed"))
 
 def _with_model(ctx, name: str, make_job):
     """Open the model (cached, on the app's backend), then run ``make_job(model)``."""
@@ -54,7 +56,7 @@ def _clue_models(ctx):
             (("GloVe words", CLUES["glove"]), ("MiniLM phrases", CLUES["minilm"]))}
 
 
-class CaptionPage(LabPage):
+class CaptionPage(SteerTree, LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.result: dict[str, Any] | None = None
@@ -126,31 +128,24 @@ class CaptionPage(LabPage):
         self.clues_button.setEnabled(any(e.key == CLUES["minilm"] for e in self.model_box.entries))
         self.controls.addWidget(self.clues_button)
         self.controls.addSpacing(6)
-        self.controls.addWidget(QLabel("<b>Walk in between</b> (one strip):"))
-        self.walk_box = narrow(QComboBox())
-        for key, label in WALKS:
-            self.walk_box.addItem(label, key)
-        self.walk_box.setToolTip("Caption → second caption: the same seed, the caption numbers mixed step by step.\n"
-                                 "Seed → second seed: the same caption, the two starting noises blended along a curve\n"
-                                 "that keeps the blend as strong as real noise.")
-        self.seed_b_box = QSpinBox()
-        self.seed_b_box.setRange(0, 99_999)
-        self.seed_b_box.setValue(8)
-        self.seed_b_box.setToolTip("Second seed: where the seed walk ends")
-        self.frames_box = QSpinBox()
-        self.frames_box.setRange(3, 11)
-        self.frames_box.setValue(6)
-        self.frames_box.setToolTip("Pictures in the strip, both ends included (6: w = 0, 0.2, … 1)")
-        self.controls.addWidget(self.walk_box)
-        walk_row = QHBoxLayout()
-        walk_row.addWidget(QLabel("Frames"))
-        walk_row.addWidget(self.frames_box, 1)
-        walk_row.addWidget(QLabel("Seed 2"))
-        walk_row.addWidget(self.seed_b_box, 1)
-        self.controls.addLayout(walk_row)
-        self.walk_button = QPushButton("Make the strip")
+        self.walk_controls = WalkControls()
+        self.walk_box, self.frames_box = self.walk_controls.walk_box, self.walk_controls.frames_box
+        self.seed_b_box, self.walk_button = self.walk_controls.seed_b_box, self.walk_controls.walk_button
         self.walk_button.clicked.connect(self.walk)
-        self.controls.addWidget(self.walk_button)
+        self.controls.addWidget(self.walk_controls)
+        self.controls.addSpacing(6)
+        self.tree_button = QPushButton("Run as a tree (pause, branch)")
+        self.tree_button.setToolTip("One picture, step by step: pause at any step or click a frame below, change the "
+                                    "caption, guidance or seed, and branch")
+        self.tree_button.clicked.connect(self.run_tree)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._on_pause)
+        self.pause_button.setEnabled(False)
+        tree_row = QHBoxLayout()
+        tree_row.addWidget(self.tree_button, 2)
+        tree_row.addWidget(self.pause_button, 1)
+        self.controls.addLayout(tree_row)
         self.controls.addSpacing(6)
         self.save_button = QPushButton("Save PNG…")
         self.save_button.setToolTip("The file remembers caption, seed, steps and guidance")
@@ -187,18 +182,13 @@ class CaptionPage(LabPage):
         grid.addWidget(self.grid_view, 0, 0)
         grid.addWidget(self.heat_plot, 0, 1)
         grid.addWidget(self.words_label, 1, 0, 1, 2)
-        self.strip_host = QWidget()
-        strip_layout = QGridLayout(self.strip_host)
-        strip_layout.setContentsMargins(0, 4, 0, 0)
-        self.strip_title = QLabel("")
-        self.strip_title.setWordWrap(True)
-        self.strip_row = QHBoxLayout()
-        self.strip_row.setSpacing(4)
-        strip_layout.addWidget(self.strip_title, 0, 0)
-        strip_layout.addLayout(self.strip_row, 1, 0)
-        strip_layout.setRowStretch(1, 1)
-        self.strip_views: list[PixelView] = []
+        self.strip_host = WalkStrip()
+        self.strip_views = self.strip_host.views
         self.strip_host.setVisible(False)  # appears with the first strip
+        self.branches = BranchPanel()
+        self.branches.branch_clicked.connect(self.branch)
+        self.branches.setVisible(False)  # appears with the first tree
+        grid.addWidget(self.branches, 3, 0, 1, 2)
         grid.addWidget(self.strip_host, 2, 0, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
@@ -296,34 +286,12 @@ class CaptionPage(LabPage):
                           label="Sampling from a caption")
 
     def _prepare_strip(self, weights: list[float], kind: str, seed: int, seed_b: int) -> None:
-        """One labelled box per frame, w = 0 … 1."""
-        while len(self.strip_views) > len(weights):
-            view = self.strip_views.pop()
-            self.strip_row.removeWidget(view)
-            view.setParent(None)
-            view.deleteLater()
-        while len(self.strip_views) < len(weights):
-            view = PixelView("", 48)
-            view.align_top = True
-            self.strip_views.append(view)
-            self.strip_row.addWidget(view)
-        for view, w in zip(self.strip_views, weights):
-            view.set_title(f"w = {w:.2g}")
-            view.set_image(None)
-        if kind == "prompts":
-            text = (f"<b>Caption walk</b>, seed {seed}: w = 0 is the first caption, w = 1 the second; "
-                    "in between the caption's numbers are mixed (1 − w)·first + w·second.")
-        else:
-            text = (f"<b>Seed walk</b>, same caption: w = 0 starts from seed {seed}'s noise, w = 1 from seed "
-                    f"{seed_b}'s; in between the two noises are blended along a curve that keeps the blend as "
-                    "strong as real noise (a plain average would be weaker noise).")
-        self.strip_title.setText(text)
+        self.strip_host.prepare(weights, kind, seed, seed_b)
         self.strip_host.setVisible(True)
         self._picture_grid.setRowStretch(2, 1)  # (no stretch while hidden: no empty band under the pictures)
 
     def _show_strip(self, images: np.ndarray) -> None:
-        for view, image in zip(self.strip_views, images):
-            view.set_image(to_display(image))
+        self.strip_host.show_images(images)
         self.grid_view.set_image(image_grid(np.asarray(images)[[0, -1]], 2, pad=2, fill=150))
         self.grid_view.set_title("The walk's two ends: w = 0 (left) and w = 1 (right); all steps below")
 
@@ -334,6 +302,9 @@ class CaptionPage(LabPage):
         return image_grid(images, columns, pad=2, fill=150)
 
     def show_frame(self, frame: Frame) -> None:
+        if self.mode == "tree":
+            self._tree_frame(frame.payload, frame.step)
+            return
         if self.mode == "clues":
             self.grid_view.set_image(self._mosaic(frame.payload["x0"]))
             self.grid_view.set_title(f"Step {frame.step}: one clue's current guess")
@@ -372,6 +343,9 @@ class CaptionPage(LabPage):
 
     def _on_finished(self, result: dict[str, Any]) -> None:
         self.result = result
+        if self.mode == "tree":
+            self._tree_finished(result)
+            return
         if self.mode == "clues":
             self._show_clues(result)
             return
@@ -398,6 +372,7 @@ class CaptionPage(LabPage):
             self._status("Done. Change the guidance or a word and generate again to compare.")
 
     def _on_running(self, running: bool) -> None:
+        self.pause_button.setEnabled(running and self.mode == "tree")
         self.generate_button.setText("Restart" if running else "Generate")
         self.cancel_button.setEnabled(running)
 

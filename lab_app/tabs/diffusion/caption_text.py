@@ -42,6 +42,38 @@ def _faces_scores(label: str, m: dict) -> str:
     return text + ".</li>"
 
 
+EXAMPLE_WORDS = ("crimson", "golden", "rose")
+
+
+def _readings(label: str, m: dict) -> str:
+    """How the clue read the example words, from the readings stored with the model's synonym scores."""
+    found = []
+    for prompt, d in (m.get("synonym_details") or {}).items():
+        read = d.get("read_as") or {}
+        if any(w in prompt.split() for w in EXAMPLE_WORDS) and read.get("word") and read.get("nearest"):
+            found.append(f'"{read["word"]}" lies nearest "{read["nearest"]}"')
+    return f"{label}: " + ", ".join(dict.fromkeys(found)) + "." if found else ""
+
+
+def _glove_readings() -> str:
+    """Where the GloVe faces model's word table puts the example words (the same lookup as the line under the
+    heatmap), computed from the shipped files; "" when they are not there."""
+    try:
+        from engines.core.model_io import load_model
+        from engines.core.paths import assets_dir
+        from engines.diffusion.captions import PromptVectors, WordVectors
+        from engines.diffusion.pipeline import ARCHITECTURE
+
+        config, tensors = load_model(assets_dir() / "diffusion" / CLUES["glove"], ARCHITECTURE)
+        table = WordVectors(tuple(config["vocab"]), tensors["words.vectors"], config.get("word_source", "learned"))
+        vectors = PromptVectors(table, 32, use_glove=config.get("word_source") == "glove")
+        found = [(w, vectors.nearest_known(w)) for w in EXAMPLE_WORDS]
+    except Exception:  # noqa: BLE001 - a missing file leaves the sentence out, never the page
+        return ""
+    found = [f'"{w}" lies nearest "{near[0]}"' for w, near in found if near]
+    return "In GloVe's word table " + ", ".join(found) + "." if found else ""
+
+
 def explainer_text() -> str:
     """The explainer with the shipped models' own test scores (test seed, 50 steps)."""
     digits = model_metrics("digits")
@@ -50,9 +82,11 @@ def explainer_text() -> str:
     if digits.get("digit_accuracy") is not None:
         lines.append(f"<li><b>Digits</b>: drew the digit asked for {_pct(digits['digit_accuracy'])} of "
                      f"{digits.get('n_samples', '?')} times.</li>")
+    readings = " ".join(r for r in (_glove_readings(),
+                                    _readings("In MiniLM's phrase space", model_metrics(CLUES["minilm"]))) if r)
     return (HOW + "<p><b>Honest scores</b> (judged by a separate classifier):</p><ul>" + "".join(lines) + "</ul>"
             "<p>A new word is read only through its numbers, so it works where those numbers agree with us. "
-            "<b>Read it with both clues</b> shows where each clue puts the new words of your caption.</p>")
+            + readings + " <b>Read it with both clues</b> shows where each clue puts the new words of your caption.</p>")
 
 
 def words_html(encoded, tokens: np.ndarray) -> str:

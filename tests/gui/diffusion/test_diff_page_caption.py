@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engines.diffusion.png import read_png
 from lab_app.tabs.diffusion.caption_page import CaptionPage
@@ -121,3 +122,45 @@ def test_a_word_new_to_the_model_shows_which_training_word_it_lies_nearest(windo
     page.prompt_edit.setText("a smiling face wearing a red hat")
     generate(page, qtbot)
     assert "New to this model" not in page.words_label.text()
+
+
+def test_steer_as_a_tree_pause_change_the_caption_and_branch(window, qtbot, tmp_path):
+    page = page_of(window, 2)
+    page.steps_box.setValue(30)
+    assert not page.branches.isVisible() and not page.pause_button.isEnabled()
+    page.tree_button.click()
+    qtbot.waitUntil(lambda: page.branches.picked is not None, timeout=30_000)
+    page.pause_button.setChecked(True)
+    qtbot.wait(300)
+    row, step = page.branches.picked
+    assert row == 0 and step < 30 and "Paused" in page.status_label.text()
+    page.prompt_edit.setText("a frowning face with grey hair, wearing a purple hat, on a yellow background")
+    page.set_guidance(5.0)
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.branches.branch_button.click()
+    child = page.tree.get(1)
+    assert child.start == step and 'caption "a frowning face' in child.note and "guidance" in child.note
+    assert child.settings.guidance == 5.0
+    assert np.array_equal(child.states[step], page.tree.get(0).states[step])  # the same picture up to there
+    assert {c.branch for c in page.branches.cells} == {0, 1}
+    page.branches.save_png(str(tmp_path / "tree.png"))
+    image, meta = read_png(tmp_path / "tree.png")
+    assert image.shape[0] == page.branches.image.shape[0] * 4 and "frowning" in meta["branch 1"]
+
+
+def test_both_clues_side_by_side(window, qtbot):
+    from engines.diffusion.model_store import list_models
+
+    if "faces-minilm" not in [e.key for e in list_models()]:
+        pytest.skip("the MiniLM faces model is not built")
+    page = page_of(window, 2)
+    page.steps_box.setValue(6)
+    page.grid_box.setCurrentIndex(0)
+    page.prompt_edit.setText("a face wearing a crimson hat")
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.clues_button.click()
+    images = page.result["images"]
+    assert set(images) == {"GloVe words", "MiniLM phrases"}
+    assert page.grid_view.image.shape == (36, 2 * 36 + 6, 3)  # two pictures, a gap between
+    text = page.words_label.text()
+    assert "<i>crimson</i> →" in text and "<i>a crimson hat</i> →" in text
