@@ -52,10 +52,9 @@ def time_diffusers(unet, batch: int, steps: int = 50, guidance: float = 3.0, rep
 def peer_rows(batches: list[int], steps: int, repeats: int) -> list[dict]:
     """One row per (plan, batch): seconds per image and the parameter count; an error row without diffusers."""
     try:
-        import diffusers  # noqa: F401
+        import diffusers
     except ImportError:
         return [{"peer": "diffusers", "error": "diffusers is not installed (pip install diffusers)"}]
-    import diffusers
 
     rows = []
     for plan, channels in PLANS.items():

@@ -3,7 +3,6 @@ the caption's numbers, and saving a PNG that remembers its settings."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,16 +24,15 @@ from engines.core.jobs import Frame, Progress
 from engines.diffusion.model_store import CLUES, default_prompts, get_model
 from engines.diffusion.sample import image_grid
 from engines.diffusion.steer import caption_job, clues_job, walk_job, walk_weights
-from lab_app.plotting import pg, themed
 from lab_app.tabs.diffusion.branch_panel import BranchPanel
-from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text, words_html
+from lab_app.tabs.diffusion.caption_numbers import caption_heatmap, show_encoding
+from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text
 from lab_app.tabs.diffusion.common import (
     apply_recommended_guidance,
     backend_for,
     model_combo,
     narrow,
     show_stop_reasons,
-    to_display,
 )
 from lab_app.tabs.diffusion.steer_tree import SteerTree
 from lab_app.tabs.diffusion.walk_panel import WalkControls, WalkStrip
@@ -158,7 +156,6 @@ class CaptionPage(SteerTree, LabPage):
         self._show_guidance()
 
     def _build_picture(self) -> None:
-        g = pg()
         host = QWidget()
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -166,19 +163,7 @@ class CaptionPage(SteerTree, LabPage):
         self.grid_view.set_placeholder("Press Generate: pictures for the caption appear here")
         self.words_label = QLabel("")
         self.words_label.setWordWrap(True)
-        self.heat_plot = themed(g.PlotWidget(title="The caption as numbers"))
-        self.heat_plot.setMinimumWidth(120)
-        self.heat_plot.invertY(True)
-        self.heat_plot.setMouseEnabled(x=False, y=False)
-        self.heat_plot.setLabel("bottom", "64 numbers per row")
-        self.heat_plot.getAxis("left").setTickSpacing(5, 1)
-        self.heat_item = g.ImageItem(np.zeros((2, 64)), levels=(-1, 1))
-        self.heat_item.setColorMap(g.colormap.get("CET-D1"))
-        self.heat_plot.addItem(self.heat_item)
-        from lab_app.widgets.placeholder import Placeholder
-
-        self.heat_placeholder = Placeholder(self.heat_plot, "Press <b>Generate</b>: each word of the caption "
-                                                            "becomes a row of 64 numbers here, labelled with the word.")
+        self.heat_plot, self.heat_item, self.heat_placeholder = caption_heatmap()
         grid.addWidget(self.grid_view, 0, 0)
         grid.addWidget(self.heat_plot, 0, 1)
         grid.addWidget(self.words_label, 1, 0, 1, 2)
@@ -318,17 +303,8 @@ class CaptionPage(SteerTree, LabPage):
         self.show_encoding(frame.payload["encoded"])
 
     def show_encoding(self, encoded) -> None:
-        rows = int(encoded.mask[0].sum())
-        tokens = np.asarray(encoded.tokens[0][:max(rows, 1)])
-        limit = float(np.abs(tokens).max()) or 1.0
-        self.heat_item.setImage(tokens, levels=(-limit, limit))
-        self.heat_plot.setRange(xRange=(0, tokens.shape[1]), yRange=(0, tokens.shape[0]), padding=0)
         phrases = self.model_box.current_entry().config.get("word_source") == "minilm"
-        self.heat_plot.setLabel("left", "one row per phrase" if phrases else "one row per word")
-        names = ["(start)", *encoded.words[0]][:tokens.shape[0]]  # row 0 is the start marker, then the words read
-        self.heat_plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(names)]])
-        self.heat_placeholder.clear()
-        self.words_label.setText(words_html(encoded, tokens))
+        show_encoding(self.heat_plot, self.heat_item, self.heat_placeholder, self.words_label, encoded, phrases)
 
     def _show_clues(self, result: dict[str, Any]) -> None:
         """Two mosaics side by side (GloVe left, MiniLM right) and how each clue read the new words."""

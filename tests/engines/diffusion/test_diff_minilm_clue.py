@@ -1,7 +1,6 @@
 """The MiniLM clue: phrases, the shared sentence encoder, a tiny model trained and run with it."""
 
 import numpy as np
-import pytest
 
 from engines.core.jobs import collect, run_job
 from engines.diffusion.minilm_clue import phrase_vectors, split_phrases
