@@ -1,6 +1,7 @@
 """Train the same GPT at four sizes on the same story-world text and ship the results for "Why now: scale".
 
     nice -n 10 python tools/train_scale.py                       # all sizes → assets/llm/scale/runs.json
+    python tools/train_scale.py --resummarize                    # refit the laws in runs.json (no training)
     python tools/train_scale.py --sizes XS --steps 100 --out /tmp/scale-smoke   # quick check
 
 Every size: the recipe in engines.llm.scale.RECIPE (same seed, same text, same token budget), 1 CPU thread.
@@ -39,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="XS,S,M,L", help="comma-separated size names")
     parser.add_argument("--steps", type=int, default=None, help="override the recipe's steps (smoke tests)")
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "llm" / "scale")
+    parser.add_argument("--resummarize", action="store_true",
+                        help="only recompute the fitted laws in an existing runs.json (no training) and record it")
     args = parser.parse_args(argv)
+    if args.resummarize:
+        return _resummarize(args.out)
     import torch
 
     torch.set_num_threads(1)
@@ -68,21 +73,39 @@ def main(argv: list[str] | None = None) -> int:
             "wall_time_s": wall, "threads": 1}
     data["summary"] = summarize(runs)
     args.out.mkdir(parents=True, exist_ok=True)
+    _write_and_record(args.out, data)
+    return 0
+
+
+def _write_and_record(out: Path, data: dict) -> None:
     from engines.core.model_io import atomic_write_json
 
-    atomic_write_json(args.out / "runs.json", data)
+    atomic_write_json(out / "runs.json", data)
     print(json.dumps(data["summary"], indent=2))
-    if args.out.resolve() == (ROOT / "assets" / "llm" / "scale").resolve():
+    if out.resolve() == (ROOT / "assets" / "llm" / "scale").resolve():
         from engines.core.assets import record_asset
 
-        record_asset("llm/scale/runs.json", made_by="nice -n 10 python tools/train_scale.py", wall_time_s=wall,
+        runs, fit = data["runs"], data["summary"]["loss_vs_parameters"]
+        record_asset("llm/scale/runs.json", made_by="nice -n 10 python tools/train_scale.py",
+                     wall_time_s=data["wall_time_s"],
                      provenance="four GPT sizes trained here on engines.llm.storyworld.generate_story_world(seed=0, "
-                                f"target_chars={len(corpus[3])}), same seed and token budget; 1 CPU thread",
+                                f"target_chars={data['corpus_chars']}), same seed and token budget; 1 CPU thread",
                      licence="MIT (this project)",
                      metrics={"val_loss": {r["size"]: r["val_loss"] for r in runs},
                               "parameters": {r["size"]: r["parameters"] for r in runs},
                               "wall_time_s": {r["size"]: r["wall_time_s"] for r in runs},
-                              "alpha_vs_parameters": round(data["summary"]["loss_vs_parameters"]["alpha"], 4)})
+                              "fit_vs_parameters": {k: round(v, 4) for k, v in fit.items()},
+                              "skill_right_of_6": data["summary"]["skill_right"],
+                              "look_back_mean_prob_160_variants": {r["size"]: r["variants"]["overall"]["mean_prob"]
+                                                                   for r in runs}})
+
+
+def _resummarize(out: Path) -> int:
+    from engines.llm.scale import summarize
+
+    data = json.loads((out / "runs.json").read_text(encoding="utf-8"))
+    data["summary"] = summarize(data["runs"])
+    _write_and_record(out, data)
     return 0
 
 

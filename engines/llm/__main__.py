@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_model_verbs(sub)
     __import__("engines.llm.cli_assistant").llm.cli_assistant.add_assistant_verbs(sub)  # ask, reward, rank, …
+    __import__("engines.llm.cli_scale").llm.cli_scale.add_scale_verb(sub)  # scale: the four sizes, or one again
     return parser
 
 

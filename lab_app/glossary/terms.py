@@ -51,7 +51,7 @@ TERMS: tuple[Term, ...] = (
          "One number inside a model that training adjusts; models have thousands to billions.",
          "Weights and biases are parameters. A model's size is usually given as its number of parameters: the "
          "small story model here has under a million, GPT-2 small has 124 million, large chat models hundreds "
-         "of billions.", ("parameters", "weights", "weight"), ("llm", "scale")),
+         "of billions.", ("parameters",), ("llm", "scale")),
     Term("embedding", "embedding", "A list of numbers (a vector) that stands for a word, sentence, song or picture.",
          "An embedding puts things that are used alike close together: 'king' lies near 'queen'. Inside a "
          "language model, every token's number is first turned into such a vector, and the model works on "

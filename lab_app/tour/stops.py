@@ -68,8 +68,8 @@ STOPS: tuple[TourStop, ...] = (
              "tuning learns from.",
              "assistantBeHuman", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "scale", "Why now: scale",
-             "The same GPT at four sizes, trained on the same text. Loss falls in a straight line on log axes as "
-             "parameters and compute grow, and the look-back skill appears only in the bigger models.",
+             "The same GPT at four sizes, trained on the same text. The bigger it is, the lower its loss, and only "
+             "the bigger ones look back far enough to tell a dog from a brother.",
              "scalePlotParameters"),
     TourStop("embeddings", "three-numbers", "Words as vectors",
              "Describe each word with a few numbers (royalty, masculinity, femininity) and words become points. "

@@ -14,26 +14,25 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
 from engines.llm import scale
 from lab_app.plotting import pg, themed
 from lab_app.tabs.page import LabPage
-from lab_app.widgets.plot_legend import legend_below
 
 COLOURS = ("#9b59b6", "#2e86de", "#16a085", "#e67e22")
 LIVE_COLOUR = "#c0392b"
-RIGHT, WRONG = QColor(46, 160, 67, 70), QColor(220, 53, 69, 60)
+RIGHT, GUESS, WRONG = QColor(46, 160, 67, 70), QColor(245, 158, 11, 60), QColor(220, 53, 69, 60)
+SURE = 0.7  # a right top guess below this probability is coloured as a guess
 
 EXPLAINER = """
-<p>These are the same GPT at four sizes, from {small} to {large} parameters. Each one read the same
-story-world text ({tokens} tokens) with the same seed and settings; only the width and the number of layers
-change. The bigger the model, the lower the validation loss. The dashed line is the fitted law
-loss ≈ {floor:.2f} + a · N<sup>−{alpha:.2f}</sup>. The {floor:.2f} is a floor that no size gets below: the
-stories pick names and places at random, and no model can guess those. Above the floor, the loss falls as a
-power law: a straight line on log axes. Compute is counted as FLOPs ≈ 6 × parameters × tokens; on the right,
-each run's loss falls as its compute grows, and the bigger models end lower.</p>
-<p>The table is the skill test: to say "fetch" or "soccer" after "… ben likes to play", the model has to look
-back past the name to the word that says what Ben is. {skill_line} These are the models' real top guesses,
+<p>One GPT at four sizes, from {small} to {large} parameters. Each read the same story-world text
+({tokens} tokens) with the same seed and settings. Bigger models reach a lower validation loss. The dashed
+curve is the fitted law loss ≈ {floor:.2f} + a · N<sup>−{alpha:.2f}</sup>: above a floor, loss falls as a
+power of the size. The floor is there because the stories pick names and places at random, and no model can
+guess those. Four points and three fitted numbers show the shape, not an exact law. L read only
+{tokens_per_param:.0f} tokens per parameter; scaling studies find about 20 works best: data must grow with the
+model.</p>
+<p>The table tests a skill: to say "fetch" or "soccer" after "… ben likes to play", the model must look back
+past the name to the word that says what Ben is. {skill_line} The cells are the models' real top guesses,
 recorded when they were trained.</p>
-<p>None of these ideas are new: neurons are from the 1950s, backpropagation from the 1980s, attention from
-2014–2017. What changed is scale: far more text and far more compute, and the loss keeps falling as both
-grow. Real models are millions of times larger than these, but the pattern is the same.</p>
+<p>The ideas are old: neurons from the 1950s, backpropagation from the 1980s, attention from 2014–2017. What
+changed is scale: far more text and far more compute.</p>
 """
 
 
@@ -42,10 +41,13 @@ def _fmt(n: float) -> str:
 
 
 def skill_line(runs: list[dict]) -> str:
-    """One sentence with the count of right answers per size (from the shipped runs)."""
-    total = len(scale.SKILL_PROMPTS)
-    parts = [f"{r['size']} {sum(x['top'] == x['expected'] for x in r['skill'])}/{total}" for r in runs]
-    return "Right answers: " + ", ".join(parts) + "."
+    """The average probability of the right word on the varied prompts, per size (from the shipped runs)."""
+    parts = [f"{r['size']} {r['variants']['overall']['mean_prob']:.2f}" for r in runs if "variants" in r]
+    if not parts:
+        return ""
+    n = runs[-1]["variants"]["overall"]["n"]
+    return (f"On {n} varied prompts of this kind, the average probability of the right word is "
+            + ", ".join(parts) + ". Around 0.5 is guessing: the small models cannot tell a dog from a brother.")
 
 
 class ScalePage(LabPage):
@@ -65,16 +67,20 @@ class ScalePage(LabPage):
         self._draw_shipped()
         if len(self.runs) >= 2:
             fit = scale.fit_power_law([r["parameters"] for r in self.runs], [r["val_loss"] for r in self.runs])
+            largest = self.runs[-1]
             self.set_explainer(EXPLAINER.format(small=_fmt(self.runs[0]["parameters"]),
-                                                large=_fmt(self.runs[-1]["parameters"]),
-                                                tokens=f"{self.runs[0]['tokens']:,}", alpha=fit.alpha, floor=fit.floor,
+                                                large=_fmt(largest["parameters"]),
+                                                tokens=f"{largest['tokens']:,}", alpha=fit.alpha, floor=fit.floor,
+                                                tokens_per_param=largest["tokens"] / largest["parameters"],
                                                 skill_line=html.escape(skill_line(self.runs))))
         else:
             self.set_explainer("<p>The recorded runs are missing (assets/llm/scale/runs.json).</p>")
 
     def _build_controls(self) -> None:
         sizes = ", ".join(f"{r['size']} {_fmt(r['parameters'])}" for r in self.runs)
-        intro = QLabel(f"Four sizes of one GPT: {sizes} parameters. Same text, same seed, same number of tokens.")
+        minutes = ", ".join(f"{r['size']} {r['wall_time_s'] / 60:.0f}" for r in self.runs)
+        intro = QLabel(f"Four sizes of one GPT: {sizes} parameters. Same text, same seed, same number of tokens. "
+                       f"Training took {minutes} minutes on one CPU thread.")
         intro.setWordWrap(True)
         self.controls.addWidget(intro)
         row = QHBoxLayout()
@@ -100,28 +106,33 @@ class ScalePage(LabPage):
         layout = QVBoxLayout(host)
         layout.setContentsMargins(0, 0, 0, 0)
         plots = QHBoxLayout()
-        self.params_plot = themed(g.PlotWidget(title="Validation loss vs parameters (log–log)"))
+        self.params_plot = themed(g.PlotWidget(title="Loss vs parameters"))
         self.params_plot.setObjectName("scalePlotParameters")
-        self.flops_plot = themed(g.PlotWidget(title="Validation loss vs compute (FLOPs, log–log)"))
+        self.flops_plot = themed(g.PlotWidget(title="Loss vs compute while training"))
         self.flops_plot.setObjectName("scalePlotCompute")
-        for plot, x_label in ((self.params_plot, "parameters"), (self.flops_plot, "training FLOPs ≈ 6·N·D")):
+        for plot, x_label in ((self.params_plot, "parameters"), (self.flops_plot, "FLOPs ≈ 6 × parameters × tokens")):
             plot.setLogMode(x=True, y=True)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", x_label)
             plot.setLabel("left", "validation loss")
             plot.setToolTip(f"Validation loss (lower is better) against {x_label}, both on log axes")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plots.addWidget(plot, 1)
-        layout.addLayout(plots, 3)
+        layout.addLayout(plots, 5)
         self.table = QTableWidget()
         self.table.setObjectName("scaleSkillTable")
-        self.table.setToolTip("Each model's top next word for prompts that need a look back; green = right")
+        self.table.setToolTip("Each model's top next word and its probability; green = right and sure, "
+                              "amber = right but a guess, red = wrong")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         layout.addWidget(QLabel("<b>The look-back skill: each size's top next word</b>"))
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 4)
         self.set_picture(host)
 
     def _draw_shipped(self) -> None:
         g = pg()
+        self.live_item = self.flops_plot.plot([], [], pen=g.mkPen(LIVE_COLOUR, width=3), name="XS, yours")
         if not self.runs:
             return
         params = np.array([r["parameters"] for r in self.runs], dtype=float)
@@ -129,22 +140,32 @@ class ScalePage(LabPage):
         loss = np.array([r["val_loss"] for r in self.runs], dtype=float)
         for i, run in enumerate(self.runs):
             colour = COLOURS[i % len(COLOURS)]
-            self.params_plot.plot([params[i]], [loss[i]], pen=None, symbol="o", symbolSize=11, symbolBrush=colour,
-                                  name=f"{run['size']} ({_fmt(run['parameters'])})")
+            self.params_plot.plot([params[i]], [loss[i]], pen=None, symbol="o", symbolSize=11, symbolBrush=colour)
+            self._label(self.params_plot, run["size"], params[i], loss[i], colour)
             curve = [p for p in run.get("curve", []) if p["val_loss"] > 0]
             if curve:
                 self.flops_plot.plot([p["flops"] for p in curve], [p["val_loss"] for p in curve],
-                                     pen=g.mkPen(colour, width=2), name=run["size"])
+                                     pen=g.mkPen(colour, width=2))
+                self._label(self.flops_plot, run["size"], curve[-1]["flops"], curve[-1]["val_loss"], colour)
+        all_flops = [p["flops"] for r in self.runs for p in r.get("curve", [])] or list(flops)
+        all_loss = [p["val_loss"] for r in self.runs for p in r.get("curve", [])] or list(loss)
         if len(self.runs) >= 2:
             for plot, x in ((self.params_plot, params), (self.flops_plot, flops)):
                 fit = scale.fit_power_law(x, loss)
                 xs = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
-                plot.plot(xs, fit(xs), pen=g.mkPen("#888888", width=2, style=g.QtCore.Qt.PenStyle.DashLine),
-                          name=f"fit: {fit.floor:.2f} + a·x^−{fit.alpha:.2f}")
-        self.live_item = self.flops_plot.plot([], [], pen=g.mkPen(LIVE_COLOUR, width=3), name="XS, yours")
-        legend_below(self.params_plot)
-        legend_below(self.flops_plot)
+                plot.plot(xs, fit(xs), pen=g.mkPen("#888888", width=2, style=g.QtCore.Qt.PenStyle.DashLine))
+        # Log axes take log10 ranges; set them from the data (autorange missed the later points).
+        self.params_plot.setXRange(np.log10(params.min() / 2), np.log10(params.max() * 2), padding=0)
+        self.params_plot.setYRange(np.log10(loss.min() * 0.9), np.log10(loss.max() * 1.15), padding=0)
+        self.flops_plot.setXRange(np.log10(min(all_flops) / 1.5), np.log10(max(all_flops) * 2.5), padding=0)
+        self.flops_plot.setYRange(np.log10(min(all_loss) * 0.9), np.log10(max(all_loss) * 1.1), padding=0)
         self._fill_table()
+
+    @staticmethod
+    def _label(plot, text: str, x: float, y: float, colour: str) -> None:
+        item = pg().TextItem(text, color=colour, anchor=(-0.15, 0.5))
+        item.setPos(np.log10(x), np.log10(y))  # log axes place items by log10 of the value
+        plot.addItem(item)
 
     def _fill_table(self) -> None:
         runs = list(self.runs)
@@ -155,16 +176,17 @@ class ScalePage(LabPage):
         self.table.setRowCount(len(prompts))
         self.table.setHorizontalHeaderLabels(["Prompt", "Right"] + [r["size"] for r in runs])
         for row, (prompt, expected) in enumerate(prompts):
-            self.table.setItem(row, 0, QTableWidgetItem("… " + prompt.split(". ", 1)[0] + ". … " +
-                                                        " ".join(prompt.split()[-4:])))
+            self.table.setItem(row, 0, QTableWidgetItem(prompt))
             self.table.item(row, 0).setToolTip(prompt)
             self.table.setItem(row, 1, QTableWidgetItem(expected))
             for col, run in enumerate(runs, start=2):
                 cell = next((x for x in run.get("skill", []) if x["prompt"] == prompt), None)
                 item = QTableWidgetItem("—" if cell is None else f"{cell['top']} ({cell['top_prob']:.2f})")
                 if cell is not None:
-                    item.setBackground(RIGHT if cell["top"] == expected else WRONG)
-                    item.setToolTip(f"P({expected}) = {cell['right_prob']:.2f}")
+                    right = cell["top"] == expected
+                    item.setBackground(WRONG if not right else RIGHT if cell["right_prob"] >= SURE else GUESS)
+                    item.setToolTip(f"probability of “{expected}”: {cell['right_prob']:.2f}"
+                                    + ("" if not right or cell["right_prob"] >= SURE else " (right, but a guess)"))
                 self.table.setItem(row, col, item)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
