@@ -245,3 +245,15 @@ def import_job(source: Path, cancel: CancelToken | None = None, gate: Gate | Non
             _discard(staging)
     yield from _exports(target, cancel, export)
     return target
+
+
+def installed_gpt2() -> dict[str, Any] | None:
+    """The GPT-2 model a page shows when it needs one: ``gpt2``, else ``distilgpt2``, else any GPT-2 folder."""
+    from engines.llm.model_store import list_models
+
+    found = [m for m in list_models() if str(m.get("kind", "")).startswith("gpt2")]
+    for name in ("gpt2", "distilgpt2"):
+        for m in found:
+            if m["name"] == name:
+                return m
+    return found[0] if found else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QFormLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QHBoxLayout, QWidget)
 
 from engines.core.jobs import CancelToken, Frame, Progress
@@ -31,7 +31,27 @@ values (the lists attention compares and blends, see the Attention page) and onl
 The curves show time per step as the
 text grows; the cache grows by one position per token. On a tiny model the gap is small and timings are
 noisy, since fixed overheads dominate; it widens as the model and the text get bigger.</p>
+<p><b>int8</b> is a copy of the same weights rounded to whole numbers from −128 to 127 (one byte each instead of
+four), with a scale per column. On a big model such as GPT-2, each token mostly waits for weights to arrive from
+memory, so reading a quarter of the bytes makes it faster. The answers change slightly: the line under
+“ONNX precision” says how often int8 still picks the same next token as the exact copy.</p>
 """
+
+
+PRECISION_TIP = ("Which copy of the weights ONNX Runtime uses on every page. fp32: the numbers as trained, 4 bytes "
+                 "each. int8: each weight of the big matrices rounded to one of 256 steps (1 byte), so every new "
+                 "token reads about a quarter of the bytes; the answers change slightly. By default int8 is used where its check passed.")
+
+
+def precision_text(report: dict | None) -> str:
+    """One sentence on the int8 check: how often int8 picks the same next token as fp32, and the KL divergence."""
+    if not report:
+        return ("No int8 copy yet: it is made (and checked against fp32) when the model is added, or the first "
+                "time int8 runs.")
+    verdict = "passed" if report.get("passed") else "did not pass"
+    return (f"int8 check on {report['tokens']} tokens of Moby-Dick: same top guess as fp32 "
+            f"{report['top1_agreement']:.0%} of the time, KL divergence {report['mean_kl']:.4f} "
+            f"(the check {verdict}: at least {report['min_top1']:.0%} and at most {report['max_kl']}).")
 
 
 def engines_to_try(device: str) -> list[tuple[str, str, str]]:
@@ -39,8 +59,9 @@ def engines_to_try(device: str) -> list[tuple[str, str, str]]:
     from engines.core.device import torch_available
 
     if not torch_available():  # the lite build ships ONNX Runtime alone
-        return [("ONNX Runtime CPU", "onnx", "cpu")]
-    out = [("PyTorch CPU", "torch", "cpu"), ("ONNX Runtime CPU", "onnx", "cpu")]
+        return [("ONNX Runtime CPU", "onnx-fp32", "cpu")]
+    out = [("PyTorch CPU", "torch", "cpu"), ("ONNX Runtime CPU fp32", "onnx-fp32", "cpu"),
+           ("ONNX Runtime CPU int8", "onnx-int8", "cpu")]
     if device.startswith("cuda"):
         out.append(("PyTorch GPU", "torch", device))
     return out
@@ -59,6 +80,8 @@ def benchmark(name: str, device: str, threads: int, prompt: str, n_tokens: int, 
     for i, (label, backend, dev, cache) in enumerate(runs):
         cancel.raise_if_cancelled()
         yield Progress(i, len(runs), {}, f"timing {label}")
+        if backend == "onnx-int8":
+            yield Progress(i, len(runs), {}, f"timing {label} (the int8 copy is made first if missing)")
         runner, tokenizer, _ = open_cached(name, backend, dev, threads)
         n = min(n_tokens, max(1, int(runner.config.block_size) - len(tokenizer.encode(prompt)) - 1))
         passes = []
@@ -73,7 +96,8 @@ def benchmark(name: str, device: str, threads: int, prompt: str, n_tokens: int, 
             if not warm:
                 passes.append(ms)
         fastest = np.min(np.array([p[:len(lengths)] for p in passes]), axis=0).tolist()
-        results[label] = {"ms": fastest, "cache": lengths, "backend": backend, "cached": cache}
+        results[label] = {"ms": fastest, "cache": lengths, "backend": backend, "cached": cache,
+                          "weights_mb": weights_mb(runner)}
         yield Frame({"results": dict(results)})
     yield Progress(len(runs), len(runs), {}, "done")
     return results
@@ -91,6 +115,7 @@ class HoodPage(LabPage):
 
         form = QFormLayout()
         self.picker = ModelPicker()
+        self.picker.model_changed.connect(self._show_precision)
         self.prompt_edit = WrappingField(PROMPT)  # the whole prompt shows, on as many lines as it needs
         self.tokens_box = QSpinBox()
         self.tokens_box.setRange(4, 1000)
@@ -98,7 +123,16 @@ class HoodPage(LabPage):
         form.addRow("Model", self.picker)
         form.addRow("Prompt", self.prompt_edit)
         form.addRow("Tokens", self.tokens_box)
+        self.precision_box = QComboBox()
+        self.precision_box.addItem("int8 (smaller, faster)", "int8")
+        self.precision_box.addItem("fp32 (exact)", "fp32")
+        self.precision_box.setToolTip(PRECISION_TIP)
+        self.precision_box.activated.connect(self._choose_precision)
+        form.addRow("ONNX precision", self.precision_box)
         self.controls.addLayout(form)
+        self.precision_label = QLabel("")
+        self.precision_label.setWordWrap(True)
+        self.controls.addWidget(self.precision_label)
         self.run_button = QPushButton("Run the race")
         self.run_button.clicked.connect(self.run)
         self.gpt2_button = QPushButton("Get GPT-2…")
@@ -120,8 +154,8 @@ class HoodPage(LabPage):
         host = QWidget()
         layout = QVBoxLayout(host)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["engine", "ms per token", "tokens per second"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["engine", "ms per token", "tokens per second", "weights in memory"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -150,8 +184,31 @@ class HoodPage(LabPage):
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.picker.refresh()
+        self._show_precision()
         self._show_device()  # no race on first view: it keeps the CPU busy for seconds; it starts when asked
         super().showEvent(event)
+
+    def _show_precision(self, *_args) -> None:
+        """The precision chosen for the picked model, and what the int8 quality check found."""
+        from engines.llm.gpt2_int8 import chosen_precision, export_paths, read_report
+        from engines.llm.model_store import resolve_model
+
+        name = self.picker.current_name()
+        if name is None:
+            return
+        folder = resolve_model(name)
+        self.precision_box.setCurrentIndex(self.precision_box.findData(chosen_precision(folder)))
+        report = read_report(export_paths(folder)[1])
+        self.precision_label.setText(precision_text(report))
+
+    def _choose_precision(self, _index: int) -> None:
+        from engines.llm.gpt2_int8 import choose_precision
+        from engines.llm.model_store import resolve_model
+
+        name = self.picker.current_name()
+        if name is not None:
+            choose_precision(resolve_model(name), self.precision_box.currentData())
+            self._show_precision()
 
     def _idle_text(self, n: int) -> None:
         if self.results is None and not self.runner.is_running():
@@ -202,7 +259,8 @@ class HoodPage(LabPage):
             later = data["ms"][1:] or data["ms"]  # the first step reads the whole prompt in both modes
             ms = float(np.median(later))
             line = "━━" if data["cached"] else "╍╍"
-            for c, value in enumerate((f"{line} {label}", f"{ms:.2f}", f"{1000.0 / max(ms, 1e-6):,.0f}")):
+            for c, value in enumerate((f"{line} {label}", f"{ms:.2f}", f"{1000.0 / max(ms, 1e-6):,.0f}",
+                                       f"{data.get('weights_mb', 0):,.0f} MB")):
                 self.table.setItem(r, c, QTableWidgetItem(value))
             self.table.item(r, 0).setForeground(g.mkColor(COLOURS[r % len(COLOURS)]))
             colour = COLOURS[r % len(COLOURS)]
@@ -213,6 +271,14 @@ class HoodPage(LabPage):
                                 pen=g.mkPen(colour, width=2, style=style), name=label)
             if data["cached"]:
                 self.cache_plot.plot(x, data["cache"], pen=g.mkPen(colour, width=2), name=label)
+
+
+def weights_mb(runner) -> float:
+    """Megabytes of weights the runner holds (and reads for every token): the ONNX file, or torch's tensors."""
+    path = getattr(runner, "path", None)
+    if path is not None:
+        return path.stat().st_size / 1e6
+    return sum(t.numel() * t.element_size() for t in runner.model.state_dict().values()) / 1e6
 
 
 def running_median(values, window: int) -> np.ndarray:

@@ -208,25 +208,42 @@ class NGramsPage(LabPage):
         from engines.llm.ngrams import cells_needed
 
         v = self.model.vocab_size
+        info = self.picker.current_info()
+        # a GPT-2 brings its real vocabulary: the last column uses it instead of a round 50,000 words
+        gpt2 = bool(info and str(info.get("kind", "")).startswith("gpt2") and info.get("vocab_size"))
+        big, big_name = (int(info["vocab_size"]), f"{escape(info['name'])}'s {int(info['vocab_size']):,} tokens") \
+            if gpt2 else (BIG_VOCAB, f"{BIG_VOCAB:,} words")
         rows = []
         for k in (1, 2, 3):
             mark = " style='font-weight:bold'" if k == n_context else ""
             rows.append(f"<tr{mark}><td>{k}</td><td>{human_count(cells_needed(v, k + 1))}</td>"
                         f"<td>{human_count(self.model.filled_cells(k))}</td>"
-                        f"<td>{human_count(cells_needed(BIG_VOCAB, k + 1))}</td></tr>")
-        info = self.picker.current_info()
+                        f"<td>{human_count(cells_needed(big, k + 1))}</td></tr>")
         if info and info.get("parameters"):
             gpt = (f"<p>The transformer <b>{escape(info['name'])}</b> has <b>{human_count(info['parameters'])}</b> "
                    f"parameters ({info['parameters']:,}) and looks at up to {info.get('block_size')} tokens of "
                    "context at once.</p>")
+            if gpt2:
+                gpt += gpt2_comparison(info)
         else:
             gpt = "<p>No transformer model found yet to compare with.</p>"
         self.size_view.setHtml(  # 99 %: a table filling the box comes out 1 px too wide
             f"<p><b>How big is the spreadsheet?</b> The story world uses {v:,} different words and punctuation "
             "marks.</p>"
             "<table border='1' cellspacing='0' cellpadding='3' width='99%'><tr><th>words of context</th>"
-            f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for 50,000 words</th></tr>"
+            f"<th>cells for {v:,} words</th><th>cells the text filled</th><th>cells for {big_name}</th></tr>"
             + "".join(rows) + "</table>" + gpt)
+
+
+def gpt2_comparison(info: dict) -> str:
+    """GPT-2's parameters against a count table over its own vocabulary, for 1 token and for its whole window."""
+    vocab, params, window = int(info["vocab_size"]), int(info["parameters"]), int(info.get("block_size") or 1024)
+    one = cells_needed(vocab, 2)
+    digits = int((window + 1) * math.log10(vocab)) + 1
+    return (f"<p>A table over its {vocab:,}-token vocabulary needs {human_count(one)} cells for just one token of "
+            f"context: {one / params:,.0f} times its parameter count. For its whole window of {window:,} tokens "
+            f"it would need {vocab:,}<sup>{window + 1:,}</sup> cells, a number {digits:,} digits long. The "
+            f"transformer's {human_count(params)} numbers stand in for all of that.</p>")
 
 
 def percent(share: float) -> str:

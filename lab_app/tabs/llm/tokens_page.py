@@ -26,11 +26,32 @@ letter before looking a word up, BPE keeps capitals, so “Ben” falls into pie
 
 
 def build_tokenizers():
-    """Word and BPE tokenizers learned from the story world (about half a second)."""
+    """Word and BPE tokenizers learned from the story world (about half a second), and an installed GPT-2's.
+
+    Returns ``(word, bpe, gpt2)``; ``gpt2`` is ``(model info, tokenizer)`` or None when no GPT-2 was added.
+    """
+    from engines.llm.gpt2_install import installed_gpt2
+    from engines.llm.model_store import load_model_tokenizer
     from engines.llm.tokenizers import BPETokenizer, WordTokenizer
 
     text = story_world_text()
-    return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000)
+    info = installed_gpt2()
+    gpt2 = (info, load_model_tokenizer(info["path"])) if info else None
+    return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000), gpt2
+
+
+SPACE = "␣"  # GPT-2's vocabulary writes a leading space as "Ġ"; shown here as a visible space mark
+
+
+def gpt2_title_text(info, tokenizer) -> str:
+    params = f", a model of {info['parameters']:,} parameters" if info.get("parameters") else ""
+    return (f"<b>{escape(info['name'])}'s tokens</b> — {tokenizer.vocab_size:,} pieces in its vocabulary{params}. "
+            f"{SPACE} marks a space: GPT-2's byte-level BPE glues it to the front of the next word (its vocabulary "
+            f"file writes it “Ġ”)")
+
+
+NO_GPT2_TEXT = ("<span style='color:gray'><b>GPT-2's tokens</b>: add GPT-2 with “Get GPT-2…” on the page Under "
+                "the hood to see the same text cut into its 50,257 pieces here.</span>")
 
 
 def word_title_text(tokenizer) -> str:
@@ -100,9 +121,13 @@ class TokensPage(LabPage):
         self.word_view = QTextBrowser()
         self.bpe_title = QLabel("<b>BPE tokens</b>")
         self.bpe_view = QTextBrowser()
-        for w in (self.word_title, self.word_view, self.bpe_title, self.bpe_view):
+        self.gpt2_title = QLabel(NO_GPT2_TEXT)
+        self.gpt2_view = QTextBrowser()
+        self.gpt2_view.setVisible(False)
+        self.gpt2 = None
+        for w in (self.word_title, self.word_view, self.bpe_title, self.bpe_view, self.gpt2_title, self.gpt2_view):
             layout.addWidget(w)
-        for title in (self.word_title, self.bpe_title):
+        for title in (self.word_title, self.bpe_title, self.gpt2_title):
             title.setWordWrap(True)  # a long title would otherwise widen the window past 1280 px
         self.set_picture(host)
         self.set_explainer(EXPLAINER)
@@ -111,8 +136,19 @@ class TokensPage(LabPage):
         self.text_box.textChanged.connect(self.debounce.poke)
         self.runner.start(lambda cancel: call_job(build_tokenizers), label="Learning tokenizers")
 
+    def showEvent(self, event) -> None:  # noqa: N802 - a GPT-2 added meanwhile shows up here
+        from engines.llm.gpt2_install import installed_gpt2
+
+        info = installed_gpt2()
+        have = self.gpt2[0]["path"] if self.gpt2 else None
+        if self.word_tok is not None and (info["path"] if info else None) != have:
+            self.runner.start(lambda cancel: call_job(build_tokenizers), label="Learning tokenizers")
+        super().showEvent(event)
+
     def _on_tokenizers(self, result) -> None:
-        self.word_tok, self.bpe_tok = result
+        self.word_tok, self.bpe_tok, self.gpt2 = result
+        self.gpt2_view.setVisible(self.gpt2 is not None)
+        self.gpt2_title.setText(gpt2_title_text(*self.gpt2) if self.gpt2 else NO_GPT2_TEXT)
         self.word_title.setText(word_title_text(self.word_tok))
         self.bpe_title.setText(f"<b>BPE tokens</b> — {self.bpe_tok.vocab_size:,} pieces (256 single bytes + "
                                "merges learned from the story world); never unknown")
@@ -132,8 +168,17 @@ class TokensPage(LabPage):
         unknown = [text[s:e] for s, e, _, u in word_spans if u]
         self.result = {"word_ids": [i for _, _, i, _ in word_spans], "bpe_ids": [i for _, _, i, _ in bpe_spans],
                        "unknown": unknown}
+        gpt2_line = ""
+        if self.gpt2 is not None:
+            gpt2_spans = self.gpt2[1].spans(text)
+            ids = [i for _, _, i, _ in gpt2_spans]
+            pieces = [p.replace("Ġ", SPACE).replace("Ċ", "↵") for p in self.gpt2[1].raw_tokens(ids)]
+            # the same text with every space made visible (one character for one: the spans still fit)
+            self.gpt2_view.setHtml(tokens_html(text.replace(" ", SPACE), gpt2_spans, pieces))
+            self.result.update(gpt2_ids=ids, gpt2_pieces=pieces)
+            gpt2_line = f"<br><b>{len(ids)}</b> {escape(self.gpt2[0]['name'])} tokens"
         listed = ", ".join(f"“{escape(w)}”" for w in unknown[:6]) + ("…" if len(unknown) > 6 else "")
         self.counts_label.setText(
             f"<b>{len(text)}</b> characters<br><b>{len(word_spans)}</b> word tokens"
             f" (<span style='color:#e03131'><b>{len(unknown)}</b> unknown</span>{': ' + listed if unknown else ''})"
-            f"<br><b>{len(bpe_spans)}</b> BPE tokens")
+            f"<br><b>{len(bpe_spans)}</b> BPE tokens{gpt2_line}")

@@ -79,3 +79,73 @@ def qtbot_button():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_hood_races_fp32_and_int8_and_the_precision_choice_sticks(gpt2_page, qtbot):
+    from engines.llm.gpt2_int8 import chosen_precision
+    from engines.llm.model_store import resolve_model
+
+    page = gpt2_page(HOOD)
+    folder = resolve_model(GPT2_NAME)
+    assert page.precision_box.currentData() == chosen_precision(folder)
+    assert "Moby-Dick" in page.precision_label.text() and "%" in page.precision_label.text()
+    page.tokens_box.setValue(6)
+    with qtbot.waitSignal(page.runner.finished, timeout=120_000):
+        page.run_button.click()
+    fp32, int8 = page.results["ONNX Runtime CPU fp32, cache"], page.results["ONNX Runtime CPU int8, cache"]
+    assert int8["weights_mb"] < fp32["weights_mb"]
+    weights_column = [page.table.item(r, 3).text() for r in range(page.table.rowCount())]
+    assert all(text.endswith("MB") for text in weights_column)
+    other = "fp32" if page.precision_box.currentData() == "int8" else "int8"
+    page.precision_box.setCurrentIndex(page.precision_box.findData(other))
+    page.precision_box.activated.emit(page.precision_box.currentIndex())
+    assert chosen_precision(folder) == other
+    try:
+        from lab_app.tabs.llm.common import open_cached
+
+        runner = open_cached(GPT2_NAME, "onnx", "cpu", 1)[0]  # every page's ONNX runs now use that copy
+        assert runner.path.name.endswith(".int8.onnx") == (other == "int8")
+    finally:
+        from engines.llm.gpt2_int8 import _choices_file
+
+        _choices_file().unlink(missing_ok=True)
+
+
+def test_tokens_page_shows_gpt2_pieces_with_visible_spaces_and_its_vocabulary(gpt2_page, qtbot):
+    from engines.llm.model_store import load_model_tokenizer, resolve_model
+
+    page = gpt2_page(TOKENS)
+    qtbot.waitUntil(lambda: page.result is not None and "gpt2_ids" in page.result, timeout=20_000)
+    page.text_box.setPlainText("Call me Ishmael")
+    qtbot.waitUntil(lambda: page.result.get("gpt2_ids") and len(page.result["gpt2_ids"]) < 15, timeout=5000)
+    tokenizer = load_model_tokenizer(resolve_model(GPT2_NAME))
+    assert page.result["gpt2_ids"] == tokenizer.encode("Call me Ishmael")
+    assert any(p.startswith("␣") for p in page.result["gpt2_pieces"]) and not any("Ġ" in p for p in
+                                                                                 page.result["gpt2_pieces"])
+    assert f"{tokenizer.vocab_size:,} pieces" in page.gpt2_title.text()
+    assert "␣" in page.gpt2_view.toPlainText() and page.gpt2_view.isVisible()
+    assert "gpt2-test tokens" in page.counts_label.text()
+
+
+def test_spreadsheet_sizes_use_gpt2s_vocabulary_next_to_its_parameters(gpt2_page, qtbot):
+    page = gpt2_page(NGRAMS)
+    qtbot.waitUntil(lambda: page.model is not None, timeout=20_000)
+    page.refresh()
+    info = page.picker.current_info()
+    html = page.size_view.toPlainText()
+    vocab = info["vocab_size"]
+    assert f"cells for {GPT2_NAME}'s {vocab:,} tokens" in html
+    assert f"{info['parameters']:,}" in html and f"{vocab ** 2 / info['parameters']:,.0f} times" in html
+    qtbot.waitUntil(lambda: len(page.gpt_bars.items) > 0, timeout=20_000)  # the GPT-2 guesses beside the table
+
+
+def test_next_word_and_generate_run_with_gpt2(gpt2_page, qtbot):
+    page = gpt2_page(NEXT_WORD)
+    page.prompt_box.setPlainText("Call me")
+    qtbot.waitUntil(lambda: page.last is not None and page.last["tokens"][-1].strip() == "me", timeout=20_000)
+    page = gpt2_page(GENERATE)
+    page.prompt_box.setPlainText("Call me")
+    page.reset()
+    page.step_button.click()
+    qtbot.waitUntil(lambda: len(page.new_ids) == 1 and page.step_button.isEnabled(), timeout=20_000)
+    assert page.full_text().startswith("Call me") and 0 <= page.new_ids[0] < 400

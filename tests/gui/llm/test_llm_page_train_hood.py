@@ -34,7 +34,8 @@ def test_engine_race_times_torch_and_onnx_with_and_without_cache(llm_page, qtbot
         page.run_button.click()
     assert not page.placeholder.is_showing()
     labels = set(page.results)
-    assert {"PyTorch CPU, cache", "PyTorch CPU, no cache", "ONNX Runtime CPU, cache"} <= labels
+    assert {"PyTorch CPU, cache", "PyTorch CPU, no cache", "ONNX Runtime CPU fp32, cache",
+            "ONNX Runtime CPU int8, cache"} <= labels
     assert page.table.rowCount() == len(labels)
     cached = page.results["PyTorch CPU, cache"]["cache"]
     assert cached == sorted(cached) and cached[-1] > cached[0]  # the cache grows one position per token
