@@ -1,0 +1,46 @@
+"""Why now: scale — the shipped runs drawn on log axes with the fit, the skill table of real guesses, and the
+smallest size retrained live with progress, Cancel and its own column in the table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engines.llm import scale
+from lab_app.tour.controller import page_index
+
+
+@pytest.fixture
+def page(window, qtbot):
+    tab = window.select("llm", page_index("llm", "scale"), build_now=True)
+    return tab.pages[tab.current_index()].page
+
+
+def test_shipped_runs_are_drawn_with_the_fit_and_the_table_shows_real_guesses(page):
+    runs = scale.load_runs()
+    assert page.params_plot.getPlotItem().getAxis("bottom").logMode  # log axes
+    points = [item for item in page.params_plot.getPlotItem().listDataItems() if item.opts.get("symbol")]
+    assert len(points) == len(runs) == 4
+    assert page.table.columnCount() == 2 + 4 and page.table.rowCount() == len(scale.SKILL_PROMPTS)
+    first = runs[0]["skill"][0]
+    assert page.table.item(0, 2).text().startswith(first["top"])  # XS's recorded answer, not a made-up one
+    text = page.explainer.text()
+    fit = scale.fit_power_law([r["parameters"] for r in runs], [r["val_loss"] for r in runs])
+    assert f"{fit.alpha:.2f}" in text and f"{runs[-1]['variants']['overall']['mean_prob']:.2f}" in text
+
+
+def test_retrain_the_smallest_live_then_cancel(page, qtbot, monkeypatch):
+    monkeypatch.setitem(scale.RECIPE, "max_steps", 200)  # the same recipe, shorter, so the test is quick
+    qtbot.mouseClick(page.rerun_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.live_result is not None, timeout=120_000)
+    assert len(page.live_curve_points) == 2 and np.isfinite(page.live_result["val_loss"])
+    assert page.table.horizontalHeaderItem(page.table.columnCount() - 1).text() == "XS (yours)"
+    assert "Done" in page.status_label.text() and page.rerun_button.isEnabled()
+
+    qtbot.mouseClick(page.rerun_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status_label.text().startswith("Step"), timeout=60_000)
+    assert page.cancel_button.isEnabled()
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status_label.text() == "Cancelled.", timeout=30_000)
+    assert page.rerun_button.isEnabled() and not page.cancel_button.isEnabled()
