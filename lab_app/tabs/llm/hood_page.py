@@ -48,10 +48,11 @@ def precision_text(report: dict | None) -> str:
     if not report:
         return ("No int8 copy yet: it is made (and checked against fp32) when the model is added, or the first "
                 "time int8 runs.")
-    verdict = "passed" if report.get("passed") else "did not pass"
+    verdict = "Passed" if report.get("passed") else "Not passed"
     return (f"int8 check on {report['tokens']} tokens of Moby-Dick: same top guess as fp32 "
-            f"{report['top1_agreement']:.0%} of the time, KL divergence {report['mean_kl']:.4f} "
-            f"(the check {verdict}: at least {report['min_top1']:.0%} and at most {report['max_kl']}).")
+            f"{report['top1_agreement']:.0%} of the time, KL divergence {report['mean_kl']:.4f}. {verdict}: int8 "
+            f"is the default only with at least {report['min_top1']:.0%} and a KL divergence of at most "
+            f"{report['max_kl']}.")
 
 
 def engines_to_try(device: str) -> list[tuple[str, str, str]]:

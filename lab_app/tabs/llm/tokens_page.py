@@ -22,6 +22,9 @@ bigger pieces, so frequent words are one token and rarer ones a few pieces — b
 the stories use come out whole; ordinary words they never use, such as “long”, are unknown to the word
 dictionary and cut into pieces by BPE. The stories are written in lower case: the word dictionary lowers every
 letter before looking a word up, BPE keeps capitals, so “Ben” falls into pieces while “ben” is one token.</p>
+<p>Once a GPT-2 has been added (“Get GPT-2…” on the page Under the hood), a third box cuts the same text with
+its own tokenizer: byte-level BPE as well, but the real GPT-2 learned its 50,257 pieces from millions of web
+pages, so most everyday English words are a single piece, space included.</p>
 """
 
 
