@@ -100,12 +100,15 @@ class BranchPanel(QWidget):
             image[y0, x0:x1 + 1] = image[y1, x0:x1 + 1] = (230, 120, 0)
             image[y0:y1 + 1, x0] = image[y0:y1 + 1, x1] = (230, 120, 0)
         self.view.set_image(image)
+        finished = False
         if self.picked is not None:
             row, step = self.picked
             name = "the trunk" if row == 0 else f"branch {row}"
-            self.label.setText(f"Picked: step {step + 1} of {name}. Change the caption, guidance or seed, "
-                               "then Branch from here.")
-        self.branch_button.setEnabled(self.picked is not None)
+            finished = step == max(c.step for c in self.cells)
+            self.label.setText(f"Picked: the finished picture of {name}; pick an earlier frame to branch from."
+                               if finished else f"Picked: step {step + 1} of {name}. Change the caption, guidance "
+                               "or seed, then Branch from here.")
+        self.branch_button.setEnabled(self.picked is not None and not finished)
 
     def _on_click(self, x: int, y: int) -> None:
         for c in self.cells:

@@ -132,7 +132,7 @@ class CaptionPage(SteerTree, LabPage):
         self.walk_button.clicked.connect(self.walk)
         self.controls.addWidget(self.walk_controls)
         self.controls.addSpacing(6)
-        self.tree_button = QPushButton("Run as a tree (pause, branch)")
+        self.tree_button = QPushButton("Run as a tree")
         self.tree_button.setToolTip("One picture, step by step: pause at any step or click a frame below, change the "
                                     "caption, guidance or seed, and branch")
         self.tree_button.clicked.connect(self.run_tree)

@@ -80,8 +80,8 @@ def explainer_text() -> str:
     lines = [_faces_scores("Faces, GloVe words", model_metrics(CLUES["glove"])),
              _faces_scores("Faces, MiniLM phrases", model_metrics(CLUES["minilm"]))]
     if digits.get("digit_accuracy") is not None:
-        lines.append(f"<li><b>Digits</b>: drew the digit asked for {_pct(digits['digit_accuracy'])} of "
-                     f"{digits.get('n_samples', '?')} times.</li>")
+        lines.append(f"<li><b>Digits</b>: drew the digit asked for in {_pct(digits['digit_accuracy'])} of "
+                     f"{digits.get('n_samples', '?')} tries.</li>")
     readings = " ".join(r for r in (_glove_readings(),
                                     _readings("In MiniLM's phrase space", model_metrics(CLUES["minilm"]))) if r)
     return (HOW + "<p><b>Honest scores</b> (judged by a separate classifier):</p><ul>" + "".join(lines) + "</ul>"

@@ -25,6 +25,12 @@ network's own noise guess and adds no new randomness, so 25–50 big steps are e
 on the starting noise (blend two starting noises and the pictures blend: the seed walk on the next page). DDPM
 also mixes in fresh random noise at every step and needs many small steps (hundreds). Here that noise is drawn
 from the seed too, so with either sampler the same seed gives the same picture.</p>
+<p><b>Pause and branch.</b> Pause at any step (or click any frame of the tree), change the caption, the guidance
+or the seed, and press Branch from here: the run goes on from that very picture with the change, as a new row.
+With nothing changed a branch repeats its parent exactly, so every difference comes from the change. A new seed
+keeps the clean picture guessed so far and swaps only the remaining noise. Branch early and the layout (colours,
+hat, background) still follows the new caption; branch late and only details (the mouth, the skin) can change:
+the big decisions are made in the first steps.</p>
 <p><b>Honest note:</b> these are small models. {training} Faces match their caption almost always; hat colours
 are the weak spot. The digits come out blurry, like the 8×8 scans they learned from, but are the digit asked for
 {digits_right}.</p>
