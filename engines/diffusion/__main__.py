@@ -179,7 +179,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     for prompt, d in report.get("synonym_details", {}).items():
         drawn = ", ".join(f"{v} {share:.2f}" for v, share in sorted(d["drawn"].items(), key=lambda kv: -kv[1]))
         read = d.get("read_as")
-        why = f"; '{read['word']}' lies nearest '{read['nearest']}' in the word vectors" if read else ""
+        space = "MiniLM's phrase space" if report.get("word_source") == "minilm" else "the word vectors"
+        why = f"; '{read['word']}' lies nearest '{read['nearest']}' in {space}" if read else ""
         lines.append(f"synonym '{prompt}': wanted {d['wanted']}, drew {drawn}{why}")
     _print(args, report, lines)
     return 0
