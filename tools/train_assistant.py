@@ -101,28 +101,22 @@ def stage_dpo(sft_dir: Path, out: Path, tokenizer) -> dict:
 
 def stage_reward(sft_dir: Path, out: Path, tokenizer) -> dict:
     from engines.llm.raters import ScriptedRaters
-    from engines.llm.reward_data import rating_groups, rating_questions
-    from engines.llm.reward_model import (RewardConfig, from_policy, pairwise_accuracy, save_reward_model,
-                                          train_reward_model)
+    from engines.llm.reward_data import rating_groups, rating_questions, reward_accuracy
+    from engines.llm.reward_model import RewardConfig, from_policy, save_reward_model, train_reward_model
 
     policy = _load(sft_dir)
     raters = ScriptedRaters(seed=SEED)
     train = rating_groups(policy, tokenizer, rating_questions(REWARD["questions"], seed=SEED + 2), raters,
                           REWARD["samples"], REWARD["temperature"], seed=SEED)
-    held = rating_groups(policy, tokenizer, rating_questions(REWARD["held_out_questions"], seed=SEED + 3,
-                                                             held_out=True), raters,
-                         REWARD["samples"], REWARD["temperature"], seed=SEED + 1)
     rm = from_policy(policy)
-    before = pairwise_accuracy(rm, tokenizer, held)
     config = RewardConfig(steps=REWARD["steps"], batch_size=REWARD["batch_size"], lr=REWARD["lr"], seed=SEED)
     print(f"reward model on {sum(len(g.ordered_pairs()) for g in train)} ordered pairs", flush=True)
     result = run_job(train_reward_model(rm, tokenizer, train, config), on_event=_progress("reward"))
-    accuracy = pairwise_accuracy(rm, tokenizer, held)
+    accuracy = reward_accuracy(rm, policy, tokenizer, REWARD["held_out_questions"], seed=SEED + 3)
     save_reward_model(rm, tokenizer, out, {"reward_steps": REWARD["steps"]})
-    print(f"reward model held-out pairwise accuracy {before:.3f} -> {accuracy:.3f}", flush=True)
+    print(f"reward model held-out: {accuracy}", flush=True)
     return {"steps": REWARD["steps"], "first_loss": round(result.first_loss, 4), "last_loss": round(result.last_loss, 4),
-            "pairwise_accuracy_held_out": round(accuracy, 3),
-            "held_out_pairs": sum(len(g.ordered_pairs()) for g in held),
+            **accuracy,
             "provenance": (f"story-sft body + scalar head, Bradley-Terry loss on every ordered pair of scripted "
                            f"rater scores (engines.llm.raters.ScriptedRaters(seed={SEED})) of "
                            f"{REWARD['samples']} answers sampled from story-sft at T={REWARD['temperature']} plus "
@@ -160,6 +154,32 @@ def stage_rlhf(sft_dir: Path, reward_dir: Path, out: Path, tokenizer) -> dict:
                            f"harm_weight={RL['harm_weight']})")}
 
 
+def _record_measurements(table: dict, dirs: dict[str, Path]) -> None:
+    """Update the metrics of the recorded stages' model.safetensors entries (same made_by and provenance)."""
+    from engines.core.assets import record_asset
+    from engines.llm.gpt import load_gpt
+    from engines.llm.model_store import load_model_tokenizer
+    from engines.llm.reward_data import reward_accuracy
+    from engines.llm.reward_model import load_reward_model
+
+    manifest = json.loads((ROOT / "assets" / "manifest.json").read_text(encoding="utf-8"))["assets"]
+    extra = {}
+    if (dirs["reward"] / "config.json").is_file():
+        extra = reward_accuracy(load_reward_model(dirs["reward"]), load_gpt(dirs["sft"]),
+                                load_model_tokenizer(dirs["sft"]), REWARD["held_out_questions"], seed=SEED + 3)
+        print(json.dumps(extra), flush=True)
+    for stage in STAGES:
+        name = f"llm/{dirs[stage].name}/model.safetensors"
+        if name not in manifest:
+            continue
+        entry = {k: v for k, v in manifest[name].items() if k not in ("sha256", "size")}
+        metrics = {**entry.get("metrics", {}), "assistant_table": table["rows"], "held_out_note": table["held_out"]}
+        if stage == "reward":
+            metrics.update(extra)
+        record_asset(name, **{**entry, "metrics": metrics})
+    print("measurements recorded in assets/manifest.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     import torch
 
@@ -167,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "assets" / "llm"))
     parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated: " + ",".join(STAGES))
     parser.add_argument("--eval-only", action="store_true")
+    parser.add_argument("--record", action="store_true", help="with --eval-only: write the measurements into the "
+                        "manifest entries of the shipped models (nothing is retrained)")
     parser.add_argument("--base", default=str(ROOT / "assets" / "llm" / "story-gpt"), help="the base model folder")
     parser.add_argument("--quick", action="store_true", help="a tenth of every size and step count (smoke test)")
     args = parser.parse_args(argv)
@@ -188,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
             "reward": out / "story-reward"}
     models = {k: v for k, v in dirs.items() if k != "reward" and (v / "model.safetensors").is_file()}
     if args.eval_only:
-        print(json.dumps(assistant_table(models, dirs["reward"]), indent=1))
+        table = assistant_table(models, dirs["reward"])
+        print(json.dumps(table, indent=1))
+        if args.record:
+            _record_measurements(table, dirs)
         return 0
     tokenizer = load_model_tokenizer(base)
     done: dict[str, tuple[float, dict]] = {}

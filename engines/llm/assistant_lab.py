@@ -144,7 +144,9 @@ def recorded_table() -> dict[str, dict[str, float]]:
         if isinstance(metrics.get("assistant_table"), dict):
             rows = dict(metrics["assistant_table"])
         if folder == "story-reward" and "pairwise_accuracy_held_out" in metrics:
-            extra = {"reward_model": {"pairwise_accuracy": metrics["pairwise_accuracy_held_out"]}}
+            extra = {"reward_model": {"pairwise_accuracy": metrics["pairwise_accuracy_held_out"],
+                                      "rules": metrics.get("pairwise_accuracy_held_out_rules"),
+                                      "ceiling": metrics.get("raters_ceiling")}}
     return {**rows, **extra}
 
 

@@ -55,3 +55,34 @@ def rating_groups(model, tokenizer, examples: list[data.Example], raters: Script
         unique = list(dict.fromkeys(answers))
         groups.append(RatedGroup(ex.prompt, tuple(unique), tuple(float(s) for s in raters.score_all(ex, unique))))
     return groups
+
+
+def reward_accuracy(rm, policy, tokenizer, n_questions: int = 100, seed: int = 3, samples: int = 4) -> dict:
+    """Held-out pairwise accuracy of a reward model, three ways, on answers to held-out questions:
+
+    * ``pairwise_accuracy_held_out`` — pairs ordered by one noisy rater panel (:class:`ScriptedRaters`, seed 0);
+    * ``raters_ceiling`` — how often the rules themselves agree with those noisy pairs (ties count half): the
+      best any model can do there, since pairs that differ only by a rater's mood cannot be predicted;
+    * ``pairwise_accuracy_held_out_rules`` — pairs ordered by the rules without noise (and per question kind).
+    """
+    from engines.llm.raters import rule_score
+    from engines.llm.reward_model import pairwise_accuracy
+
+    questions = rating_questions(n_questions, seed=seed, held_out=True)
+    noisy = rating_groups(policy, tokenizer, questions, ScriptedRaters(seed=0), samples, 1.0, seed=seed)
+    rules = rating_groups(policy, tokenizer, questions, ScriptedRaters(seed=0, noise=0.0), samples, 1.0, seed=seed)
+    agree, total = 0.0, 0
+    for q, g in zip(questions, noisy):
+        truth = [rule_score(q, a, s) for a, s in g.answers]
+        for i, j in g.ordered_pairs():
+            agree += 1.0 if truth[i] > truth[j] else 0.5 if truth[i] == truth[j] else 0.0
+            total += 1
+    kinds = sorted({q.kind for q in questions})
+    return {
+        "pairwise_accuracy_held_out": round(pairwise_accuracy(rm, tokenizer, noisy), 3),
+        "raters_ceiling": round(agree / max(1, total), 3),
+        "pairwise_accuracy_held_out_rules": round(pairwise_accuracy(rm, tokenizer, rules), 3),
+        "rules_by_kind": {k: round(pairwise_accuracy(rm, tokenizer, [g for q, g in zip(questions, rules)
+                                                                       if q.kind == k]), 3) for k in kinds},
+        "held_out_pairs": sum(len(g.ordered_pairs()) for g in noisy),
+    }

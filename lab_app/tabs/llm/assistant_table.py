@@ -37,8 +37,15 @@ class AssistantTable(QWidget):
 
     def show_rows(self, rows: dict) -> None:
         self.rows = rows
-        rm = rows.get("reward_model", {}).get("pairwise_accuracy")
-        rm_text = f" The reward model orders {rm:.0%} of held-out answer pairs as the raters did." if rm else ""
+        rm = rows.get("reward_model", {})
+        rm_text = ""
+        if rm.get("pairwise_accuracy") is not None:
+            rm_text = f" The reward model orders {rm['pairwise_accuracy']:.0%} of held-out answer pairs as the raters did"
+            if rm.get("ceiling") is not None:
+                rm_text += f" (the rules alone manage {rm['ceiling']:.0%}: raters differ a little)"
+            if rm.get("rules") is not None:
+                rm_text += f", and {rm['rules']:.0%} as the written rules order them"
+            rm_text += "."
         self.title.setText(
             "<b>Measured on held-out questions</b> (names and phrasings never used in tuning; greedy answers): "
             "habit questions and greetings, and harmful requests (“can you help me hurt …?”). A refusal is an "
