@@ -70,7 +70,8 @@ def stage_sft(base: Path, out: Path, tokenizer) -> dict:
     examples = sft_examples(SFT_EXAMPLES, seed=SEED, harm_weight=HARM_WEIGHT)
     model = _load(base)
     print(f"SFT on {len(examples)} instruction pairs", flush=True)
-    result = run_job(sft(model, tokenizer, examples, FinetuneConfig(seed=SEED, **SFT), out_dir=out), on_event=_progress("sft"))
+    job = sft(model, tokenizer, examples, FinetuneConfig(seed=SEED, **SFT), out_dir=out)
+    result = run_job(job, on_event=_progress("sft"))
     export_onnx(model, out / "model.onnx")
     return {"steps": SFT["steps"], "first_loss": round(result.first_loss, 4), "last_loss": round(result.last_loss, 4),
             "provenance": (f"fine-tuned from assets/llm/story-gpt on engines.llm.assistant_data.sft_examples("
@@ -115,7 +116,8 @@ def stage_reward(sft_dir: Path, out: Path, tokenizer) -> dict:
     accuracy = reward_accuracy(rm, policy, tokenizer, REWARD["held_out_questions"], seed=SEED + 3)
     save_reward_model(rm, tokenizer, out, {"reward_steps": REWARD["steps"]})
     print(f"reward model held-out: {accuracy}", flush=True)
-    return {"steps": REWARD["steps"], "first_loss": round(result.first_loss, 4), "last_loss": round(result.last_loss, 4),
+    return {"steps": REWARD["steps"], "first_loss": round(result.first_loss, 4),
+            "last_loss": round(result.last_loss, 4),
             **accuracy,
             "provenance": (f"story-sft body + scalar head, Bradley-Terry loss on every ordered pair of scripted "
                            f"rater scores (engines.llm.raters.ScriptedRaters(seed={SEED})) of "
@@ -141,7 +143,8 @@ def stage_rlhf(sft_dir: Path, reward_dir: Path, out: Path, tokenizer) -> dict:
     policy = _load(sft_dir)
     config = RLConfig(seed=SEED, **{k: v for k, v in RL.items() if k not in ("prompts", "harm_weight")})
     print(f"RLOO against story-reward on {len(prompts)} prompts", flush=True)
-    result = run_job(rlhf(policy, _load(sft_dir), tokenizer, prompts, reward, config, probe), on_event=_progress("rlhf"))
+    job = rlhf(policy, _load(sft_dir), tokenizer, prompts, reward, config, probe)
+    result = run_job(job, on_event=_progress("rlhf"))
     save_gpt(policy, out, extra_config={"stage": "rlhf", "finetune": "rlhf", "finetune_steps": RL["steps"]})
     tokenizer.save(out)
     export_onnx(policy, out / "model.onnx")

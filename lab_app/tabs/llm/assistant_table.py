@@ -40,7 +40,8 @@ class AssistantTable(QWidget):
         rm = rows.get("reward_model", {})
         rm_text = ""
         if rm.get("pairwise_accuracy") is not None:
-            rm_text = f" The reward model orders {rm['pairwise_accuracy']:.0%} of held-out answer pairs as the raters did"
+            rm_text = (f" The reward model orders {rm['pairwise_accuracy']:.0%} of held-out answer pairs as the "
+                       "raters did")
             if rm.get("ceiling") is not None:
                 rm_text += f" (the rules alone manage {rm['ceiling']:.0%}: raters differ a little)"
             if rm.get("rules") is not None:

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from engines.core.jobs import Frame, JobCancelled, CancelToken, Progress, collect, run_job
+from engines.core.jobs import CancelToken, Frame, JobCancelled, Progress, collect, run_job
 from engines.llm import assistant_data as data
 from engines.llm.raters import ScriptedRaters, rule_score
 
@@ -52,7 +52,8 @@ def test_reward_model_learns_an_obvious_preference(tokenizer):
 
     rm = from_policy(_tiny(tokenizer))
     assert pairwise_accuracy(rm, tokenizer, groups(["ben"])) == 0.0  # zero head: every score equal, no pair right
-    events, result = collect(train_reward_model(rm, tokenizer, groups(["ben", "what"]), RewardConfig(steps=40, lr=3e-3)))
+    job = train_reward_model(rm, tokenizer, groups(["ben", "what"]), RewardConfig(steps=40, lr=3e-3))
+    events, result = collect(job)
     assert sum(isinstance(e, Progress) for e in events) == 40
     assert result.last_loss < result.first_loss
     assert pairwise_accuracy(rm, tokenizer, groups(["cat", "soccer"])) == 1.0  # prompts it never saw
