@@ -238,6 +238,7 @@ class CaptionPage(SteerTree, LabPage):
         if not self._can_start():
             return
         self.mode, self.result = "strip", None
+        self._hide_tree()
         self.save_button.setEnabled(False)
         self._prepare_strip(walk_weights(frames), kind, settings.seed, seed_b)
         self._status(f"Sampling a strip of {frames} pictures in one batch, {settings.steps} steps…")
@@ -249,6 +250,7 @@ class CaptionPage(SteerTree, LabPage):
         n = int(self.grid_box.currentData())
         settings, ctx = self._settings((self.prompt_edit.text(),) * n), self.ctx
         self.mode, self.result = "clues", None
+        self._hide_tree()
         self.save_button.setEnabled(False)
         self._status(f"Drawing the caption with both clues, {n} picture(s) each…")
         self.runner.start(lambda cancel: clues_job(_clue_models(ctx), settings, cancel),
@@ -265,6 +267,7 @@ class CaptionPage(SteerTree, LabPage):
         if not self._can_start():
             return
         self.mode, self.result = mode, None
+        self._hide_tree()
         self.save_button.setEnabled(False)
         self._status(f"Sampling {len(settings.prompts)} picture(s), {settings.steps} steps…")
         self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: caption_job(m, settings, same_noise, cancel)),

@@ -56,6 +56,11 @@ class SteerTree:
         self.runner.start(lambda cancel: tree_job(ctx, name, tree, row, gate, cancel, trunk_settings),
                           label="Sampling a tree")
 
+    def _hide_tree(self) -> None:
+        """Another kind of run: the tree makes room (it comes back with the next tree)."""
+        self.branches.setVisible(False)
+        self._picture_grid.setRowStretch(3, 0)
+
     def _on_pause(self, paused: bool) -> None:
         if self.gate is not None:
             self.gate.set_paused(paused)
