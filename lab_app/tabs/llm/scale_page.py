@@ -206,15 +206,19 @@ class ScalePage(LabPage):
 
     def _on_progress(self, progress) -> None:
         m = progress.metrics or {}
-        if "val_loss" in m and "flops" in m and progress.step % scale.RECIPE["eval_interval"] == 0:
-            point = (m["flops"], m["val_loss"])
-            if not self.live_curve_points or self.live_curve_points[-1] != point:
-                self.live_curve_points.append(point)
+        # Only the latest progress reaches the page, so draw each new validation loss as it comes (the finished
+        # run's own curve replaces these points).
+        if "val_loss" in m and "flops" in m:
+            if not self.live_curve_points or self.live_curve_points[-1][1] != m["val_loss"]:
+                self.live_curve_points.append((m["flops"], m["val_loss"]))
                 self.live_item.setData(*zip(*self.live_curve_points))
         self.status_label.setText(f"Step {progress.step} of {progress.total} · loss {m.get('loss', 0):.3f}")
 
     def _on_finished(self, result: dict) -> None:
         self.live_result = result
+        self.live_curve_points = [(p["flops"], p["val_loss"]) for p in result["curve"]]
+        if self.live_curve_points:
+            self.live_item.setData(*zip(*self.live_curve_points))
         shipped = next((r["val_loss"] for r in self.runs if r["size"] == "XS"), None)
         self.status_label.setText(f"Done in {result['wall_time_s']:.0f} s: validation loss {result['val_loss']:.3f}"
                                   + (f" (shipped run: {shipped:.3f})" if shipped is not None else "") + ".")
