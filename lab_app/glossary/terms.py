@@ -167,7 +167,7 @@ TERMS: tuple[Term, ...] = (
     Term("autoencoder", "autoencoder",
          "A network that squeezes its input into a few numbers and rebuilds it from them.",
          "The encoder compresses, the decoder decompresses, and training makes the rebuilt picture match the "
-         "original. What survives the squeeze is what matters most.", ("autoencoders", "encoder", "decoder"),
+         "original. What survives the squeeze is what matters most.", ("autoencoders",),
          ("neuralnet", "compression")),
     Term("latent", "latent space", "The space of the few numbers an autoencoder (or diffusion model) works in.",
          "Each point there decodes to a picture; nearby points give similar pictures, so walking through it "
