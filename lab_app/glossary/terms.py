@@ -120,8 +120,8 @@ TERMS: tuple[Term, ...] = (
          ("llm", "assistant")),
     Term("rlhf", "RLHF", "Reinforcement learning from human feedback: trial and error guided by a reward model.",
          "The language model writes answers, the reward model scores them, and the language model is nudged "
-         "toward answers that score high, while a KL penalty keeps it close to where it started. DPO, used in "
-         "this lab, learns from the same preference pairs in one step, without a separate reward model.",
+         "toward answers that score high, while a KL penalty keeps it close to where it started. DPO, the "
+         "shortcut the lab shows beside it, learns from the same preference pairs without a reward model.",
          ("dpo", "preference tuning", "preference-tuned"), ("llm", "assistant")),
     Term("kl-penalty", "KL penalty", "A cost for drifting too far from the original model during preference tuning.",
          "KL divergence measures how different two probability lists are. Without this cost the model can find "

@@ -109,8 +109,8 @@ STOPS: tuple[TourStop, ...] = (
              "tourNoiseSlider", "t_slider", (("value", "t_slider", 500),)),
     TourStop("diffusion", "remove-noise", "Removing noise",
              "A model trained to guess the noise can run the film backwards: from pure noise, a little noise is "
-             "taken away at every step until a picture appears. Press Run.",
-             "tourRemoveNoiseRun", "run_button", may_fall_back=True),
+             "taken away at every step until a picture appears. The run has started; Run makes another.",
+             "tourRemoveNoiseRun", "run_button", (("click", "run_button"),), may_fall_back=True),
     TourStop("diffusion", "caption", "A caption as the clue",
              "Give the noise-remover a caption's numbers as a clue and it removes the noise toward that caption. "
              "Guidance sets how hard the clue pushes.",

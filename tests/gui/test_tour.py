@@ -51,6 +51,15 @@ def test_walk_the_whole_tour_with_next(window, qtbot):
         except Exception as exc:  # noqa: BLE001 - pytest-qt raises its own TimeoutError
             raise AssertionError(f"{stop.title}: ring {tour.highlight.ring} not on {tour.target}") from exc
         assert tour.card.isVisible() and stop.title in tour.card.title.text()
+        for kind, attr, *args in stop.setup:  # the page was set up as the stop says
+            widget = getattr(page, attr)
+            if kind == "text":
+                shown = widget.toPlainText() if hasattr(widget, "toPlainText") else widget.text()
+                assert shown == args[0], stop.title
+            elif kind == "value":
+                assert widget.value() == args[0], stop.title
+            elif kind == "click":
+                assert any(r.is_running() for r in page._runners) or not widget.isEnabled(), stop.title
         assert not tour.card.geometry().intersects(tour.highlight.ring) or tour.target is page
         qtbot.mouseClick(tour.card.next_button, Qt.MouseButton.LeftButton)
     assert not tour.active and not tour.card.isVisible()
