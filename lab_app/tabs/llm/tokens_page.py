@@ -29,18 +29,20 @@ pages, so most everyday English words are a single piece, space included.</p>
 
 
 def build_tokenizers():
-    """Word and BPE tokenizers learned from the story world (about half a second), and an installed GPT-2's.
-
-    Returns ``(word, bpe, gpt2)``; ``gpt2`` is ``(model info, tokenizer)`` or None when no GPT-2 was added.
-    """
-    from engines.llm.gpt2_install import installed_gpt2
-    from engines.llm.model_store import load_model_tokenizer
+    """Word and BPE tokenizers learned from the story world (about half a second)."""
     from engines.llm.tokenizers import BPETokenizer, WordTokenizer
 
     text = story_world_text()
+    return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000)
+
+
+def load_gpt2_tokenizer():
+    """``(model info, tokenizer)`` of the GPT-2 that was added, or None when there is none."""
+    from engines.llm.gpt2_install import installed_gpt2
+    from engines.llm.model_store import load_model_tokenizer
+
     info = installed_gpt2()
-    gpt2 = (info, load_model_tokenizer(info["path"])) if info else None
-    return WordTokenizer.train(text, max_vocab=5000), BPETokenizer.train(text, vocab_size=1000), gpt2
+    return (info, load_model_tokenizer(info["path"])) if info else None
 
 
 SPACE = "␣"  # GPT-2's vocabulary writes a leading space as "Ġ"; shown here as a visible space mark
@@ -103,6 +105,8 @@ class TokensPage(LabPage):
         self.result: dict | None = None
         self.runner = self.new_runner("tokenizers", show_in_status_bar=False)
         self.runner.finished.connect(self._on_tokenizers)
+        self.gpt2_runner = self.new_runner("GPT-2 tokenizer", show_in_status_bar=False)
+        self.gpt2_runner.finished.connect(self._on_gpt2)
 
         self.controls.addWidget(QLabel("Type anything:"))
         self.text_box = QPlainTextEdit(DEFAULT_TEXT)
@@ -143,15 +147,18 @@ class TokensPage(LabPage):
         from engines.llm.gpt2_install import installed_gpt2
 
         info = installed_gpt2()
-        have = self.gpt2[0]["path"] if self.gpt2 else None
-        if self.word_tok is not None and (info["path"] if info else None) != have:
-            self.runner.start(lambda cancel: call_job(build_tokenizers), label="Learning tokenizers")
+        if (info["path"] if info else None) != (self.gpt2[0]["path"] if self.gpt2 else None):
+            self.gpt2_runner.start(lambda cancel: call_job(load_gpt2_tokenizer), label="Reading GPT-2's tokenizer")
         super().showEvent(event)
 
+    def _on_gpt2(self, gpt2) -> None:
+        self.gpt2 = gpt2
+        self.gpt2_view.setVisible(gpt2 is not None)
+        self.gpt2_title.setText(gpt2_title_text(*gpt2) if gpt2 else NO_GPT2_TEXT)
+        self.refresh()
+
     def _on_tokenizers(self, result) -> None:
-        self.word_tok, self.bpe_tok, self.gpt2 = result
-        self.gpt2_view.setVisible(self.gpt2 is not None)
-        self.gpt2_title.setText(gpt2_title_text(*self.gpt2) if self.gpt2 else NO_GPT2_TEXT)
+        self.word_tok, self.bpe_tok = result
         self.word_title.setText(word_title_text(self.word_tok))
         self.bpe_title.setText(f"<b>BPE tokens</b> — {self.bpe_tok.vocab_size:,} pieces (256 single bytes + "
                                "merges learned from the story world); never unknown")
