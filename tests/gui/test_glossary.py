@@ -82,3 +82,22 @@ def test_explainer_words_link_to_the_glossary(window, qtbot):
     dialog = window._glossary_dialog
     assert dialog.isVisible() and dialog.current_key() == key
     dialog.close()
+
+
+def test_explainer_links_work_by_keyboard(qtbot):
+    from lab_app.widgets.explainer import Explainer
+
+    explainer = Explainer()
+    qtbot.addWidget(explainer)
+    explainer.set_text("<p>Each token has a number, and training lowers the loss.</p>")
+    explainer.resize(500, 200)
+    explainer.show()
+    qtbot.waitExposed(explainer)
+    explainer.body.setFocus()
+    with qtbot.waitSignal(explainer.body.linkActivated) as activated:
+        qtbot.keyClick(explainer.body, Qt.Key.Key_Tab)  # Tab moves to the first link, Enter follows it
+        qtbot.keyClick(explainer.body, Qt.Key.Key_Return)
+    assert activated.args == ["glossary:token"]
+    dialog = explainer.window()._glossary_dialog
+    assert dialog.isVisible() and dialog.current_key() == "token"
+    dialog.close()
