@@ -16,7 +16,7 @@ class PlannedPage(LabPage):
         self.controls.addWidget(QLabel("<i>No controls yet.</i>"))
         items = "".join(f"<li style='margin-bottom:6px'>{escape(p)}</li>" for p in spec.plans)
         picture = QLabel(
-            "<div style='font-size:15px'>"
+            "<div style='font-size:large'>"
             "<p><b>This experiment is being built.</b> When it is ready you will find here:</p>"
             f"<ul>{items}</ul>"
             "<p>Every experiment runs a real model and shows what happens inside it, live.</p></div>"

@@ -136,3 +136,12 @@ def unnamed_controls(root: QWidget) -> list[str]:
             missing.append(f"{type(widget).__name__} {widget.objectName()!r} in {type(parent).__name__}"
                            f" (name {widget.accessibleName()!r}, tooltip {bool(widget.toolTip())})")
     return missing
+
+
+def emphasise(widget: QWidget, scale: float = 1.2, bold: bool = True) -> None:
+    """Make ``widget``'s text ``scale`` times the size of the app font, and bold: it follows the system font size
+    (a stylesheet in px would not)."""
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(bold)
+    widget.setFont(font)

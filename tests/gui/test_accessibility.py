@@ -3,8 +3,10 @@ glossary follow the system font size."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from lab_app.glossary.dialog import GlossaryDialog
 from lab_app.tabs import TABS
@@ -20,6 +22,17 @@ def test_every_control_on_every_page_has_a_name_and_a_tooltip(window, qtbot):
             assert page is not None, f"{tab_spec.key}/{page_spec.key} did not build"
             missing += [f"{tab_spec.key}/{page_spec.key}: {m}" for m in unnamed_controls(page)]
     assert not missing, f"{len(missing)} controls without an accessible name or tooltip:\n" + "\n".join(missing)
+
+
+def test_no_page_fixes_its_text_size_in_pixels_by_stylesheet(window, qtbot):
+    """A px size in a stylesheet ignores the system font size; pages scale from the app font instead."""
+    fixed = []
+    for tab_spec in TABS:
+        for index, page_spec in enumerate(tab_spec.pages):
+            page = window.select(tab_spec.key, index, build_now=True).pages[index].page
+            fixed += [f"{tab_spec.key}/{page_spec.key}: {type(w).__name__} {w.styleSheet()!r}"
+                      for w in page.findChildren(QWidget) if re.search(r"font-size:\s*\d+px", w.styleSheet())]
+    assert not fixed, "\n".join(fixed)
 
 
 def test_tour_and_glossary_controls_are_named(window, qtbot):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLin
 from engines.embeddings.vectors import WordVectors
 from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, new_scene, rgba
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.accessibility import emphasise
 
 DIMENSIONS = ("royalty", "masculinity", "femininity")
 PRESET: dict[str, tuple[float, float, float]] = {
@@ -96,19 +97,19 @@ class ThreeNumbersPage(LabPage):
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         self.word_a, self.word_b, self.word_c = QComboBox(), QComboBox(), QComboBox()
-        big = "font-size: 16px; font-weight: bold"
         for widget, text in ((self.word_a, None), (None, "−"), (self.word_b, None), (None, "+"), (self.word_c, None),
                              (None, "=")):
             if widget is None:
                 label = QLabel(text)
-                label.setStyleSheet(big)
+                emphasise(label, 1.25)  # follows the system font size
                 bar.addWidget(label)
             else:
                 widget.setMinimumWidth(90)
                 widget.currentIndexChanged.connect(self.compute)
                 bar.addWidget(widget)
         self.answer_label = QLabel("?")
-        self.answer_label.setStyleSheet(f"{big}; color: {RESULT_COLOUR}")
+        emphasise(self.answer_label, 1.25)
+        self.answer_label.setStyleSheet(f"color: {RESULT_COLOUR}")
         bar.addWidget(self.answer_label)
         bar.addStretch(1)
         layout.addLayout(bar)

@@ -16,6 +16,7 @@ from lab_app.plotting import pg, themed
 from lab_app.tabs.neuralnet.draw_pad import DrawPad
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.accessibility import emphasise
 from lab_app.widgets.plot_legend import legend_below
 
 MODELS = (("Plain layers (MLP)", "mlp", "64 pixels → 64 neurons, each wired to every pixel → 10 digit scores"),
@@ -106,7 +107,7 @@ class ClassifierPage(LabPage):
         self.status_label = QLabel("Press Train: it takes a few seconds.")
         self.status_label.setWordWrap(True)
         self.accuracy_label = QLabel("Test accuracy: –")
-        self.accuracy_label.setStyleSheet("font-size: 15px; font-weight: bold")
+        emphasise(self.accuracy_label, 1.15)  # follows the system font size
         self.accuracy_label.setWordWrap(True)
         self.controls.addWidget(self.status_label)
         self.controls.addWidget(self.accuracy_label)

@@ -171,7 +171,7 @@ class CompressionPage(LabPage):
         latent_layout.setContentsMargins(0, 0, 0, 0)
         latent_layout.setSpacing(2)
         legend = QLabel("Colour = true digit: " + "&nbsp; ".join(
-            f"<span style='color:{c}; font-size:15px'>●</span>{d}" for d, c in enumerate(DIGIT_COLORS)))
+            f"<span style='color:{c}; font-size:large'>●</span>{d}" for d, c in enumerate(DIGIT_COLORS)))
         latent_layout.addWidget(legend)
         self.latent_stack = QStackedWidget()
         self.latent_stack.addWidget(self.latent_plot)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBo
 from lab_app.plotting import pg
 from lab_app.tabs.neuralnet.playground_network import NetworkDiagram, grid_to_qimage
 from lab_app.theme import PLOT_COLORS
+from lab_app.widgets.accessibility import emphasise
 
 # class 0 orange, class 1 blue (as in TensorFlow Playground), then more for multi-class data
 CLASS_COLORS = ("#f59322", "#0877bd", "#2f9e44", "#c2255c", "#7048e8",
@@ -69,7 +70,7 @@ class PlaygroundView(QWidget):
         self.rate_label = QLabel("— epochs/s")
         self.accuracy_label = QLabel("test accuracy —")
         for label in (self.epoch_label, self.rate_label, self.accuracy_label):
-            label.setStyleSheet("font-size: 14px; font-weight: bold")
+            emphasise(label, 1.1)  # follows the system font size
         self.loss_label = QLabel()
 
         self.neurons = lib.GraphicsLayoutWidget()
