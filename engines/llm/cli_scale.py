@@ -14,6 +14,7 @@ def add_scale_verb(sub) -> None:
     p = sub.add_parser("scale", help="the same GPT at four sizes: loss vs parameters and compute, and a skill")
     p.add_argument("--train", metavar="SIZE", help="train this size again (XS, S, M or L) instead of reading runs")
     p.add_argument("--steps", type=int, default=None, help="fewer steps than the recipe (a quick check)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for training (the shipped runs used 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_scale)
 
@@ -22,7 +23,11 @@ def _scale(args: argparse.Namespace) -> int:
     from engines.llm import scale
 
     if args.train:
+        import torch
+
         from engines.core.cli_progress import run_with_progress
+
+        torch.set_num_threads(max(1, args.threads))
 
         run = run_with_progress(scale.train_size(args.train, max_steps=args.steps), quiet=args.json)
         report = {k: run[k] for k in ("size", "parameters", "tokens", "flops", "val_loss", "wall_time_s", "skill")}
