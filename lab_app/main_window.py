@@ -278,9 +278,15 @@ class MainWindow(QMainWindow):
         return open_glossary(self, key, query)
 
     def open_glossary_in_context(self):
-        """F1: the glossary at the first term that the visible page shows."""
+        """F1: the glossary at the word the focused control is named by (e.g. Temperature), else at the first
+        term that the visible page shows."""
+        from lab_app.glossary.linking import first_term_in
         from lab_app.glossary.terms import TERMS
 
+        focused = QApplication.focusWidget()
+        term = first_term_in(f"{focused.accessibleName()} {focused.toolTip()}") if focused is not None else None
+        if term is not None:
+            return self.open_glossary(term.key)
         tab = self.current_tab()
         here = (tab.spec.key, tab.spec.pages[tab.current_index()].key)
         return self.open_glossary(next((t.key for t in TERMS if t.page == here), None))

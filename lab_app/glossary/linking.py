@@ -75,6 +75,12 @@ def link_terms(text: str, limit_per_term: int = 1) -> str:
     return linked
 
 
+def first_term_in(text: str) -> Term | None:
+    """The glossary term of the first glossary word in ``text`` (plain text), or None."""
+    match = _pattern()[0].search(text or "")
+    return term_for(match.group(1)) if match else None
+
+
 def key_from_link(link: str) -> str | None:
     """``glossary:token`` → ``token``; anything else → None."""
     if link.startswith(SCHEME) and link[len(SCHEME):] in BY_KEY:

@@ -62,10 +62,24 @@ def test_ctrl_k_search_and_enter_open_the_page_by_keyboard_alone(window, qtbot):
     dialog.close()
 
 
-def test_f1_opens_the_glossary_for_the_page_in_view(window, qtbot):
-    window.select("diffusion", page_index("diffusion", "add-noise"))
+def test_f1_opens_the_glossary_for_the_focused_control_or_the_page_in_view(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    tab = window.select("diffusion", page_index("diffusion", "add-noise"), build_now=True)
+    tab.page_list.setFocus()
+    qtbot.waitUntil(tab.page_list.hasFocus, timeout=3000)
     dialog = window.open_glossary_in_context()
     assert BY_KEY[dialog.current_key()].page == ("diffusion", "add-noise")
+    dialog.close()
+    tab = window.select("llm", page_index("llm", "generate"), build_now=True)
+    slider = tab.pages[tab.current_index()].page.temp_slider
+    window.activateWindow()
+    slider.setFocus()
+    qtbot.waitUntil(slider.hasFocus, timeout=3000)
+    qtbot.keyClick(slider, Qt.Key.Key_F1)
+    dialog = window._glossary_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    assert dialog.current_key() == "temperature"
     dialog.close()
 
 
