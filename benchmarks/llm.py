@@ -9,17 +9,13 @@ prompt of that many tokens, then generates ``--new-tokens`` tokens greedily one 
 its KV cache; the time of those steps divided by their number is one measurement; the
 table shows the median of ``--runs``.
 
-Runners (``--runners``): ``hf`` (transformers fp32, its cache), ``onnx`` (ours, fp32),
-``int8`` (ours, int8 weights), optionally ``torch`` (our torch model) and ``torch_nocache``.
-Ours also return every layer's attention each step (the app shows it); transformers does
-not. One CPU thread. Targets (issue 20): int8 ≥ 2.5× and fp32 ONNX ≥ 1.5× faster per token
-than transformers, int8 ≤ 15 ms at context 16.
-
-Also reported: peak resident memory of a fresh process that loads each runner and generates
-at the longest context (``--no-memory`` skips it), and int8 against fp32 on the shipped
-Moby-Dick text: top-1 next-token agreement, mean KL and (with the folder's tokenizer)
-perplexity. A random-weight folder has no tokenizer: its check reads the text's UTF-8 bytes
-as token ids, and its perplexity means nothing.
+Runners (``--runners``): ``hf`` (transformers fp32), ``onnx`` (ours, fp32), ``int8`` (ours, int8
+weights), optionally ``torch`` and ``torch_nocache`` (our torch model). Ours also return every
+layer's attention each step (the app shows it). One CPU thread. Targets (issue 20): int8 ≥ 2.5×
+and fp32 ONNX ≥ 1.5× faster per token than transformers, int8 ≤ 15 ms at context 16.
+Also reported: peak resident memory of a fresh process generating with each (``--no-memory``
+skips it), and int8 against fp32 on the shipped Moby-Dick text: top-1 agreement, mean KL and
+perplexity (a random folder has no tokenizer: UTF-8 bytes serve as ids; perplexity means nothing).
 
 ``--gpt2 FOLDER`` measures a real GPT-2 folder instead; ``--layers/--heads/--width/--vocab``
 shrink the random model; ``--model NAME`` one of our GPT folders; ``--train-steps`` also
@@ -133,9 +129,8 @@ def time_hf(model, context: np.ndarray, new_tokens: int) -> tuple[float, list[in
 
 
 def time_one(kind: str, runner, context: np.ndarray, new_tokens: int) -> tuple[float, list[int]]:
-    if kind == "hf":
-        return time_hf(runner, context, new_tokens)
-    return time_runner(runner, context, new_tokens, use_cache=kind != "torch_nocache")
+    return time_hf(runner, context, new_tokens) if kind == "hf" else \
+        time_runner(runner, context, new_tokens, use_cache=kind != "torch_nocache")
 
 
 def peak_memory_mb(kind: str, folder: Path, exports: dict[str, Path], context: int, new_tokens: int) -> float:
@@ -287,9 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(args)
     if args.train_steps:
         result["training"] = measure_training(args.train_steps)
-    import onnxruntime
-    import torch
-    import transformers
+    import onnxruntime, torch, transformers  # noqa: E401
 
     result["environment"] = {
         "python": platform.python_version(), "machine": platform.machine(), "processor": platform.processor(),

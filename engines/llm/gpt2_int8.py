@@ -16,6 +16,7 @@ reads it. No torch is needed once the exports exist.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path | None = None) ->
     fp32_path = Path(fp32_path)
     int8_path = Path(int8_path) if int8_path else int8_path_for(fp32_path)
     source = onnx.load(str(fp32_path))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # its "consider pre-processing" warning is for static quantization
     with atomic_path(int8_path) as tmp:
         quantize_dynamic(source, str(tmp), op_types_to_quantize=["MatMul", "Gemm"], per_channel=True,
                          weight_type=QuantType.QInt8, extra_options={"MatMulConstBOnly": True})
@@ -77,6 +81,7 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path | None = None) ->
             if entry.key not in kept:
                 proto.metadata_props.add(key=entry.key, value=entry.value)
         onnx.save(proto, str(tmp))
+    root.setLevel(level)
     return int8_path
 
 
@@ -112,16 +117,18 @@ def sample_ids(folder: str | Path, n_tokens: int, block_size: int) -> tuple[list
     from engines.core.paths import assets_dir
     from engines.llm.model_store import load_model_tokenizer
 
+    note = ""
     try:
         text = (assets_dir() / "llm" / SAMPLE_TEXT).read_text(encoding="utf-8")
     except OSError:  # an install without the sample file: its first lines still make a (short) check
         text = OPENING
+        note = f" (its opening lines only: no {SAMPLE_TEXT})"
     text = text[max(text.find("Call me Ishmael"), 0):][:20 * n_tokens]
     n = min(n_tokens, block_size)
     try:
-        return load_model_tokenizer(folder).encode(text)[:n], "the model's tokenizer"
+        return load_model_tokenizer(folder).encode(text)[:n], "the model's tokenizer" + note
     except Exception:  # noqa: BLE001 - no tokenizer, or one that cannot be read
-        return list(text.encode("utf-8"))[:n], "UTF-8 bytes as ids (no tokenizer)"
+        return list(text.encode("utf-8"))[:n], "UTF-8 bytes as ids (no tokenizer)" + note
 
 
 def passes(report: dict[str, Any]) -> bool:
