@@ -133,7 +133,7 @@ TERMS: tuple[Term, ...] = (
          ("scaling laws", "power law"), ("llm", "scale")),
     Term("flops", "FLOPs", "Floating-point operations: the count of additions and multiplications a computer does.",
          "Training a model of N parameters on D tokens takes about 6 × N × D of them (forward and backward "
-         "pass). That product is what 'compute' means in scaling plots.", ("flop", "compute"),
+         "pass). That product is what 'compute' means in scaling plots.", ("flop",),
          ("llm", "scale")),
     Term("neuron", "neuron", "A weighted sum of inputs, passed through an activation: the building block of networks.",
          "Each input is multiplied by its weight, the products are added with a bias, and the activation "
