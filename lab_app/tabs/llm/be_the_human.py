@@ -157,6 +157,11 @@ class BeTheHumanPanel(QWidget):
             self._set_status("Drag the answers into your order (best at the top), then press Teach.")
         elif self._mode == "teach" and isinstance(result, dict):
             self._plot(result["curve"])
+            scores = dict(zip(dict.fromkeys(self.ordered()), result["order_scores"]))
+            for i in range(self.ranking.count()):  # the reward model's new scores: your order, learned
+                item = self.ranking.item(i)
+                text, stopped = item.data(Qt.ItemDataRole.UserRole)
+                item.setText(f"{text}{'' if stopped else ' …'}    (reward {scores[(text, stopped)]:+.2f})")
             before, after = result["before"]["text"], result["after"]["text"]
             same = " (unchanged: teach again, or order more clearly)" if before == after else ""
             self._set_status(f"Round {result['rounds']} done. Its answer (temperature 0) before: "
