@@ -115,9 +115,15 @@ class HeatmapGrid(QWidget):
             if c % step_r == 0:
                 p.drawText(QRectF(rect.left(), 2, size, MARGIN - 4), Qt.AlignmentFlag.AlignCenter,
                            f"{self.column_label}{c}")
+        frame = QColor(self.palette().color(QPalette.ColorRole.WindowText))
+        frame.setAlphaF(0.35)  # a thin frame keeps dark thumbnails apart on a dark theme too
+        p.setPen(QPen(frame, 1.0))
         for r, row in enumerate(self.images):
             for c, image in enumerate(row):
-                p.drawImage(self.cell_rect(r, c).adjusted(gap, gap, -gap, -gap), image)
+                cell = self.cell_rect(r, c).adjusted(gap, gap, -gap, -gap)
+                p.drawImage(cell, image)
+                if gap:
+                    p.drawRect(cell)
         if self.selected is not None:
             r, c = self.selected
             if 0 <= r < rows:

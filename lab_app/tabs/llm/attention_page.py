@@ -31,7 +31,9 @@ that ask different questions in parallel. In the heatmap each row is a token ask
 a token it may look at (its key); bright means a large weight, and the diagonal is a token looking at itself.
 The upper-right triangle stays dark (zero) because a GPT may only look
 backwards: it is trained to guess the next word, so peeking ahead would be cheating. In the lines view, pick
-a token on the left; line width shows how much it looks at each token on the right. Try the Ben/fetch
+a token on the left; line width shows how much it looks at each token on the right (a long prompt scrolls).
+The small squares on the left are every head of every layer at once (rows: layers, columns: heads), each a tiny
+heatmap like the big one: patterns jump out, such as heads that always look one token back; click one to open it. Try the Ben/fetch
 example: to guess “fetch” rather than “soccer” the model needs information from “dog”, several words back.
 Some heads may visibly look there; others mostly look at the previous word or at the first token (a common
 “nowhere else to look” habit). Attention shows where information flows, not the whole reasoning.</p>
