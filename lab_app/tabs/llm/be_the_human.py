@@ -108,6 +108,9 @@ class BeTheHumanPanel(QWidget):
         return [self.ranking.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.ranking.count())]
 
     def teach(self) -> None:
+        if self.runner.is_running():  # the button reads "Stop" while a job runs
+            self.runner.cancel()
+            return
         session, ordered = self.box.get("session"), self.ordered()
         if session is None or len(set(ordered)) < 2:
             self._set_status("Draw answers first: at least two different ones are needed to order.")
@@ -129,7 +132,8 @@ class BeTheHumanPanel(QWidget):
     # -- results ----------------------------------------------------------------------------------
     def _running(self, running: bool) -> None:
         self.draw_button.setEnabled(not running)
-        self.teach_button.setEnabled(not running and self.ranking.count() >= 2)
+        self.teach_button.setText("Stop" if running else "Teach the model my order")
+        self.teach_button.setEnabled(running or self.ranking.count() >= 2)
 
     def _progress(self, event) -> None:
         if self._mode == "teach" and event.total:

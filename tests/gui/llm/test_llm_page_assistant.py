@@ -121,3 +121,23 @@ def test_unknown_words_are_named_under_the_question(page):
     page.question_box.setPlainText("what does ben like to play?")
     page.checked_prompt()
     assert page.question_note.text() == ""
+
+
+def test_be_the_human_can_be_stopped_mid_training_and_shipped_models_stay(page, qtbot):
+    _installed("story-sft", "story-rlhf", "story-reward")
+    from engines.core.paths import assets_dir
+    from engines.llm.human_feedback import FeedbackConfig
+
+    shipped = {n: (assets_dir() / "llm" / n / "model.safetensors").read_bytes() for n in ("story-rlhf", "story-reward")}
+    human = page.human
+    human.feedback_config = FeedbackConfig(rm_steps=200, rl_steps=200, samples=4)
+    page.question_box.setPlainText("hi, how are you?")
+    human.draw()
+    qtbot.waitUntil(lambda: not human.runner.is_running() and human.ranking.count() >= 2, timeout=60_000)
+    human.teach()
+    qtbot.waitUntil(lambda: "Step" in human.status.text(), timeout=30_000)
+    assert human.teach_button.text() == "Stop"
+    human.teach()  # Stop
+    qtbot.waitUntil(lambda: not human.runner.is_running(), timeout=30_000)
+    assert "Cancelled" in human.status.text() and human.teach_button.text() == "Teach the model my order"
+    assert all((assets_dir() / "llm" / n / "model.safetensors").read_bytes() == b for n, b in shipped.items())
