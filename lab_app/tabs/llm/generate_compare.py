@@ -157,7 +157,7 @@ class CompareView(QWidget):
         for i, view in enumerate(self.views):
             new = self.texts[i]
             glue = "" if new[:1] in ("", " ", ".", ",", "!", "?") else " "
-            view.setHtml(f"<div style='font-size:15px'><span style='color:gray'>{prompt}</span>{glue}"
+            view.setHtml(f"<div style='font-size:large'><span style='color:gray'>{prompt}</span>{glue}"
                          f"<span style='color:{COLUMN_COLORS[i]}; font-weight:bold'>{escape(new)}</span></div>")
 
     def column_text(self, i: int) -> str:

@@ -324,7 +324,7 @@ class GeneratePage(LabPage):
         prompt = escape(self.prompt_box.toPlainText())
         glue = "" if self.generated_text[:1] in ("", " ", ".", ",", "!", "?") else " "
         new = escape(self.generated_text)
-        self.text_view.setHtml(f"<div style='font-size:16px'>{prompt}{glue}"
+        self.text_view.setHtml(f"<div style='font-size:large'>{prompt}{glue}"
                                f"<span style='color:#f08c00; font-weight:bold'>{new}</span></div>")
 
     def full_text(self) -> str:

@@ -170,7 +170,7 @@ class SamplingTreeView(QWidget):
         glue = "" if continuation[:1] in ("", " ", ".", ",", "!", "?") else " "
         chance = (f"<br><span style='color:gray'>chance of this whole path: "
                   f"{100 * float(item.data(0, PROB_ROLE + 10)):.2f}%</span>") if item is not None else ""
-        self.path_view.setHtml(f"<div style='font-size:15px'><span style='color:gray'>{escape(self.prompt)}</span>"
+        self.path_view.setHtml(f"<div style='font-size:large'><span style='color:gray'>{escape(self.prompt)}</span>"
                                f"{glue}<span style='color:#f08c00; font-weight:bold'>{escape(continuation)}</span>"
                                f"{chance}</div>")
 
