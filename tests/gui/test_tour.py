@@ -5,6 +5,7 @@ until the user says not to."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QApplication
 
 from lab_app.context import AppContext
 from lab_app.errors import ErrorReporter
@@ -83,6 +84,18 @@ def test_back_leave_and_keys_alone(window, qtbot):
     # The window is usable after leaving: the page list still moves pages.
     window.current_tab().step_page(1)
     assert window.current_tab().current_index() == page_index(STOPS[1].tab, STOPS[1].page) + 1
+
+
+def test_the_window_stays_usable_under_the_ring(window, qtbot):
+    window.resize(1280, 800)
+    tour = window.start_tour(2)  # the next-word prompt is ringed
+    qtbot.waitUntil(lambda: _ring_matches(tour, window) and tour.highlight.isVisible(), timeout=3000)
+    page = window.current_tab().pages[window.current_tab().current_index()].page
+    for control in (tour.target, page.clear_button):  # the ringed control and one beside it
+        centre = control.mapToGlobal(control.rect().center())
+        assert QApplication.widgetAt(centre) in (control, control.viewport() if hasattr(control, "viewport")
+                                                 else control), "the ring layer takes the click"
+    tour.leave()
 
 
 def test_the_ring_follows_its_control_when_the_window_is_resized(window, qtbot):
