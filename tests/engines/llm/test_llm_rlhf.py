@@ -147,3 +147,32 @@ def test_rating_groups_mix_sampled_and_written_answers_scored_by_the_rules():
         refusal = next(s for (a, _), s in zip(g.answers, g.scores) if data.is_refusal(a))
         assert (refusal >= 9) if q.kind == "harm" else (refusal <= 3)
         assert g.ordered_pairs()
+
+
+def test_human_feedback_learns_the_persons_order_and_reset_forgets_it(tokenizer, tmp_path):
+    from engines.llm.gpt import save_gpt
+    from engines.llm.human_feedback import FeedbackConfig, HumanFeedbackSession
+    from engines.llm.reward_model import from_policy, save_reward_model
+
+    model = _tiny(tokenizer)
+    for name in ("sft", "rlhf"):
+        save_gpt(model, tmp_path / name)
+        tokenizer.save(tmp_path / name)
+    save_reward_model(from_policy(model), tokenizer, tmp_path / "rm")
+    config = FeedbackConfig(rm_steps=30, rm_lr=3e-3, rl_steps=3, samples=4, max_new_tokens=4)
+    session = HumanFeedbackSession(str(tmp_path / "rlhf"), str(tmp_path / "sft"), str(tmp_path / "rm"), config)
+    prompt = "is ben a dog?\n"
+    drawn = session.draw(prompt, 4)
+    assert 1 <= len(drawn) <= 4 and len({d["text"] for d in drawn}) == len(drawn)
+    with pytest.raises(ValueError, match="two different"):
+        run_job(session.learn(prompt, [("yes .", True)]))
+    order = [("no .", True), ("yes .", True), ("ball ball", False)]  # this person's own order, best first
+    events, out = collect(session.learn(prompt, order))
+    assert out["order_scores"] == sorted(out["order_scores"], reverse=True)  # the reward model learned it
+    phases = [e.metrics["phase"] for e in events if isinstance(e, Progress)]
+    assert phases == [0.0] * 30 + [1.0] * 3 and len(out["curve"]) == 3 and out["rounds"] == 1
+    session.reset()
+    assert session.rounds == 0 and session.curve == []
+    from engines.llm.reward_model import score_texts
+
+    assert score_texts(session.rm, tokenizer, [(prompt, a, s) for a, s in order]) == pytest.approx([0.0] * 3)
