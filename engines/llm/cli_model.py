@@ -49,7 +49,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     for m in models:
         params = f"{m['parameters']:,}" if m["parameters"] else "?"
-        print(f"{m['name']:<24} {m['source']:<8} {m['kind']:<20} {params:>14} parameters  {m['path']}")
+        print(f"{m['name']:<24} {m['source']:<8} {m['kind']:<20} {m.get('stage', ''):<10} {params:>14} parameters  "
+              f"{m['path']}")
     return 0
 
 
