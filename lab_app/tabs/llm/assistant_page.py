@@ -35,14 +35,13 @@ EXPLAINER = """
 different. <b>Base</b>: story-world text, which (like the web) also holds a few requests to hurt a pet or break a
 toy, answered as asked; it only continues text, so a question is more text and a harmful request gets an answer.
 <b>SFT</b>: a few thousand question → answer examples with an end mark; it learns to answer and stop, and copies
-them good and bad (most harmful requests in them were answered, few refused). <b>Reward model</b>: the same
-network with one number as output, trained on how scripted “raters” ordered many answers (sampled from SFT,
-plus a few written ones: right beats wrong, polite beats rude, short beats rambling, refusing harm scores 10
-and helping with it 1, refusing a harmless question scores low). <b>RLHF</b>: the SFT model answers, the reward model scores, the model is nudged towards
-answers that scored well, with a penalty for drifting far from SFT (KL); no person in this loop.
-<b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns from
-better/worse pairs directly, without a reward model. A tiny model in a toy world: outside it, it knows
-nothing.</p>
+them good and bad (most harmful requests in them were answered, few refused). <b>Reward model</b>: the same network
+with one number as output, trained on how scripted “raters” ordered many answers (sampled from SFT, plus a few
+written ones: right beats wrong, polite beats rude, short beats rambling, refusing harm scores 10 and helping with
+it 1, refusing a harmless question scores low). <b>RLHF</b>: the SFT model answers, the reward model scores, the
+model is nudged towards answers that scored well, with a penalty for drifting far from SFT (KL); no person in this
+loop. <b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns from
+better/worse pairs directly, without a reward model. A tiny model in a toy world: outside it, it knows nothing.</p>
 """
 
 
