@@ -39,14 +39,15 @@ def test_pages_name_no_scripts(window, tab):
         assert not found, f"{tab} page {index}: {found}"
 
 
-def test_assistant_column_names_dpo_not_rlhf(window):
+def test_assistant_columns_label_dpo_as_the_shortcut_and_rlhf_as_rlhf(window):
+    """DPO is labelled as what it is (no reward model, no RL); the RLHF column is the model trained by RL."""
     from lab_app.tabs.llm.assistant_page import EXPLAINER, MISSING_TEXT, MODELS
 
     window.select("llm", 5, build_now=True)
     page = window.current_tab().pages[5].page
-    titles = [page.table.verticalHeaderItem(r).text() for r in range(page.table.rowCount())]
-    assert titles == [m[0] for m in MODELS] and "Preference-tuned (DPO)" in titles
-    assert not any("RLHF" in t for t in titles)
-    heads = " ".join(t for t in _texts(page) if "<b style='font-size:15px'>" in t)
-    assert "RLHF" not in heads and "rlhf" not in heads
-    assert "RLHF" in EXPLAINER and not SCRIPT.search(MISSING_TEXT)
+    table = page.table.table
+    titles = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert titles[2] == "DPO (the shortcut)" and titles[3].startswith("RLHF")
+    assert [m[0] for m in MODELS] == ["Base", "SFT", "DPO (the shortcut)", "RLHF"]
+    assert dict((m[1], m[0]) for m in MODELS)["story-rlhf"] == "RLHF"
+    assert "RLHF" in EXPLAINER and "without a reward model" in EXPLAINER and not SCRIPT.search(MISSING_TEXT)
