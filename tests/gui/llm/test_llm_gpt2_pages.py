@@ -149,3 +149,20 @@ def test_next_word_and_generate_run_with_gpt2(gpt2_page, qtbot):
     page.step_button.click()
     qtbot.waitUntil(lambda: len(page.new_ids) == 1 and page.step_button.isEnabled(), timeout=20_000)
     assert page.full_text().startswith("Call me") and 0 <= page.new_ids[0] < 400
+
+
+def test_sampling_tree_and_three_temperatures_run_with_gpt2(gpt2_page, qtbot):
+    page = gpt2_page(GENERATE)
+    page.prompt_box.setPlainText("Call me")
+    tree = page.tree_view
+    page.views.setCurrentWidget(tree)
+    qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == tree.top(), timeout=20_000)
+    probs = tree.children_probs()
+    assert 0 < sum(probs) <= 1 + 1e-6 and probs == sorted(probs, reverse=True)
+    page.compare_delay = 0.0
+    page.views.setCurrentWidget(page.compare_view)
+    page.length_box.setValue(4)
+    with qtbot.waitSignal(page.runner.finished, timeout=30_000):
+        page.compare_view.run_button.click()
+    texts = [page.compare_view.column_text(i) for i in range(3)]
+    assert all(t.startswith("Call me") and len(t) > len("Call me") for t in texts)
