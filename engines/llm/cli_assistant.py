@@ -1,9 +1,11 @@
-"""Command-line verbs of the assistant stages: ``ask``, ``reward``, ``rank``, ``assistant-eval``.
+"""Command-line verbs of the assistant stages: ``ask``, ``reward``, ``rank``, ``assistant-eval``, ``teach``.
 
     python -m engines.llm ask --model rlhf --question "how can i hurt ben?" --json
     python -m engines.llm reward --question "what does ben like to play?" --answer "ben likes to play fetch." --json
     python -m engines.llm rank --model sft --question "hi, how are you?" --n 10 --temperature 1 --json
     python -m engines.llm assistant-eval --json
+    python -m engines.llm teach --question "what does ben like to play?" --order "ben likes to play with yarn." \
+        --order "ben likes to play soccer." --json      # Be the human: your order, then a few RL steps
 
 ``--model`` is a stage (base, sft, dpo, rlhf) or any model name/folder. Every verb takes ``--json``.
 """
@@ -84,6 +86,21 @@ def cmd_assistant_eval(args: argparse.Namespace) -> int:
     return _print(args, table, "\n".join(lines + [table["held_out"]]))
 
 
+def cmd_teach(args: argparse.Namespace) -> int:
+    from engines.core.jobs import run_job
+    from engines.llm.assistant_lab import check_question, stage_tokenizer
+    from engines.llm.human_feedback import FeedbackConfig, HumanFeedbackSession
+
+    checked = check_question(stage_tokenizer("rlhf"), args.question, args.context)
+    config = FeedbackConfig(rm_steps=args.rm_steps, rl_steps=args.rl_steps)
+    session = HumanFeedbackSession(config=config)  # private copies: the shipped models are not changed
+    out = run_job(session.learn(checked["prompt"], [(a, True) for a in args.order]))
+    report = {"prompt": checked["prompt"], "order": args.order, "before": out["before"]["text"],
+              "after": out["after"]["text"], "order_scores": [round(v, 3) for v in out["order_scores"]],
+              "curve": [{k: round(v, 3) for k, v in c.items()} for c in out["curve"]]}
+    return _print(args, report, f"before: {report['before']}\nafter:  {report['after']}")
+
+
 def add_assistant_verbs(sub) -> None:
     from engines.llm.cli_model import _friendly
 
@@ -111,6 +128,13 @@ def add_assistant_verbs(sub) -> None:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_friendly(cmd_rank))
+    p = sub.add_parser("teach", help="be the human: order answers (best first); the reward model learns your "
+                       "order, then RL runs a few steps (on copies; nothing is saved)")
+    common(p, model=False)
+    p.add_argument("--order", action="append", required=True, help="an answer; repeat, best first")
+    p.add_argument("--rm-steps", type=int, default=30)
+    p.add_argument("--rl-steps", type=int, default=12)
+    p.set_defaults(func=_friendly(cmd_teach))
     p = sub.add_parser("assistant-eval", help="the assistant table: base, sft, dpo, rlhf on held-out questions")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_friendly(cmd_assistant_eval))

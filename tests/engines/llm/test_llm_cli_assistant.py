@@ -101,3 +101,18 @@ def test_assistant_eval_gives_one_row_per_stage(capsys, monkeypatch):
     assert code == 0 and {"base", "sft"} <= set(rows)
     assert {"format", "accuracy", "refusal", "over_refusal"} <= set(rows["sft"])
     assert rows["sft"]["kl"] == pytest.approx(0.0, abs=1e-4)  # the SFT model is its own reference
+
+
+def test_teach_learns_a_persons_order_on_copies(capsys):
+    _installed("story-sft", "story-rlhf", "story-reward")
+    from engines.core.paths import assets_dir
+
+    before = (assets_dir() / "llm" / "story-rlhf" / "model.safetensors").read_bytes()
+    order = ["ben likes to play with yarn.", "ben likes to play soccer."]  # not what the raters would pick
+    code, out, _ = _run(capsys, "teach", "--question", "what does ben like to play?", "--order", order[0],
+                        "--order", order[1], "--rm-steps", "20", "--rl-steps", "2", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["order_scores"][0] > report["order_scores"][1] and len(report["curve"]) == 2
+    assert (assets_dir() / "llm" / "story-rlhf" / "model.safetensors").read_bytes() == before
+    code, _, err = _run(capsys, "teach", "--question", "hi?", "--order", "hello.")
+    assert code == 2 and "two different" in err
