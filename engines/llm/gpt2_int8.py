@@ -131,6 +131,12 @@ def sample_ids(folder: str | Path, n_tokens: int, block_size: int) -> tuple[list
         return list(text.encode("utf-8"))[:n], "UTF-8 bytes as ids (no tokenizer)" + note
 
 
+def check_ids(folder: str | Path, config) -> tuple[list[int], str]:
+    """:func:`sample_ids` for the quality check, as ids the model has (bytes wrap round a vocabulary under 256)."""
+    ids, how = sample_ids(folder, CHECK_TOKENS, config.block_size)
+    return [i % config.vocab_size for i in ids], how
+
+
 def passes(report: dict[str, Any]) -> bool:
     return report["top1_agreement"] >= MIN_TOP1 and report["mean_kl"] <= MAX_KL
 
@@ -143,7 +149,14 @@ def read_report(int8_path: str | Path) -> dict[str, Any] | None:
 
 
 def default_precision(folder: str | Path) -> str:
-    """'int8' where the folder's int8 copy exists and passed its quality check, else 'fp32'."""
+    """'int8' for an imported GPT-2 whose int8 copy exists and passed its quality check, else 'fp32'.
+
+    The small models trained here stay fp32 unless the user picks int8: int8 buys them little speed.
+    """
+    from engines.llm.runners import is_hf_gpt2_folder
+
+    if not is_hf_gpt2_folder(folder):
+        return "fp32"
     int8 = export_paths(folder)[1]
     report = read_report(int8)
     return "int8" if int8.is_file() and report and report.get("passed") else "fp32"
@@ -218,7 +231,7 @@ def prepare_job(folder: str | Path, cancel: CancelToken | None = None, threads: 
         yield Progress(3, steps, message="checking int8 against fp32 on Moby-Dick")
         full = OnnxGPTRunner(fp32, threads=threads, trusted=True)
         small = OnnxGPTRunner(int8, threads=threads, trusted=True)
-        ids, how = sample_ids(folder, CHECK_TOKENS, full.config.block_size)
+        ids, how = check_ids(folder, full.config)
         report = {**quality(full, small, ids), "sample": SAMPLE_TEXT, "tokens_from": how, "min_top1": MIN_TOP1, "max_kl": MAX_KL}
         report["passed"] = passes(report)
         atomic_write_json(report_path_for(int8), report)

@@ -101,3 +101,18 @@ def test_precision_default_follows_the_check_and_the_users_choice_wins(prepared)
     finally:
         report_file.write_text(saved)
         gpt2_int8._choices_file().unlink(missing_ok=True)
+
+
+def test_models_trained_here_stay_fp32_unless_chosen(tmp_path, monkeypatch):
+    from engines.llm.gpt import build_gpt, save_gpt
+    from engines.llm.gpt_config import GPTConfig
+
+    monkeypatch.setenv("AI_LAB_DATA_DIR", str(tmp_path / "data"))
+    folder = save_gpt(build_gpt(GPTConfig(n_layer=1, n_head=2, n_embd=16, block_size=32, vocab_size=300), seed=0),
+                      tmp_path / "ours")
+    _, result = collect(gpt2_int8.prepare_job(folder))
+    report = gpt2_int8.report_path_for(result["int8"])
+    report.write_text(json.dumps({**json.loads(report.read_text()), "passed": True}))
+    assert gpt2_int8.chosen_precision(folder) == "fp32"  # a passing copy, but not the default here
+    gpt2_int8.choose_precision(folder, "int8")
+    assert gpt2_int8.chosen_precision(folder) == "int8"
