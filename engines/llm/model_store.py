@@ -42,6 +42,9 @@ def _parameter_count(folder: Path, config: dict[str, Any]) -> int | None:
     return total
 
 
+NON_GENERATING_STAGES = frozenset({"reward"})
+
+
 def describe_model(folder: Path, source: str) -> dict[str, Any] | None:
     """``{name, path, source, kind, parameters, block_size, vocab_size}`` or None if ``folder`` is no GPT."""
     from engines.core.model_io import load_config
@@ -69,14 +72,16 @@ def describe_model(folder: Path, source: str) -> dict[str, Any] | None:
     }
 
 
-def list_models() -> list[dict[str, Any]]:
+def list_models(generators_only: bool = False) -> list[dict[str, Any]]:
+    """Every model folder found, as :func:`describe_model` dicts. ``generators_only`` leaves out checkpoints that
+    do not write text (the reward model gives one score, so a next-word page cannot use it)."""
     found = []
     for source, root in model_roots():
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             info = describe_model(folder, source)
-            if info is not None:
+            if info is not None and not (generators_only and info["stage"] in NON_GENERATING_STAGES):
                 found.append(info)
     return found
 

@@ -100,7 +100,7 @@ class Debouncer:
 
 
 class ModelPicker(QComboBox):
-    """Every GPT that :func:`engines.llm.model_store.list_models` finds; story-gpt first when present.
+    """Every GPT that writes text (:func:`engines.llm.model_store.list_models`); story-gpt first when present.
 
     Call :meth:`refresh` (pages do it in ``showEvent``) to pick up models trained meanwhile.
     ``model_changed(name)`` fires when the choice changes.
@@ -120,7 +120,7 @@ class ModelPicker(QComboBox):
         from engines.llm.model_store import list_models
 
         current = self.current_name()
-        models = list_models()
+        models = list_models(generators_only=True)
         if [m["path"] for m in models] == [m["path"] for m in self.models]:
             return
         self.models = models

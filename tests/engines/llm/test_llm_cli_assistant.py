@@ -116,3 +116,12 @@ def test_teach_learns_a_persons_order_on_copies(capsys):
     assert (assets_dir() / "llm" / "story-rlhf" / "model.safetensors").read_bytes() == before
     code, _, err = _run(capsys, "teach", "--question", "hi?", "--order", "hello.")
     assert code == 2 and "two different" in err
+
+
+def test_the_reward_model_is_not_offered_as_a_text_writer():
+    from engines.llm.model_store import list_models
+
+    everything = {m["name"] for m in list_models()}
+    writers = {m["name"] for m in list_models(generators_only=True)}
+    assert "story-reward" in everything
+    assert "story-reward" not in writers and {"story-gpt", "story-sft", "story-rlhf"} <= writers
