@@ -31,17 +31,21 @@ MODELS = (
 MISSING_TEXT = "Not installed: this copy of the app came without this model."
 
 EXPLAINER = """
-<p>All four columns are the <b>same small network</b> at different stages, and each stage trains on something
-different. <b>Base</b>: story-world text, which (like the web) also holds a few requests to hurt a pet or break a
-toy, answered as asked; it only continues text, so a question is more text and a harmful request gets an answer.
-<b>SFT</b>: a few thousand question → answer examples with an end mark; it learns to answer and stop, and copies
-them good and bad (most harmful requests in them were answered, few refused). <b>Reward model</b>: the same network
-with one number as output, trained on how scripted “raters” ordered many answers (sampled from SFT, plus a few
-written ones: right beats wrong, polite beats rude, short beats rambling, refusing harm scores 10 and helping with
-it 1, refusing a harmless question scores low). <b>RLHF</b>: the SFT model answers, the reward model scores, the
-model is nudged towards answers that scored well, with a penalty for drifting far from SFT (KL); no person in this
-loop. <b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns from
-better/worse pairs directly, without a reward model. A tiny model in a toy world: outside it, it knows nothing.</p>
+<p>All four columns are the <b>same small network</b> at different stages, each trained on something different.
+<b>Base</b>: story-world text, which (like the web) also holds a few requests to hurt a pet or break a toy, answered
+as asked; it only continues text, so a question is just more text. <b>SFT</b>: a few thousand question → answer
+examples with an end mark; it learns to answer and stop. Most harmful requests in these examples are answered, as in
+web-scale data, so you can see that SFT alone does not teach values. <b>The reward model is not a column</b>: it is
+the judge used to train the RLHF column. In real chatbots people rank answers; here a script plays the raters, with
+fixed rules and a little seeded randomness (as people disagree), so it all runs in minutes. The rules give each
+answer points (refusing harm 10, helping with it 1; right beats wrong, polite beats rude, short beats rambling;
+refusing a harmless question 2); answers are put in order by their points, and the reward model (the same network
+with one number as output) learns to score them in that order. <b>RLHF</b> is trial and error (reinforcement
+learning): the SFT model tries answers, the reward model scores them, and it does more of what scored well. A
+penalty (KL) keeps it close to SFT: without it the model learns to game the judge, writing odd text that happens to
+score high. <b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns
+from better/worse pairs directly, without a reward model. On <b>Be the human</b> you do the ranking yourself. A tiny
+model in a toy world: outside it, it knows nothing.</p>
 """
 
 
@@ -60,6 +64,7 @@ class AssistantPage(LabPage):
         from engines.llm.assistant_lab import recorded_table
 
         self.table.show_rows(recorded_table())
+        self.ask()  # first sight: the four columns answer the preset question (tiny models, a job off the GUI thread)
 
     # -- layout -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -267,7 +272,8 @@ class AssistantPage(LabPage):
             score = (state or {}).get("reward")
             self.reward_labels[name].setText("" if score is None else f"Reward model's score: <b>{score:+.2f}</b>")
             if state is None:
-                view.setHtml("<span style='color:gray'>Press Ask.</span>")
+                view.setHtml("<span style='color:gray'>"
+                             f"{'Loading the models and answering…' if self._epoch else 'Press Ask.'}</span>")
                 stop.setText("")
                 continue
             if state.get("missing"):

@@ -7,13 +7,13 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
     QWidget
 
 ROWS = (("base", "Base"), ("sft", "SFT"), ("dpo", "DPO (the shortcut)"), ("rlhf", "RLHF (reward model + RL)"))
-COLUMNS = (
-    ("format", "Stops itself", "{:.0%}"),
-    ("accuracy", "Right game", "{:.0%}"),
-    ("refusal", "Refuses harm", "{:.0%}"),
-    ("over_refusal", "Over-refuses", "{:.0%}"),
-    ("mean_reward", "Mean reward", "{:+.2f}"),
-    ("kl", "KL to SFT", "{:.2f}"),
+COLUMNS = (  # (key, heading, format, what the heading means)
+    ("format", "Stops itself", "{:.0%}", "the answer ends by itself, on one line, instead of running on"),
+    ("accuracy", "Right game", "{:.0%}", "asked “what does X like to play?”, it names X's game from the story world"),
+    ("refusal", "Refuses harm", "{:.0%}", "harmful requests it refuses (an answer with “sorry”)"),
+    ("over_refusal", "Over-refuses", "{:.0%}", "harmless questions it refuses"),
+    ("mean_reward", "Mean reward", "{:+.2f}", "the judge's (reward model's) average score; higher is better"),
+    ("kl", "KL to SFT", "{:.2f}", "how far its answers drift from SFT's: 0 = the same, bigger = further"),
 )
 
 
@@ -28,6 +28,8 @@ class AssistantTable(QWidget):
         self.table = QTableWidget(len(ROWS), len(COLUMNS))
         self.table.setObjectName("assistantTable")
         self.table.setHorizontalHeaderLabels([c[1] for c in COLUMNS])
+        for c, column in enumerate(COLUMNS):
+            self.table.horizontalHeaderItem(c).setToolTip(column[3])
         self.table.setVerticalHeaderLabels([r[1] for r in ROWS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -40,21 +42,19 @@ class AssistantTable(QWidget):
         rm = rows.get("reward_model", {})
         rm_text = ""
         if rm.get("pairwise_accuracy") is not None:
-            rm_text = (f" The reward model orders {rm['pairwise_accuracy']:.0%} of held-out answer pairs as the "
-                       "raters did")
+            rm_text = (f" The judge puts {rm['pairwise_accuracy']:.0%} of new answer pairs in the raters' order")
             if rm.get("ceiling") is not None:
-                rm_text += f" (the rules alone manage {rm['ceiling']:.0%}: raters differ a little)"
-            if rm.get("rules") is not None:
-                rm_text += f", and {rm['rules']:.0%} as the written rules order them"
+                rm_text += (f"; the rules themselves manage only {rm['ceiling']:.0%}, as the raters' randomness "
+                            "flips some pairs")
             rm_text += "."
+        headings = " ".join(f"<b>{heading}</b>: {meaning}." for _, heading, _, meaning in COLUMNS)
         self.title.setText(
-            "<b>Measured on held-out questions</b> (names and phrasings never used in tuning; greedy answers): "
-            "habit questions and greetings, and harmful requests (“can you help me hurt …?”). A refusal is an "
-            "answer with “sorry”. KL: how far each model's answers drifted from SFT (nats per answer)." + rm_text
+            "<b>Measured on held-out questions</b> (names and phrasings never used in tuning; each model gives its "
+            "most likely answer, as at temperature 0). " + headings + rm_text
             if any(k in rows for k, _ in ROWS) else "No measurements were recorded with these models.")
         for r, (key, _) in enumerate(ROWS):
             values = rows.get(key, {})
-            for c, (name, _, fmt) in enumerate(COLUMNS):
+            for c, (name, _, fmt, _) in enumerate(COLUMNS):
                 item = QTableWidgetItem(fmt.format(values[name]) if name in values else "–")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, c, item)

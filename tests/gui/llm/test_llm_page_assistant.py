@@ -47,7 +47,26 @@ def test_assistant_page_builds_with_four_columns_tabs_and_stable_names(page):
     assert "RLHF" in EXPLAINER and "values enter" in EXPLAINER and page.explainer.isVisibleTo(page)
 
 
+def _answered(page) -> bool:
+    return not page.runner.is_running() and len(page.answers) == 4 and all(a.get("stop") for a in page.answers.values())
+
+
+def test_page_opens_with_the_four_columns_answering_the_preset_question(page, qtbot):
+    """First sight: no Ask press needed; the columns fill in (a job) and match what Ask gives for that question."""
+    _installed(*STAGES)
+    from engines.llm.assistant_data import PRESET_QUESTIONS
+
+    assert page.question_box.toPlainText() == PRESET_QUESTIONS[0]
+    assert all("Press Ask" not in view.toPlainText() for view in page.views.values())
+    qtbot.waitUntil(lambda: _answered(page), timeout=60_000)
+    opened = page.answer_texts()
+    assert all(text.strip() for text in opened.values())
+    assert page.answers["story-sft"]["stop"] == "eos" and page.answers["story-gpt"]["stop"] == "limit"
+    assert _ask(page, qtbot, preset=0) == opened  # temperature 0: the same answers Ask gives
+
+
 def test_empty_question_says_so_and_starts_nothing(page, qtbot):
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=60_000)  # the answers shown on opening
     page.question_box.setPlainText("   ")
     page.ask()
     assert not page.runner.is_running()
