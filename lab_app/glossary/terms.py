@@ -62,7 +62,8 @@ TERMS: tuple[Term, ...] = (
          ("vectors",), ("embeddings", "three-numbers")),
     Term("cosine-similarity", "cosine similarity", "How much two vectors point the same way: 1 same, 0 unrelated.",
          "It compares directions, not lengths, so a long and a short sentence about the same thing can still "
-         "score high. Search and recommendations in this lab rank by it.", ("similarity",),
+         "score high. Sentence search and the songs learned from playlists rank by it; the toy songs use "
+         "plain distance.", ("similarity",),
          ("embeddings", "sentences")),
     Term("skip-gram", "skip-gram", "A way to learn word vectors: guess the words that appear near each word.",
          "Each word's vector is nudged so it predicts its neighbours in the text. Words that keep the same "
@@ -101,8 +102,9 @@ TERMS: tuple[Term, ...] = (
          "before picking; top-p keeps the likeliest ones until their probabilities add up to p.",
          ("top-k", "top-p"), ("llm", "generate")),
     Term("softmax", "softmax", "The step that turns a model's raw scores into probabilities that add up to 1.",
-         "Each score is raised as a power of e and divided by the sum of all of them. Temperature divides the "
-         "scores before this step.", (), ("llm", "next-word")),
+         "Bigger scores get a much bigger share: each score goes through a steep growing curve (the power of "
+         "e) and the results are shared out so they add up to 1. Temperature divides the scores first.", (),
+         ("llm", "next-word")),
     Term("base-model", "base model", "A language model trained only to continue text, not to answer.",
          "Trained on lots of text, it continues whatever it is given: a question may get more questions back. "
          "Assistants start from a base model and are fine-tuned.", ("base models",), ("llm", "assistant")),
@@ -110,13 +112,14 @@ TERMS: tuple[Term, ...] = (
          "More training of an already trained model, on a smaller, chosen set of examples.",
          "It starts from the trained weights instead of random ones, so a little data changes the behaviour "
          "without losing what the model already knew.", ("fine-tuned", "fine-tune"), ("llm", "assistant")),
-    Term("sft", "SFT", "Supervised fine-tuning: more training on example questions with good answers.",
-         "The model is trained on question → answer pairs written by people; only the answer counts in the "
-         "loss. Afterwards it answers a question instead of continuing it.",
+    Term("sft", "SFT", "Supervised fine-tuning: more training on example questions with their answers.",
+         "The model copies question → answer examples (for real chatbots written by people; here generated "
+         "by the app, good and bad, with most harmful requests answered). Afterwards it answers a question and "
+         "stops instead of continuing it, but copying alone does not teach it which answers are good.",
          ("supervised fine-tuning", "instruction tuning", "instruction-tuned"), ("llm", "assistant")),
-    Term("reward-model", "reward model", "A model trained to score answers the way people rated them.",
-         "People compare pairs of answers and say which is better; a model learns to give the better one the "
-         "higher score. RLHF then trains the language model to earn high scores.", ("reward models",),
+    Term("reward-model", "reward model", "A model trained to score answers the way raters ordered them.",
+         "For real chatbots people rank answers; in this lab a script plays the raters, with fixed rules and "
+         "a little randomness. A model learns to give the better answer of each pair the higher score. RLHF then trains the language model to earn high scores.", ("reward models",),
          ("llm", "assistant")),
     Term("rlhf", "RLHF", "Reinforcement learning from human feedback: trial and error guided by a reward model.",
          "The language model writes answers, the reward model scores them, and the language model is nudged "
@@ -136,8 +139,9 @@ TERMS: tuple[Term, ...] = (
          "pass). That product is what 'compute' means in scaling plots.", ("flop",),
          ("llm", "scale")),
     Term("neuron", "neuron", "A weighted sum of inputs, passed through an activation: the building block of networks.",
-         "Each input is multiplied by its weight, the products are added with a bias, and the activation "
-         "decides the output; with a step activation the neuron 'fires' when the sum passes a threshold.",
+         "Each input is multiplied by its weight and the products are added; with a step activation the "
+         "neuron 'fires' when the sum reaches a threshold θ. Often this is written with a bias instead: "
+         "bias = −threshold is added to the sum, and it fires when the result reaches 0.",
          ("neurons", "perceptron"), ("neuralnet", "neuron")),
     Term("activation", "activation", "The function a neuron applies to its weighted sum, e.g. a step or ReLU.",
          "Without it, layers of neurons would add up to one weighted sum. The bend it adds is what lets "
@@ -156,7 +160,8 @@ TERMS: tuple[Term, ...] = (
     Term("backpropagation", "backpropagation",
          "The bookkeeping that finds every parameter's gradient, from the output back.",
          "The error at the output is passed backwards through the layers with the chain rule, so each weight "
-         "learns how much it contributed. It is from the 1970s–80s.", ("backprop",), ("neuralnet", "playground")),
+         "learns how much it contributed. Its roots are in the 1970s; Rumelhart, Hinton and Williams made it "
+         "widely used in 1986.", ("backprop",), ("neuralnet", "playground")),
     Term("overfitting", "overfitting", "Learning the training examples by heart instead of the pattern.",
          "The training loss keeps falling while the validation loss rises. More data, a smaller model, "
          "dropout or stopping earlier help.", ("overfit", "overfits", "over-fitted"), ("llm", "train")),
@@ -169,9 +174,10 @@ TERMS: tuple[Term, ...] = (
          "The encoder compresses, the decoder decompresses, and training makes the rebuilt picture match the "
          "original. What survives the squeeze is what matters most.", ("autoencoders",),
          ("neuralnet", "compression")),
-    Term("latent", "latent space", "The space of the few numbers an autoencoder (or diffusion model) works in.",
+    Term("latent", "latent space", "The space of the few numbers an autoencoder squeezes each input into.",
          "Each point there decodes to a picture; nearby points give similar pictures, so walking through it "
-         "morphs one digit into another.", ("latent", "latents"), ("neuralnet", "compression")),
+         "morphs one digit into another. Big image makers such as Stable Diffusion remove noise in such a "
+         "space; this lab's diffusion models work on the pixels themselves.", ("latent", "latents"), ("neuralnet", "compression")),
     Term("compression", "compression", "Saying the same thing with fewer numbers by finding its patterns.",
          "To predict or rebuild data well from little, a model must capture its regularities; that is why "
          "compression and understanding are often called two sides of one coin.", ("compress", "compresses"),

@@ -53,19 +53,20 @@ STOPS: tuple[TourStop, ...] = (
              "tourGenerateStep", "step_button"),
     TourStop("llm", "generate", "Temperature",
              "The picked word is drawn at random by its probability. Temperature bends those odds: low keeps to "
-             "the likely words, high lets unlikely ones in. This slider is set high (1.5); try 0 too.",
+             "the likely words, high lets unlikely ones in. The tour has set it high (1.5); try 0 too.",
              "tourTemperature", "temp_slider", (("value", "temp_slider", 150),)),
     TourStop("llm", "assistant", "From autocomplete to assistant",
              "A base model only continues text, so a question may get more questions back. Training it further "
-             "on questions with good answers (SFT) turns it into something that answers.",
+             "on example questions with answers (SFT) turns it into something that answers and stops.",
              "assistantQuestion", "question_box", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "assistant", "A reward for good answers",
-             "Which of several answers is best? People compare answers; a reward model learns their taste, and "
-             "RLHF nudges the language model toward answers it scores high.",
+             "Which of several answers is best? In real chatbots people rank them; here a script plays the raters, "
+             "with fixed rules. A reward model learns that order, and RLHF nudges the language model toward "
+             "answers it scores high.",
              "assistantManyAnswers", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "assistant", "You are the human in the loop",
-             "Here you play the human: your choices between answers are the 'human feedback' that preference "
-             "tuning learns from.",
+             "Here you play the human instead of the script: you put the answers in order, and a reward model and "
+             "RL learn from your order (on copies; the shipped models stay as they are).",
              "assistantBeHuman", may_fall_back=True, named_elsewhere=True),
     TourStop("llm", "scale", "Why now: scale",
              "The same GPT at four sizes, trained on the same text. The bigger it is, the lower its loss, and only "
@@ -84,8 +85,8 @@ STOPS: tuple[TourStop, ...] = (
              "word in common.",
              "tourSentenceQuery", "query_edit"),
     TourStop("embeddings", "songs", "Songs as vectors",
-             "Songs learned from playlists become vectors; your taste is the average of your songs, and the "
-             "nearest songs are your recommendations.",
+             "Songs become vectors too: here each gets three made-up numbers (how rock, classical, EDM). Your "
+             "taste is the average of your songs, and the nearest songs are your recommendations.",
              "tourSongsTable", "table"),
     TourStop("neuralnet", "neuron", "A neuron",
              "A neuron multiplies each input by a weight, adds them up and fires when the sum passes a "
@@ -96,8 +97,8 @@ STOPS: tuple[TourStop, ...] = (
              "error smaller. Press Play and watch the boundary bend to fit the points.",
              "tourPlaygroundPlay", "play_button"),
     TourStop("neuralnet", "classifier", "An image classifier",
-             "The same idea with pictures: 784 pixels in, 10 digits out. Draw a digit here and see the "
-             "probabilities.",
+             "The same idea with pictures: 64 pixels (8×8) in, 10 digit scores out. Draw a digit here and see "
+             "how sure it is of each digit.",
              "tourDrawPad", "pad"),
     TourStop("neuralnet", "compression", "Compression",
              "An autoencoder squeezes each digit into two or three numbers and rebuilds it. To compress well it "
@@ -105,7 +106,7 @@ STOPS: tuple[TourStop, ...] = (
              "tourCompressionTrain", "train_button"),
     TourStop("diffusion", "add-noise", "Adding noise",
              "Diffusion starts from the easy direction: mix a picture with more and more noise until nothing is "
-             "left. The slider is halfway.",
+             "left. The tour has moved the slider halfway (t = 500 of 999).",
              "tourNoiseSlider", "t_slider", (("value", "t_slider", 500),)),
     TourStop("diffusion", "remove-noise", "Removing noise",
              "A model trained to guess the noise can run the film backwards: from pure noise, a little noise is "
