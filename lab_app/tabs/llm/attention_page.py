@@ -19,15 +19,17 @@ from lab_app.widgets.placeholder import Placeholder
 BEN_FETCH = "my dog's name is ben. ben likes to play"
 AVERAGE = -1
 MAX_TICKS = 40  # token labels on a heatmap axis at most
+TICK_PX = 34  # width one bottom-axis token label needs
 
 EXPLAINER = """
-<p>Inside each layer, every token asks “which tokens so far, myself included, matter for me?” and takes a
-weighted blend of them; the weights in each row add up to 100%. That is <b>attention</b>. To ask, each token
-turns its numbers into three lists: a <b>query</b> (what am I looking for?), a <b>key</b> (what do I contain?)
+<p>Inside the model a token is no longer one number: its number has been swapped for a long list of learned
+numbers (its vector). The model then repeats the same step several times in a row; each repeat is a <b>layer</b>.
+Inside each layer, every token asks “which tokens so far, myself included, matter for me?” and takes a
+weighted blend of their lists; the weights in each row add up to 100%. That is <b>attention</b>. To ask, each
+token turns its list into three new lists: a <b>query</b> (what am I looking for?), a <b>key</b> (what do I contain?)
 and a <b>value</b> (what do I pass on?). A token's query is compared with the key of every token so far; good
 matches get large weights, and the blend is made of those tokens' values.</p>
-<p>Each layer has several <b>heads</b>
-that ask different questions in parallel. In the heatmap each row is a token asking (its query) and each column
+<p>Each layer has several <b>heads</b>: copies of this step, side by side, that learn to ask different questions. In the heatmap each row is a token asking (its query) and each column
 a token it may look at (its key); bright means a large weight, and the diagonal is a token looking at itself.
 The upper-right triangle stays dark (zero) because a GPT may only look
 backwards: it is trained to guess the next word, so peeking ahead would be cheating. In the lines view, pick
@@ -133,15 +135,20 @@ class AttentionPage(LabPage):
         self.grid.picked.connect(self._open_head)
         column.addWidget(title)
         column.addWidget(self.grid, 1)
-        row.addWidget(overview, 3)
+        self.lines_scroll.setMinimumWidth(250)  # room for "token  47%" on both sides of the lines
+        row.addWidget(overview, 2)
         row.addWidget(self.heat_plot, 3)
-        row.addWidget(self.lines_scroll, 2)
+        row.addWidget(self.lines_scroll, 3)
         self.set_picture(self.picture)
         self.placeholder = Placeholder(self.picture, "Loading the model and reading the prompt…")
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.picker.refresh()
         super().showEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.redraw()  # as many token labels as now fit under the heatmap
 
     # -- work -------------------------------------------------------------------------------
     def compute(self) -> None:
@@ -205,10 +212,11 @@ class AttentionPage(LabPage):
         n = len(tokens)
         self.heat_image.setImage(matrix, levels=(0, max(float(matrix.max()), 1e-6)))
         self.heat_image.setRect(0, 0, n, n)
-        every = max(1, int(np.ceil(n / MAX_TICKS)))  # long prompts: every k-th label, so they do not overlap
-        ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
-        self.heat_plot.getAxis("left").setTicks(ticks)
-        self.heat_plot.getAxis("bottom").setTicks(ticks)
+        # every k-th label on long prompts, so they do not overlap: rows need ~16 px, columns ~TICK_PX
+        for axis, room in (("left", self.heat_plot.height() // 16), ("bottom", self.heat_plot.width() // TICK_PX)):
+            every = max(1, int(np.ceil(n / max(2, min(MAX_TICKS, room)))))
+            ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
+            self.heat_plot.getAxis(axis).setTicks(ticks)
         self.heat_plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
         head = self.head_box.currentText()
         self.heat_plot.setTitle(f"Layer {self.layer_box.value()}, {head}")
