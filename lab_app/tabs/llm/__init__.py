@@ -35,7 +35,7 @@ TAB = TabSpec(
         PageSpec("under-the-hood", "Under the hood", "PyTorch vs ONNX Runtime, CPU vs GPU, and the KV cache.",
                  factory="lab_app.tabs.llm.hood_page:HoodPage",
                  plans=("Milliseconds per token for each runtime", "Generation with and without the cache")),
-        PageSpec("scale", "Why now: scale", "The same GPT at four sizes: bigger ones reach a lower loss, and only "
-                 "they look back far enough.", factory="lab_app.tabs.llm.scale_page:ScalePage"),
+        PageSpec("scale", "Why now: scale", "The same GPT at four sizes: bigger ones reach a lower loss and learn to "
+                 "look further back.", factory="lab_app.tabs.llm.scale_page:ScalePage"),
     ),
 )

@@ -22,17 +22,22 @@ SURE = 0.7  # a right top guess below this probability is coloured as a guess
 
 EXPLAINER = """
 <p>One GPT at four sizes, from {small} to {large} parameters. Each read the same story-world text
-({tokens} tokens) with the same seed and settings. Bigger models reach a lower validation loss. The dashed
-curve is the fitted law loss ≈ {floor:.2f} + a · N<sup>−{alpha:.2f}</sup>: above a floor, loss falls as a
-power of the size. The floor is there because the stories pick names and places at random, and no model can
-guess those. Four points and three fitted numbers show the shape, not an exact law. L read only
-{tokens_per_param:.0f} tokens per parameter; scaling studies find about 20 works best: data must grow with the
-model.</p>
+({tokens} tokens) with the same seed and settings. Validation loss is how wrong a model is on text it never
+trained on (lower is better): bigger models reach a lower one. The dashed curve is the smooth curve that fits
+best: loss falls steadily as the model grows, but never below a floor of about {floor:.2f} (loss ≈ {floor:.2f} +
+a · N<sup>−{alpha:.2f}</sup>, N = parameters). The floor is there because the stories pick names and places at
+random, and no model can guess those. Four points show the shape, not an exact law. The right plot counts
+compute: FLOPs, the additions and multiplications done in training, about 6 per parameter for every token read.
+L read only {tokens_per_param:.0f} tokens per parameter; scaling studies find about 20 works best: data must
+grow with the model.</p>
 <p>The table tests a skill: to say "fetch" or "soccer" after "… ben likes to play", the model must look back
 past the name to the word that says what Ben is. {skill_line} The cells are the models' real top guesses,
-recorded when they were trained.</p>
-<p>The ideas are old: neurons from the 1950s, backpropagation from the 1980s, attention from 2014–2017. What
-changed is scale: far more text and far more compute.</p>
+recorded when they were trained. Even L gets the last row wrong: with a dog and a brother in one story it takes
+the other one's game. {story_line}</p>
+<p>Our biggest model here has about half a million parameters. The smallest GPT-2 (2019) had 124 million;
+today's big chat models have hundreds of billions and read trillions of tokens. The ideas are old: neurons from
+the 1950s, backpropagation (roots in the 1970s, widely used since 1986), attention from 2014–2017. What changed
+is scale: far more text (the web) and far more compute (GPUs).</p>
 """
 
 
@@ -47,7 +52,34 @@ def skill_line(runs: list[dict]) -> str:
         return ""
     n = runs[-1]["variants"]["overall"]["n"]
     return (f"On {n} varied prompts of this kind, the average probability of the right word is "
-            + ", ".join(parts) + ". Around 0.5 is guessing: the small models cannot tell a dog from a brother.")
+            + ", ".join(parts) + ". Around 0.5 is guessing: the small models cannot tell a dog from a brother. "
+            "They split their bet between fetch and soccer whatever the story says and keep a little for other "
+            "words, so the right word gets a bit under 0.5." + _same_word(runs[0]))
+
+
+def _same_word(run: dict) -> str:
+    """' XS says soccer in 5 of the 6 rows …' when the smallest model mostly gives one top word in the table."""
+    tops = [cell["top"] for cell in run.get("skill", [])]
+    word = max(set(tops), key=tops.count) if tops else ""
+    if not tops or tops.count(word) * 3 < len(tops) * 2:
+        return ""
+    return (f" {run['size']} says “{word}” in {tops.count(word)} of the {len(tops)} rows below, so it is right only "
+            "when that word happens to be right.")
+
+
+def story_line() -> str:
+    """How the story-gpt of the other pages compares (its size from its folder; '' when it is not installed)."""
+    from engines.llm.model_store import ModelNotFound, describe_model, resolve_model
+
+    try:
+        info = describe_model(resolve_model("story-gpt"), "shipped") or {}
+    except (ModelNotFound, OSError):
+        return ""
+    if not info.get("parameters"):
+        return ""
+    return (f"story-gpt, the model on the other pages, is the same design with {_fmt(info['parameters'])} "
+            "parameters, trained much longer (over 40 million tokens read, with extra two-character stories); "
+            "that is why it is surer than L.")
 
 
 class ScalePage(LabPage):
@@ -72,7 +104,8 @@ class ScalePage(LabPage):
                                                 large=_fmt(largest["parameters"]),
                                                 tokens=f"{largest['tokens']:,}", alpha=fit.alpha, floor=fit.floor,
                                                 tokens_per_param=largest["tokens"] / largest["parameters"],
-                                                skill_line=html.escape(skill_line(self.runs))))
+                                                skill_line=html.escape(skill_line(self.runs)),
+                                                story_line=html.escape(story_line())))
         else:
             self.set_explainer("<p>The recorded runs are missing (assets/llm/scale/runs.json).</p>")
 
@@ -125,8 +158,19 @@ class ScalePage(LabPage):
                               "amber = right but a guess, red = wrong")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        layout.addWidget(QLabel("<b>The look-back skill: each size's top next word</b>"))
+        self.table.setWordWrap(True)  # the whole prompt, on two lines where it must
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("<b>The look-back skill: each size's top next word</b> (its probability)"), 1)
+        self.legend = []
+        for colour, words in ((RIGHT, "right and sure"), (GUESS, f"right, but under {SURE:.1f}: a guess"),
+                              (WRONG, "wrong")):
+            swatch = QLabel(words)
+            swatch.setStyleSheet(f"background: rgba({colour.red()}, {colour.green()}, {colour.blue()}, "
+                                 f"{colour.alpha()}); padding: 1px 6px;")
+            heading.addWidget(swatch)
+            self.legend.append(swatch)
+        layout.addLayout(heading)
         layout.addWidget(self.table, 4)
         self.set_picture(host)
 
@@ -156,6 +200,8 @@ class ScalePage(LabPage):
                 plot.plot(xs, fit(xs), pen=g.mkPen("#888888", width=2, style=g.QtCore.Qt.PenStyle.DashLine))
         # Log axes take log10 ranges; set them from the data (autorange missed the later points).
         self.params_plot.setXRange(np.log10(params.min() / 2), np.log10(params.max() * 2), padding=0)
+        # only the powers of ten, in words: the automatic in-between labels ran into each other
+        self.params_plot.getAxis("bottom").setTicks([[(np.log10(v), _fmt(v)) for v in (1e3, 1e4, 1e5, 1e6)], []])
         self.params_plot.setYRange(np.log10(loss.min() * 0.9), np.log10(loss.max() * 1.15), padding=0)
         self.flops_plot.setXRange(np.log10(min(all_flops) / 1.5), np.log10(max(all_flops) * 2.5), padding=0)
         self.flops_plot.setYRange(np.log10(min(all_loss) * 0.9), np.log10(max(all_loss) * 1.1), padding=0)
