@@ -26,14 +26,16 @@ import numpy as np
 
 MINILM_DIM = 384
 MAX_PHRASES = 8
-_SPLIT_RE = re.compile(r",|;|\band\b|\bwith\b")
+# commas, "and", "with", and before "wearing" / "on a": where training captions start a new detail
+_SPLIT_RE = re.compile(r",|;|\band\b|\bwith\b|(?=\bwearing\b)|(?=\bon an?\b)")
 _SPACE_RE = re.compile(r"\s+")
 _cache: dict[str, np.ndarray] = {}
 _lock = threading.Lock()
 
 
 def split_phrases(text: str) -> list[str]:
-    """A caption's phrases: split at commas, "and" and "with"; lower-case, spaces tidied, empties dropped.
+    """A caption's phrases: split at commas, "and" and "with", and before "wearing" and "on a" (so a caption
+    typed without commas splits like the training captions); lower-case, spaces tidied, empties dropped.
 
     "a round face with tan skin, blue eyes and an open mouth, wearing glasses"
     → ["a round face", "tan skin", "blue eyes", "an open mouth", "wearing glasses"]."""

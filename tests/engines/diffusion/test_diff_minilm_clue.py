@@ -1,6 +1,7 @@
 """The MiniLM clue: phrases, the shared sentence encoder, a tiny model trained and run with it."""
 
 import numpy as np
+import pytest
 
 from engines.core.jobs import collect, run_job
 from engines.diffusion.minilm_clue import phrase_vectors, split_phrases
@@ -11,6 +12,9 @@ def test_captions_are_cut_into_their_phrases():
     assert split_phrases(text) == ["a smiling square face", "dark skin", "grey hair", "green eyes",
                                    "wearing glasses", "on a pink background"]
     assert split_phrases("") == []
+    # typed without commas, a caption splits like the training captions
+    assert split_phrases("a face wearing a red hat on a pink background") == ["a face", "wearing a red hat",
+                                                                              "on a pink background"]
     assert split_phrases("A  Beaming face!") == ["a beaming face"]
 
 
@@ -61,3 +65,20 @@ def test_a_tiny_minilm_model_trains_saves_and_runs_the_same_in_onnx(tmp_path):
 
     out = run_job(sample_job(onnx_model, SampleSettings(("a crimson hat",), seed=0, steps=3)))
     assert out.shape == (1, 3, 16, 16) and np.isfinite(out).all()
+
+
+def test_the_shipped_minilm_model_knows_every_phrase_of_its_training_captions():
+    import json
+
+    from engines.core.paths import assets_dir
+    from engines.diffusion import faces
+
+    path = assets_dir() / "diffusion" / "faces-minilm" / "config.json"
+    if not path.is_file():
+        pytest.skip("the MiniLM faces model is not built")
+    vocab = set(json.loads(path.read_text(encoding="utf-8"))["vocab"])
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        attrs = faces.random_attributes(rng)
+        for caption in (faces.caption_for(attrs), faces.caption_for(attrs, rng, 0.5)):
+            assert set(split_phrases(caption)) <= vocab, caption
