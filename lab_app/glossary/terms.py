@@ -119,7 +119,8 @@ TERMS: tuple[Term, ...] = (
          ("supervised fine-tuning", "instruction tuning", "instruction-tuned"), ("llm", "assistant")),
     Term("reward-model", "reward model", "A model trained to score answers the way raters ordered them.",
          "For real chatbots people rank answers; in this lab a script plays the raters, with fixed rules and "
-         "a little randomness. A model learns to give the better answer of each pair the higher score. RLHF then trains the language model to earn high scores.", ("reward models",),
+         "a little randomness. A model learns to give the better answer of each pair the higher score. RLHF "
+         "then trains the language model to earn high scores.", ("reward models",),
          ("llm", "assistant")),
     Term("rlhf", "RLHF", "Reinforcement learning from human feedback: trial and error guided by a reward model.",
          "The language model writes answers, the reward model scores them, and the language model is nudged "
@@ -177,7 +178,8 @@ TERMS: tuple[Term, ...] = (
     Term("latent", "latent space", "The space of the few numbers an autoencoder squeezes each input into.",
          "Each point there decodes to a picture; nearby points give similar pictures, so walking through it "
          "morphs one digit into another. Big image makers such as Stable Diffusion remove noise in such a "
-         "space; this lab's diffusion models work on the pixels themselves.", ("latent", "latents"), ("neuralnet", "compression")),
+         "space; this lab's diffusion models work on the pixels themselves.", ("latent", "latents"),
+         ("neuralnet", "compression")),
     Term("compression", "compression", "Saying the same thing with fewer numbers by finding its patterns.",
          "To predict or rebuild data well from little, a model must capture its regularities; that is why "
          "compression and understanding are often called two sides of one coin.", ("compress", "compresses"),

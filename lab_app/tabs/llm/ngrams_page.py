@@ -35,6 +35,9 @@ whole Earth (about {human_count(EARTH_ATOMS)}). And almost every row would be em
 occurred. When a phrase was never seen the table has nothing to say and has to fall back to a shorter context. A
 transformer replaces the table with a fixed set of learned numbers (its <i>parameters</i>) that turn any context
 into a guess, including contexts it never saw word for word.</p>
+<p>Notice the opening example: with 3 words of context the table sees only “likes to play”. It cannot see “dog”,
+so it is stuck near 50/50 between fetch and soccer. The transformer in the bars below reads the whole prompt and
+is almost sure.</p>
 """
 
 

@@ -17,7 +17,9 @@ looked up in a fixed list, the <i>vocabulary</i>: its position in that list is i
 whole words: simple, but any word that is not in its list turns into the same <span style='color:#e03131'>
 &lt;unk&gt;</span> (unknown) number and its meaning is lost. The second box uses <b>BPE</b> (byte-pair encoding,
 the scheme GPT models use): it starts from single bytes and learned to glue the pairs it saw most often into
-bigger pieces, so frequent words are one token and rarer ones a few pieces — but nothing is ever unknown.</p>
+bigger pieces, so frequent words are one token and rarer ones a few pieces — but nothing is ever unknown.
+The number is only a name tag: inside the model each number is swapped for a long list of learned numbers (a
+vector; 128 of them in story-gpt), and all later steps work on those lists.</p>
 <p>Both tokenizers learned their vocabulary from the small story-world text, not from English at large. Words
 the stories use come out whole; ordinary words they never use, such as “long”, are unknown to the word
 dictionary and cut into pieces by BPE. The stories are written in lower case: the word dictionary lowers every
