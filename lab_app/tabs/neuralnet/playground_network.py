@@ -137,4 +137,4 @@ class NetworkDiagram(QWidget):
             bar = QRectF(x - 22, base - 16, 44 * max(level, 0.03), 5)
             painter.fillRect(QRectF(x - 22, base - 16, 44, 5), QColor(134, 142, 150, 60))
             painter.fillRect(bar, QColor("#e8590c"))
-            painter.drawText(QRectF(x - 40, base - 10, 80, 12), Qt.AlignmentFlag.AlignCenter, f"|∇| {grad:.1e}")
+            painter.drawText(QRectF(x - 40, base - 10, 80, 12), Qt.AlignmentFlag.AlignCenter, f"push {grad:.1e}")

@@ -106,6 +106,7 @@ class PlaygroundView(QWidget):
         self.loss_plot.setMenuEnabled(False)
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
+        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" did not fit: plain numbers
         self.train_curve = self.loss_plot.plot(pen=lib.mkPen("#868e96", width=2), symbolSize=6,
                                                symbolBrush="#868e96", symbolPen=None)
         self.test_curve = self.loss_plot.plot(pen=lib.mkPen("#e8590c", width=2), symbolSize=6,
@@ -126,7 +127,7 @@ class PlaygroundView(QWidget):
         self.inside.addTab(self.network, "Network")
         self.inside.addTab(self.neurons, "Each neuron")
         self.inside.setToolTip("Edges: blue = positive weight, orange = negative, thicker = larger. "
-                               "|∇|: mean size of each layer's gradient")
+                               "push: how hard training moves each layer's weights now (mean size of its gradient)")
         right = QVBoxLayout()
         right.addWidget(self.inside, 3)
         right.addWidget(QLabel("<b>Loss</b>: <span style='color:#868e96'>train</span>, "
