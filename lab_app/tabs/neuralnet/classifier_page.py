@@ -28,7 +28,9 @@ EXPLAINER = """
 numbers into 10 scores, one per digit, and the biggest score is its answer. Training shows it the 1437 training
 pictures again and again (each pass is an <i>epoch</i>) and after every small batch nudges all its weights a
 little so that the right digit's score goes up. The 360 test pictures are never used for learning: they tell us
-honestly how well it does on digits it has not seen.</p>
+honestly how well it does on digits it has not seen. Two kinds of network: an <b>MLP</b> (plain layers) wires
+every neuron to every pixel; a <b>CNN</b> (convolutional network) slides small 3×3 detectors over the picture,
+so a stroke is found wherever it is.</p>
 <p><b>The pictures.</b> The curve shows the training loss (how wrong it still is) falling while the test
 accuracy climbs. The confusion matrix counts, for each true digit (row), what the network answered (column): a
 perfect network has numbers only on the diagonal, and the off-diagonal cells show which digits it mixes up. The
@@ -36,7 +38,7 @@ small tiles are the first layer's weights, in the same colours as on the other p
 to fire, orange ones hold it back, so each tile is a rough stencil of the strokes that neuron looks for (the
 CNN's tiles are 3×3 stroke detectors that slide over the whole picture).</p>
 <p><b>Draw a digit.</b> Your drawing is cropped, shrunk to 8×8 and given the same 17 grey levels (0 to 16) as
-the training pictures, then classified as you draw. The small picture <i>What it sees</i>, left of your drawing,
+the training pictures, then classified as you draw; the bars are its 10 scores turned into probabilities that add up to 1. The small picture <i>What it sees</i>, left of your drawing,
 is exactly those 64 numbers, the only thing the network gets. It is often less sure about your handwriting than
 about the test set: the training digits all came from one set of forms, drawn with a pen, not a mouse.</p>
 """

@@ -153,8 +153,8 @@ class NetworkDiagram(QWidget):
         rect = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
         if single:
             painter.setFont(QFont(self.font().family(), 10))
-            text = (f"Σ w·a = {trace.weighted_sum:+.2f}\nθ = {neuron.threshold:+.2f}\n"
-                    f"z = Σ − θ = {trace.net_input:+.2f}")
+            text = (f"sum Σ w·a = {trace.weighted_sum:+.2f}\nthreshold θ = {neuron.threshold:+.2f}\n"
+                    f"over by z = {trace.net_input:+.2f}")
         else:
             painter.setFont(QFont(self.font().family(), 8))
             text = f"Σ {trace.weighted_sum:+.1f}\nθ {neuron.threshold:+.1f}"

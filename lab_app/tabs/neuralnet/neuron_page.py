@@ -26,7 +26,9 @@ PERCEPTRON_EPOCHS = 30
 
 EXPLAINER = """
 <p><b>What a neuron does.</b> Each input is multiplied by its weight and the products are added up.
-If that weighted sum reaches the threshold θ, the neuron <i>fires</i>. The colours mean one thing each:
+If that weighted sum reaches the threshold θ, the neuron <i>fires</i>. In the circle, Σ w·a is that sum (Σ:
+add up, w: each weight, a: each input) and z = sum − θ is how far it is over the threshold: it fires when z is 0
+or more. The colours mean one thing each:
 a positive weight (blue) pushes towards firing, a negative one (orange) pushes against it, a thicker line is a
 bigger weight, and yellow means "on" (an input or pixel that is 1, a neuron that fires).
 The activation decides what number comes out: <i>step</i> gives just 0 or 1, <i>sigmoid</i> a smooth version
@@ -35,10 +37,11 @@ passes on how far above the threshold the sum is (0 below it).</p>
 <p><b>Presets.</b> With weights 1 and threshold 2, two inputs make AND; lower the threshold to 1 and it is OR.
 The line detector gives the pixels of the middle column weight +1 and all others −1, so only a full
 middle line gets over the threshold of 2.5.</p>
-<p><b>Learning and its limit.</b> The perceptron rule nudges each weight after every wrong answer, and it is
+<p><b>Learning and its limit.</b> The perceptron rule (the oldest way to train one neuron) nudges each weight
+after every wrong answer, and it is
 guaranteed to finish whenever one straight line can separate the 1-rows from the 0-rows, as for AND and OR.
 XOR's 1-rows sit on opposite corners, so no single line works and the rule goes round in circles.
-Add a hidden layer (one neuron for OR, one for NAND, then AND on top) and XOR is easy.</p>
+Add a hidden layer (one neuron for OR, one for NAND, "not both", then AND on top) and XOR is easy.</p>
 """
 
 
