@@ -16,7 +16,7 @@ from lab_app.tabs.page import LabPage
 PRESETS = ("lion is the king of the jungle", "the tiger hunts in this forest", "everybody loves new york",
            "dog bites man", "man bites dog")
 EXAMPLES = {
-    "The talk's sentences and word order": PRESETS,
+    "Lions, tigers, a city, and word order": PRESETS,
     "Negation": ("the food was good", "the food was not good", "the food was bad", "the meal was delicious"),
     "Same meaning, other words": ("how do I reset my password", "I forgot my password, how can I change it",
                                   "the stock market fell sharply today", "shares dropped steeply on the markets",
@@ -34,14 +34,15 @@ way. Each square of the grid is the cosine of two of them: 1 means the same dire
 Little words like <i>the</i> and <i>is</i> pull every average the same way, so every score comes out high.</p>
 <p><b>Transformer (all-MiniLM-L6-v2).</b> Six layers of attention let each word's vector take in the words around
 it; then the word vectors are averaged. It was trained on about a billion pairs of related texts (questions and
-their answers, titles and their posts, …) to put each pair close together, so it scores meaning, not shared
-words. Word order now changes the vector, though not by much: the two dog sentences still score about 0.9, and
+their answers, titles and their posts, …) to put each pair close together, so it scores meaning far better than
+shared words do. Still, it mostly catches what a sentence is about (a dog, a man, biting), much less who does what
+to whom: word order changes the vector only a little, so the two dog sentences still score about 0.9, and
 <i>the food was not good</i> lands nearer <i>…was bad</i> (0.94) than <i>…was good</i> (0.82), though close to
 both.
 The shipped copy stores its weights as 8-bit integers (23 MB instead of 90 MB); on 200 test sentences its
 vectors agree with the full-precision model to a cosine of 0.998 or better.</p>
 <p><b>The map</b> squeezes the vectors to two directions with PCA, so much is lost; the grid uses every number.
-<b>Search</b> ranks each line of a text by the cosine of its vector with the query's: it finds lines that mean
+<b>Search</b> ranks each line of a text by the cosine of its vector with the query's: it can find lines that mean
 the query even when they share none of its words.</p>
 """
 
