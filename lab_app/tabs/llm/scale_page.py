@@ -32,8 +32,7 @@ L read only {tokens_per_param:.0f} tokens per parameter; scaling studies find ab
 grow with the model.</p>
 <p>The table tests a skill: to say "fetch" or "soccer" after "… ben likes to play", the model must look back
 past the name to the word that says what Ben is. {skill_line} The cells are the models' real top guesses,
-recorded when they were trained. Even L gets the last row wrong: with a dog and a brother in one story it takes
-the other one's game. {story_line}</p>
+recorded when they were trained. {miss_line}{story_line}</p>
 <p>Our biggest model here has about half a million parameters. The smallest GPT-2 (2019) had 124 million;
 today's big chat models have hundreds of billions and read trillions of tokens. The ideas are old: neurons from
 the 1950s, backpropagation (roots in the 1970s, widely used since 1986), attention from 2014–2017. What changed
@@ -65,6 +64,15 @@ def _same_word(run: dict) -> str:
         return ""
     return (f" {run['size']} says “{word}” in {tops.count(word)} of the {len(tops)} rows below, so it is right only "
             "when that word happens to be right.")
+
+
+def miss_line(runs: list[dict]) -> str:
+    """'Even L gets the last row wrong …' when the largest model misses the two-character prompt at the end."""
+    last = runs[-1].get("skill", []) if runs else []
+    if not last or last[-1]["top"] == last[-1]["expected"]:
+        return ""
+    return (f"Even {runs[-1]['size']} gets the last row wrong: with a dog and a brother in one story it takes the "
+            "other one's game. ")
 
 
 def story_line() -> str:
@@ -105,6 +113,7 @@ class ScalePage(LabPage):
                                                 tokens=f"{largest['tokens']:,}", alpha=fit.alpha, floor=fit.floor,
                                                 tokens_per_param=largest["tokens"] / largest["parameters"],
                                                 skill_line=html.escape(skill_line(self.runs)),
+                                                miss_line=html.escape(miss_line(self.runs)),
                                                 story_line=html.escape(story_line())))
         else:
             self.set_explainer("<p>The recorded runs are missing (assets/llm/scale/runs.json).</p>")

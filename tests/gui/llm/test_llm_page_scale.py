@@ -44,3 +44,31 @@ def test_retrain_the_smallest_live_then_cancel(page, qtbot, monkeypatch):
     qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.status_label.text() == "Cancelled.", timeout=30_000)
     assert page.rerun_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_table_colours_have_a_legend_and_prompts_are_whole(page):
+    """Each cell colour is named next to the table, and a long prompt is wrapped, not cut off with '…'."""
+    from lab_app.tabs.llm.scale_page import GUESS, RIGHT, WRONG
+
+    assert [label.text() for label in page.legend] == ["right and sure", "right, but under 0.7: a guess", "wrong"]
+    for label, colour in zip(page.legend, (RIGHT, GUESS, WRONG)):
+        assert f"rgba({colour.red()}, {colour.green()}, {colour.blue()}, {colour.alpha()})" in label.styleSheet()
+    colours = {page.table.item(r, c).background().color().rgba() for r in range(page.table.rowCount())
+               for c in range(2, page.table.columnCount())}
+    assert colours <= {RIGHT.rgba(), GUESS.rgba(), WRONG.rgba()}
+    assert page.table.wordWrap() and page.table.item(5, 0).text() == scale.SKILL_PROMPTS[5][0]
+
+
+def test_explainer_names_story_gpts_size_from_its_folder_and_why_xs_is_under_a_half(page):
+    from engines.llm.model_store import describe_model, resolve_model
+    from lab_app.tabs.llm.scale_page import _fmt
+
+    text = page.explainer.text()
+    runs = scale.load_runs()
+    missed = runs[-1]["skill"][-1]["top"] != scale.SKILL_PROMPTS[-1][1]  # the recorded L, two characters
+    assert ("Even L gets the last row wrong" in text) == missed
+    params = describe_model(resolve_model("story-gpt"), "shipped")["parameters"]
+    assert f"story-gpt, the model on the other pages, is the same design with {_fmt(params)}" in text
+    tops = [cell["top"] for cell in runs[0]["skill"]]
+    word = max(set(tops), key=tops.count)
+    assert f"XS says “{word}” in {tops.count(word)} of the {len(tops)} rows" in text
