@@ -20,8 +20,8 @@ from lab_app.tabs.llm.common import escape
 HOW = ("<b>Be the human.</b> 1 · <i>Draw</i> a few answers to the question on the left. 2 · Drag them into "
        "<b>your</b> order, best at the top (your values: short answers, no small talk, refuse something the "
        "scripted raters allow …). 3 · <i>Teach</i>: the reward model learns your order, then the assistant "
-       "practises on the question against it for a few steps, with no person in the loop. The curves show "
-       "its reward and how far it moved from the SFT model (KL).")
+       "practises on the question for a few steps: it tries answers and the reward model, now carrying your "
+       "taste, scores them. The curves show its reward and how far it moved from the SFT model (KL).")
 
 
 def _draw_job(session_box: dict, prompt: str, cancel, config=None):

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
 from lab_app.tabs.llm.common import escape
 
 NOTE = ("The same model asked the same question {n} times at temperature {t:.2f}: each answer is drawn word by "
-        "word, so they differ. The reward model scored each one; best first. In RLHF, people rank answers like "
-        "these, a reward model learns to score them, and the assistant is trained towards the top of such lists.")
+        "word, so they differ. The reward model scored each one; best first. In RLHF, raters rank answers like "
+        "these (people for real chatbots, a script here), a reward model learns to score them, and the assistant "
+        "is trained towards the top of such lists.")
 
 
 class ManyAnswersView(QWidget):
