@@ -21,18 +21,17 @@ RIGHT, GUESS, WRONG = QColor(46, 160, 67, 70), QColor(245, 158, 11, 60), QColor(
 SURE = 0.7  # a right top guess below this probability is coloured as a guess
 
 EXPLAINER = """
-<p>One GPT at four sizes, from {small} to {large} parameters. Each read the same story-world text
+<p>One GPT at four sizes, from {small} to {large} parameters, each trained on the same story-world text
 ({tokens} tokens) with the same seed and settings. Validation loss is how wrong a model is on text it never
-trained on (lower is better): bigger models reach a lower one. The dashed curve is the smooth curve that fits
-best: loss falls steadily as the model grows, but never below a floor of about {floor:.2f} (loss ≈ {floor:.2f} +
-a · N<sup>−{alpha:.2f}</sup>, N = parameters). The floor is there because the stories pick names and places at
-random, and no model can guess those. Four points show the shape, not an exact law. The right plot counts
-compute: FLOPs, the additions and multiplications done in training, about 6 per parameter for every token read.
-L read only {tokens_per_param:.0f} tokens per parameter; scaling studies find about 20 works best: data must
-grow with the model.</p>
+trained on (lower is better): bigger models reach a lower one. The dashed curve is the best fit: loss falls
+steadily with size, but never below a floor of about {floor:.2f} (loss ≈ {floor:.2f} + a · N<sup>−{alpha:.2f}</sup>,
+N = parameters), because the stories pick names and places at random. Four points show the shape, not an exact
+law. The right plot counts compute in FLOPs, the additions and multiplications of training: about 6 per
+parameter for every token read. L read only {tokens_per_param:.0f} tokens per parameter; scaling studies find
+about 20 works best: data must grow with the model.</p>
 <p>The table tests a skill: to say "fetch" or "soccer" after "… ben likes to play", the model must look back
-past the name to the word that says what Ben is. {skill_line} The cells are the models' real top guesses,
-recorded when they were trained. {miss_line}{story_line}</p>
+past the name to the word that says what Ben is. The cells are real guesses, recorded in training.
+{skill_line} {miss_line}{story_line}</p>
 <p>Our biggest model here has about half a million parameters. The smallest GPT-2 (2019) had 124 million;
 today's big chat models have hundreds of billions and read trillions of tokens. The ideas are old: neurons from
 the 1950s, backpropagation (roots in the 1970s, widely used since 1986), attention from 2014–2017. What changed
@@ -170,7 +169,9 @@ class ScalePage(LabPage):
         self.table.setWordWrap(True)  # the whole prompt, on two lines where it must
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heading = QHBoxLayout()
-        heading.addWidget(QLabel("<b>The look-back skill: each size's top next word</b> (its probability)"), 1)
+        title = QLabel("<b>The look-back skill: each size's top next word</b> (its probability)")
+        title.setWordWrap(True)  # it gives way to the legend on a narrow window
+        heading.addWidget(title, 1)
         self.legend = []
         for colour, words in ((RIGHT, "right and sure"), (GUESS, f"right, but under {SURE:.1f}: a guess"),
                               (WRONG, "wrong")):
