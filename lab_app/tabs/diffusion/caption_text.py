@@ -35,6 +35,9 @@ def _faces_scores(label: str, m: dict) -> str:
     text = (f"<li><b>{label}</b>: on caption combinations it never saw, {_pct(m.get('heldout_mean_accuracy', 0))} of "
             f"details right (hats {_pct(per.get('hat', 0))}, backgrounds {_pct(per.get('background', 0))}); on "
             f"{len(syn)} captions with words no training caption had, {_pct(m.get('synonym_mean_accuracy', 0))} right")
+    if m.get("synonym_mean_accuracy_first_score") is not None:
+        text += (f" (the first score was {_pct(m['synonym_mean_accuracy_first_score'])}, before a fix made after "
+                 "seeing these captions)")
     if right:
         text += f", e.g. “{right[0]}”"
     if wrong:
