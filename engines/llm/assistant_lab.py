@@ -154,7 +154,8 @@ def ask_stages(open_runner, names, prompt, temperature, seed, max_tokens, cancel
     """A job: answer ``prompt`` with every model in turn, one token each round; one Frame per token.
 
     ``open_runner(name)`` gives ``(runner, tokenizer, folder)`` (the page passes its cached opener). When all are
-    done each answer gets ``reward``: the reward model's score (None when it is not installed).
+    done each answer gets ``reward``: the reward model's score (None when it is not installed, or when PyTorch
+    is not: the answers come from ONNX runners, the reward model runs in torch).
 
     The payload holds every column's state (frames may be coalesced): ``{"epoch", "answers": {name: {...}}}``
     where each answer is ``{"text", "n_tokens", "stop"}`` or ``{"missing": True}``. Returns the last payload.
@@ -192,7 +193,7 @@ def ask_stages(open_runner, names, prompt, temperature, seed, max_tokens, cancel
     done = [n for n, a in answers.items() if not a.get("missing")]
     try:
         scores = reward_scores(prompt, [(answers[n]["text"], answers[n]["stop"] == "eos") for n in done])
-    except (ModelNotFound, FileNotFoundError):
+    except (ModelNotFound, FileNotFoundError, ImportError):  # not installed, or no PyTorch (the lite build)
         scores = [None] * len(done)
     for name, score in zip(done, scores):
         answers[name]["reward"] = score

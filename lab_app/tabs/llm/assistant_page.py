@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engines.core.device import torch_available
 from lab_app.tabs.llm.common import device_for, escape, open_cached
 from lab_app.tabs.page import LabPage
 
@@ -29,6 +30,8 @@ MODELS = (
     ("RLHF", "story-rlhf", "SFT + RL against the reward model"),
 )
 MISSING_TEXT = "Not installed: this copy of the app came without this model."
+NEEDS_TORCH = ("Needs PyTorch, which this build leaves out (the full build has it): the four answers work here, "
+               "sampling many answers, the reward model's scores and training do not.")
 
 EXPLAINER = """
 <p>All four columns are the <b>same small network</b> at different stages, each trained on something different.
@@ -126,6 +129,9 @@ class AssistantPage(LabPage):
         self.controls.addWidget(QLabel("Many answers from:"))
         self.controls.addWidget(self.many_model)
         self.controls.addWidget(self.many_button)
+        if not torch_available():  # the lite build: answers come from ONNX, sampling and scoring need torch
+            self.many_button.setEnabled(False)
+            self.many_button.setToolTip(NEEDS_TORCH)
         self.many_runner = self.new_runner("many-answers", show_in_status_bar=False)
         self.many_runner.finished.connect(self._many_done)
         self.many_runner.failed.connect(lambda failure: self.many.show_message(f"Stopped: {failure.message}"))
@@ -167,6 +173,10 @@ class AssistantPage(LabPage):
         self.table = AssistantTable()
         self.many = ManyAnswersView()
         self.human = BeTheHumanPanel(self.new_runner("be-the-human", show_in_status_bar=False), self.checked_prompt)
+        if not torch_available():
+            self.human.draw_button.setEnabled(False)
+            self.human.draw_button.setToolTip(NEEDS_TORCH)
+            self.many.show_message(NEEDS_TORCH)
         self.tabs.addTab(self.table, "Measured")
         self.tabs.addTab(self.many, "Many answers, ranked")
         self.tabs.addTab(self.human, "Be the human")
@@ -270,7 +280,9 @@ class AssistantPage(LabPage):
             state = self.answers.get(name)
             view, stop = self.views[name], self.stop_labels[name]
             score = (state or {}).get("reward")
-            self.reward_labels[name].setText("" if score is None else f"Reward model's score: <b>{score:+.2f}</b>")
+            done = state is not None and state.get("stop") is not None and not state.get("missing")
+            note = "Reward model's score: needs PyTorch (full build)" if done and not torch_available() else ""
+            self.reward_labels[name].setText(note if score is None else f"Reward model's score: <b>{score:+.2f}</b>")
             if state is None:
                 view.setHtml("<span style='color:gray'>"
                              f"{'Loading the models and answering…' if self._epoch else 'Press Ask.'}</span>")

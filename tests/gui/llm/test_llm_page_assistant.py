@@ -160,3 +160,23 @@ def test_be_the_human_can_be_stopped_mid_training_and_shipped_models_stay(page, 
     qtbot.waitUntil(lambda: not human.runner.is_running(), timeout=30_000)
     assert "Cancelled" in human.status.text() and human.teach_button.text() == "Teach the model my order"
     assert all((assets_dir() / "llm" / n / "model.safetensors").read_bytes() == b for n, b in shipped.items())
+
+
+def test_without_pytorch_the_four_answers_work_and_the_rest_says_why(window, qtbot, monkeypatch):
+    """The lite build has no torch: answers come from ONNX; sampling, scores and training say they need PyTorch."""
+    _installed(*STAGES)
+    import engines.llm.reward_model as reward_model
+    import lab_app.tabs.llm.assistant_page as assistant_page
+
+    def no_torch(*_args, **_kwargs):
+        raise ModuleNotFoundError("No module named 'torch'")
+
+    monkeypatch.setattr(assistant_page, "torch_available", lambda: False)
+    monkeypatch.setattr(reward_model, "score_texts", no_torch)
+    window.select("llm", ASSISTANT, build_now=True)
+    page = window.current_tab().pages[ASSISTANT].page
+    qtbot.waitUntil(lambda: _answered(page), timeout=60_000)
+    assert all(text.strip() for text in page.answer_texts().values())
+    assert "needs PyTorch" in page.reward_labels["story-sft"].text()
+    assert not page.many_button.isEnabled() and not page.human.draw_button.isEnabled()
+    assert "PyTorch" in page.many.note.text()
