@@ -163,4 +163,4 @@ def test_both_clues_side_by_side(window, qtbot):
     assert set(images) == {"GloVe words", "MiniLM phrases"}
     assert page.grid_view.image.shape == (36, 2 * 36 + 6, 3)  # two pictures, a gap between
     text = page.words_label.text()
-    assert "<i>crimson</i> →" in text and "<i>a face wearing a crimson hat</i> →" in text
+    assert "<i>crimson</i> →" in text and "<i>wearing a crimson hat</i> → <b>wearing a red hat</b>" in text
