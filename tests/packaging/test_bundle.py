@@ -123,7 +123,7 @@ def test_lite_bundle_assets(lite_bundle):
         model = assets / "diffusion" / name
         assert (model / "model.onnx").is_file() and (model / "encoder.onnx").is_file()
         assert (model / "model.safetensors").stat().st_size < 100_000, "the word table only, in lite"
-    for name in ("story-gpt", "story-sft", "story-dpo", "moby-gpt"):
+    for name in ("story-gpt", "story-sft", "story-dpo", "story-rlhf", "moby-gpt"):
         assert (assets / "llm" / name / "model.onnx").is_file(), name
 
     registry = AssetRegistry(assets)
@@ -133,4 +133,4 @@ def test_lite_bundle_assets(lite_bundle):
             assert status == "ok", f"{name}: {status}"  # shipped (some rewritten for lite): verified
         else:
             assert "not in the lite build" in data[name].get("lite", ""), f"{name} is missing: {status}"
-    assert "held_out" in data["llm/story-dpo/model.safetensors"]["metrics"]  # the Assistant page reads these
+    assert "assistant_table" in data["llm/story-rlhf/model.safetensors"]["metrics"]  # the Assistant page reads it
