@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QHBoxLayout, QWidget)
 
+from engines.core.device import torch_available
 from engines.core.jobs import CancelToken, Frame, Progress
 from lab_app.plotting import pg, themed
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, open_cached
@@ -13,6 +14,8 @@ from lab_app.tabs.page import LabPage
 from lab_app.widgets.placeholder import Placeholder
 from lab_app.widgets.wrapping_field import WrappingField
 
+NO_GPT2_IN_LITE = ("Needs PyTorch, which this build leaves out: an imported GPT-2 is turned into an ONNX model "
+                   "with it, once. The full build has it.")
 COLOURS = ("#2e86de", "#e67e22", "#20c997", "#be4bdb", "#868e96", "#fab005")
 SMOOTH = 7  # tokens in the running median that hides one-off spikes (the OS, the other programs)
 REPEATS = 2  # timed passes per engine; each step keeps its fastest time (noise only ever adds time)
@@ -142,6 +145,9 @@ class HoodPage(LabPage):
                                     "350–550 MB, once, only when you ask; or open a GPT-2 folder. It then appears "
                                     "in every model list, so you can race a real model.")
         self.gpt2_button.clicked.connect(self.open_gpt2_dialog)
+        if not torch_available():  # the lite build: a download could not be turned into an ONNX model here
+            self.gpt2_button.setEnabled(False)
+            self.gpt2_button.setToolTip(NO_GPT2_IN_LITE)
         self.gpt2_dialog = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)

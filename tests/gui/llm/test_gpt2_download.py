@@ -268,3 +268,17 @@ def test_real_hub_in_offline_mode_gives_a_readable_message(dialog, qtbot, monkey
     dialog.download_button.click()
     qtbot.waitUntil(lambda: dialog.last_error is not None, timeout=20_000)
     assert "offline" in dialog.status_label.text() and listed() == []
+
+
+def test_without_pytorch_the_button_says_why_and_opens_nothing(ctx, qtbot, monkeypatch):
+    """The lite build cannot turn a download into an ONNX model, so Get GPT-2 is off there and says why."""
+    import lab_app.tabs.llm.hood_page as hood_page
+    from lab_app.tabs.llm import TAB
+
+    monkeypatch.setattr(hood_page, "torch_available", lambda: False)
+    spec = next(p for p in TAB.pages if p.key == "under-the-hood")
+    page = hood_page.HoodPage(ctx, spec)
+    qtbot.addWidget(page)
+    assert not page.gpt2_button.isEnabled() and "full build" in page.gpt2_button.toolTip()
+    page.gpt2_button.click()
+    assert page.gpt2_dialog is None
