@@ -24,8 +24,8 @@ TAB = TabSpec(
                  factory="lab_app.tabs.llm.generate_page:GeneratePage",
                  plans=("Step / Play / Reset with the distribution at each step",
                         "Temperature, top-k, top-p and seed; three temperatures side by side")),
-        PageSpec("assistant", "From autocomplete to assistant", "One question to a base model, a fine-tuned one and "
-                 "one tuned on ranked answers (RLHF; here a script ranks them); rank them yourself.",
+        PageSpec("assistant", "From autocomplete to assistant", "One question to a base model, a fine-tuned one (SFT), "
+                 "DPO and one tuned on ranked answers (RLHF; here a script ranks them); rank them yourself.",
                  factory="lab_app.tabs.llm.assistant_page:AssistantPage",
                  plans=("Base vs SFT vs DPO vs RLHF answers, with reward scores",
                         "Many answers ranked by the reward model; Be the human")),

@@ -37,9 +37,11 @@ EXPLAINER = """
 <p>All four columns are the <b>same small network</b> at different stages, each trained on something different.
 <b>Base</b>: story-world text, which (like the web) also holds a few requests to hurt a pet or break a toy, answered
 as asked; it only continues text, so a question is just more text. <b>SFT</b>: a few thousand question → answer
-examples with an end mark; it learns to answer and stop. Most harmful requests in these examples are answered, as in
-web-scale data, so you can see that SFT alone does not teach values. <b>The reward model is not a column</b>: it is
-the judge used to train the RLHF column. In real chatbots people rank answers; here a script plays the raters, with
+examples with an end mark; it learns to answer and stop. It copies its examples: here we left most harmful requests
+in them answered on purpose (15% refused), so you can see that; real SFT examples are written by people and include
+refusals, which RLHF then strengthens. <b>The reward model is not a column</b>: it is the judge used to train the
+RLHF column. It exists because people can rank only a few thousand answers, while RL needs a score for every new
+answer the model tries: the reward model learns to copy their rankings and scores in their place. In real chatbots people rank answers; here a script plays the raters, with
 fixed rules and a little seeded randomness (as people disagree), so it all runs in minutes. The rules give each
 answer points (refusing harm 10, helping with it 1; right beats wrong, polite beats rude, short beats rambling;
 refusing a harmless question 2); answers are put in order by their points, and the reward model (the same network

@@ -32,7 +32,7 @@ about 20 works best: data must grow with the model.</p>
 <p>The table tests a skill: to say "fetch" or "soccer" after "… ben likes to play", the model must look back
 past the name to the word that says what Ben is. The cells are real guesses, recorded in training.
 {skill_line} {miss_line}{story_line}</p>
-<p>Our biggest model here has about half a million parameters. The smallest GPT-2 (2019) had 124 million;
+<p>The biggest model on this page has about half a million parameters. The smallest GPT-2 (2019) had 124 million;
 today's big chat models have hundreds of billions and read trillions of tokens. The ideas are old: neurons from
 the 1950s, backpropagation (roots in the 1970s, widely used since 1986), attention from 2014–2017. What changed
 is scale: far more text (the web) and far more compute (GPUs).</p>
