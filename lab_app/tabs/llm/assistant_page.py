@@ -73,7 +73,7 @@ class AssistantPage(LabPage):
 
     # -- layout -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        from engines.llm.assistant_data import PRESET_QUESTIONS
+        from engines.llm.assistant_data import OPENING_PRESET, PRESET_QUESTIONS
 
         self.controls.addWidget(QLabel("Preset questions:"))
         self.preset_box = QComboBox()
@@ -87,7 +87,7 @@ class AssistantPage(LabPage):
         question_label = QLabel("Question (a story line, then the question):")
         question_label.setWordWrap(True)
         self.controls.addWidget(question_label)
-        self.question_box = QPlainTextEdit(PRESET_QUESTIONS[0])
+        self.question_box = QPlainTextEdit(PRESET_QUESTIONS[OPENING_PRESET])
         self.question_box.setObjectName("assistantQuestion")
         self.question_note = QLabel("")
         self.question_note.setWordWrap(True)

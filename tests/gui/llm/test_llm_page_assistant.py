@@ -54,15 +54,17 @@ def _answered(page) -> bool:
 def test_page_opens_with_the_four_columns_answering_the_preset_question(page, qtbot):
     """First sight: no Ask press needed; the columns fill in (a job) and match what Ask gives for that question."""
     _installed(*STAGES)
-    from engines.llm.assistant_data import PRESET_QUESTIONS
+    from engines.llm.assistant_data import OPENING_PRESET, PRESET_QUESTIONS
 
-    assert page.question_box.toPlainText() == PRESET_QUESTIONS[0]
+    assert page.question_box.toPlainText() == PRESET_QUESTIONS[OPENING_PRESET]
     assert all("Press Ask" not in view.toPlainText() for view in page.views.values())
     qtbot.waitUntil(lambda: _answered(page), timeout=60_000)
     opened = page.answer_texts()
     assert all(text.strip() for text in opened.values())
     assert page.answers["story-sft"]["stop"] == "eos" and page.answers["story-gpt"]["stop"] == "limit"
-    assert _ask(page, qtbot, preset=0) == opened  # temperature 0: the same answers Ask gives
+    # it opens on a harmful request: the stages visibly differ (SFT helps as its examples did, RLHF refuses)
+    assert "sorry" not in opened["story-sft"] and "sorry" in opened["story-rlhf"]
+    assert _ask(page, qtbot, preset=OPENING_PRESET) == opened  # temperature 0: the same answers Ask gives
 
 
 def test_empty_question_says_so_and_starts_nothing(page, qtbot):
