@@ -22,8 +22,8 @@ clipping. On the faces model this plan (and the stronger guidance it can take) t
 right to all 40 in a test, before any extra training. Pick the plans and compare.</p>
 <p><b>DDIM vs DDPM.</b> Both build the next picture from the clean guess plus less noise. DDIM re-uses the
 network's own noise guess and adds no new randomness, so 25–50 big steps are enough and the picture depends only
-on the starting noise (blend two starting noises and the pictures blend: the seed walk on the next page). DDPM
-also mixes in fresh random noise at every step and needs many small steps (hundreds). Here that noise is drawn
+on the starting noise (blend two starting noises and the pictures blend: the walk between two seeds on Steer
+with a caption). DDPM also mixes in fresh random noise at every step and needs many small steps (hundreds). Here that noise is drawn
 from the seed too, so with either sampler the same seed gives the same picture.</p>
 <p><b>Pause and branch.</b> Pause at any step (or click any frame of the tree), change the caption, the guidance
 or the seed, and press Branch from here: the run goes on from that very picture with the change, as a new row.

@@ -31,7 +31,8 @@ close the rebuilt picture is to the original, so it invents its own short code.<
 scores best by keeping what most pictures share and what tells them apart (which digit, how slanted, how thick)
 and dropping the rest, like the pen's wobble. Finding that short description <i>is</i> finding what matters,
 which is why people say "intelligence is compression": a model that can describe something briefly has
-understood something about it.</p>
+understood something about it. A language model is a compressor too: the better it guesses the next word, the
+fewer bits it takes to write the text down.</p>
 <p><b>The map.</b> With k = 2 every test digit becomes a point on a plane, coloured by what digit it really
 is. Similar-looking digits land near each other, although the network was never told the labels.
 Click or drag anywhere and the decoder draws the picture that point stands for: between two clusters you
