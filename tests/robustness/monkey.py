@@ -12,6 +12,7 @@ message boxes return their default; the Settings dialog is opened and closed.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
@@ -44,6 +45,9 @@ HOSTILE_TEXTS = (
     "king", "my dog's name is ben. ben likes to play", "a smiling face with a red hat", "hello world",
     "zorblax qwerty", "\t\ttabs\tand  spaces ", "ÆØÅ éèê ñ ß", "%s %d {0} {}", "' OR 1=1 --",
 )
+
+# MONKEY_TRACE=FILE: every step also goes to FILE as it happens (a segfault kills the process before the report)
+TRACE = open(os.environ["MONKEY_TRACE"], "a", encoding="utf-8") if os.environ.get("MONKEY_TRACE") else None
 
 
 def path_catalogue(root: Path) -> list[str]:
@@ -317,8 +321,14 @@ class Monkey:
                 n = self.report.steps + 1
                 self.heartbeat.label = f"step {n}"
                 t0 = time.perf_counter()
+                if TRACE:  # written before the step runs, so a crash in native code still leaves its step
+                    TRACE.write(f"step {n}: starting\n")
+                    TRACE.flush()
                 what = self.step()
                 self.report.log.append(f"step {n}: {what} ({time.perf_counter() - t0:.2f} s, RSS {_rss_mb():.0f} MB)")
+                if TRACE:
+                    TRACE.write(self.report.log[-1] + "\n")
+                    TRACE.flush()
                 self.report.steps = n
         finally:
             self.heartbeat.stop()

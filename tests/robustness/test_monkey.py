@@ -5,6 +5,7 @@ CI runs a short walk (``MONKEY_SECONDS``, default 60). Longer or other walks::
 
     MONKEY_SECONDS=600 MONKEY_SEED=3 python -m pytest tests/robustness/test_monkey.py -s
     MONKEY_SEED=3 MONKEY_STEPS=141 python -m pytest tests/robustness/test_monkey.py -s   # replay up to a step
+    MONKEY_TRACE=/tmp/monkey.log ...   # each step written to a file as it happens (survives a native crash)
 
 The summary line (shown with ``-s``) gives steps, the longest stall and memory growth.
 """

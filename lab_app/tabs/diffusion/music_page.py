@@ -212,7 +212,11 @@ class MusicPage(LabPage):
             path, _ = QFileDialog.getSaveFileName(self, "Export WAV", "music.wav", "WAV files (*.wav)")
             if not path:
                 return
-        write_wav(path, self.audio, SAMPLE_RATE)
+        try:
+            write_wav(path, self.audio, SAMPLE_RATE)
+        except OSError as exc:  # a folder of that name, no permission, a full disk
+            self._set_status(_could_not_save(path, exc))
+            return
         self._set_status(f"Saved {Path(path).name} (16-bit, {SAMPLE_RATE // 1000} kHz, mono).")
 
     def save_png(self, path: str | None = None) -> None:
@@ -224,8 +228,12 @@ class MusicPage(LabPage):
             path, _ = QFileDialog.getSaveFileName(self, "Save the spectrogram", "spectrogram.png", "PNG (*.png)")
             if not path:
                 return
-        write_png(path, picture_rgb(self.shown, SCALE), {"prompt": self.prompt_box.currentText(),
-                                                         "seed": str(self.seed_box.value())})
+        try:
+            write_png(path, picture_rgb(self.shown, SCALE), {"prompt": self.prompt_box.currentText(),
+                                                             "seed": str(self.seed_box.value())})
+        except OSError as exc:
+            self._set_status(_could_not_save(path, exc))
+            return
         self._set_status(f"Saved {Path(path).name}.")
 
     # -- drawing ------------------------------------------------------------------------------------
@@ -311,3 +319,8 @@ class MusicPage(LabPage):
     def shutdown(self) -> None:
         self.player.close()
         super().shutdown()
+
+
+def _could_not_save(path: str, exc: OSError) -> str:
+    why = "that is a folder" if Path(path).is_dir() else (exc.strerror or str(exc))
+    return f"Could not save {Path(path).name}: {why}. Choose another name or place."

@@ -47,6 +47,11 @@ def test_make_music_shows_frames_then_a_clip_to_export(page, qtbot, tmp_path):
     assert len(samples) == audio.CLIP_SAMPLES and info.sample_rate == audio.SAMPLE_RATE
     page.save_png(str(tmp_path / "clip.png"))
     assert (tmp_path / "clip.png").stat().st_size > 1000
+    (tmp_path / "folder.wav").mkdir()  # found by the monkey (seed 3): saving onto a folder raised in the event loop
+    page.export_wav(str(tmp_path / "folder.wav"))
+    assert "Could not save folder.wav: that is a folder" in page.status_label.text()
+    page.save_png(str(tmp_path / "folder.wav"))
+    assert "that is a folder" in page.status_label.text() and (tmp_path / "folder.wav").is_dir()
 
 
 def test_open_a_wav_see_it_rebuilt_and_noise_it(page, qtbot, tmp_path):
