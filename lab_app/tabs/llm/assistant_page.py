@@ -63,7 +63,6 @@ class AssistantPage(LabPage):
         self.runner.frame.connect(lambda frame: self._apply(frame.payload))
         self.runner.finished.connect(lambda payload: payload and self._apply(payload))
         self.runner.running_changed.connect(lambda running: self.ask_button.setText("Stop" if running else "Ask"))
-        self.has_torch = torch_available()  # asked once: the answer columns redraw on every streamed token
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
@@ -132,7 +131,7 @@ class AssistantPage(LabPage):
         self.controls.addWidget(QLabel("Many answers from:"))
         self.controls.addWidget(self.many_model)
         self.controls.addWidget(self.many_button)
-        if not self.has_torch:  # the lite build: answers come from ONNX, sampling and scoring need torch
+        if not torch_available():  # the lite build: answers come from ONNX, sampling and scoring need torch
             self.many_button.setEnabled(False)
             self.many_button.setToolTip(NEEDS_TORCH)
         self.many_runner = self.new_runner("many-answers", show_in_status_bar=False)
@@ -176,7 +175,7 @@ class AssistantPage(LabPage):
         self.table = AssistantTable()
         self.many = ManyAnswersView()
         self.human = BeTheHumanPanel(self.new_runner("be-the-human", show_in_status_bar=False), self.checked_prompt)
-        if not self.has_torch:
+        if not torch_available():
             self.human.draw_button.setEnabled(False)
             self.human.draw_button.setToolTip(NEEDS_TORCH)
             self.many.show_message(NEEDS_TORCH)
@@ -284,7 +283,7 @@ class AssistantPage(LabPage):
             view, stop = self.views[name], self.stop_labels[name]
             score = (state or {}).get("reward")
             done = state is not None and state.get("stop") is not None and not state.get("missing")
-            note = "Reward model's score: needs PyTorch (full build)" if done and not self.has_torch else ""
+            note = "Reward model's score: needs PyTorch (full build)" if done and not torch_available() else ""
             self.reward_labels[name].setText(note if score is None else f"Reward model's score: <b>{score:+.2f}</b>")
             if state is None:
                 view.setHtml("<span style='color:gray'>"

@@ -148,16 +148,7 @@ class AttentionPage(LabPage):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if getattr(self, "data", None) is not None:  # (a resize can come before __init__ has set it)
-            self._set_ticks()  # as many token labels as now fit beside and under the heatmap
-
-    def _set_ticks(self) -> None:
-        """Every k-th token label on long prompts, so they do not overlap: rows need ~16 px, columns ~TICK_PX."""
-        tokens = self.data["tokens"]
-        for axis, room in (("left", self.heat_plot.height() // 16), ("bottom", self.heat_plot.width() // TICK_PX)):
-            every = max(1, int(np.ceil(len(tokens) / max(2, min(MAX_TICKS, room)))))
-            ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
-            self.heat_plot.getAxis(axis).setTicks(ticks)
+        self.redraw()  # as many token labels as now fit under the heatmap
 
     # -- work -------------------------------------------------------------------------------
     def compute(self) -> None:
@@ -221,7 +212,11 @@ class AttentionPage(LabPage):
         n = len(tokens)
         self.heat_image.setImage(matrix, levels=(0, max(float(matrix.max()), 1e-6)))
         self.heat_image.setRect(0, 0, n, n)
-        self._set_ticks()
+        # every k-th label on long prompts, so they do not overlap: rows need ~16 px, columns ~TICK_PX
+        for axis, room in (("left", self.heat_plot.height() // 16), ("bottom", self.heat_plot.width() // TICK_PX)):
+            every = max(1, int(np.ceil(n / max(2, min(MAX_TICKS, room)))))
+            ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
+            self.heat_plot.getAxis(axis).setTicks(ticks)
         self.heat_plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
         head = self.head_box.currentText()
         self.heat_plot.setTitle(f"Layer {self.layer_box.value()}, {head}")
