@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     from engines.embeddings.glove import load_shipped_glove
     from engines.embeddings.projection import pca_projection
     from lab_app.tabs.embeddings.gl_scene import Scene3D, rgba
-    from lab_app.tabs.embeddings.word_vectors_page import LABELLED, spin_fps
+    from lab_app.tabs.embeddings.word_vectors_text import LABELLED
+    from lab_app.widgets.frame_rate import spin_fps
 
     store = load_shipped_glove()
     runs = []

@@ -6,45 +6,18 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGridLayout, QLabel, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from engines.core.jobs import Progress
 from engines.neuralnet.autoencoder import (MAX_BOTTLENECK, Autoencoder, AutoencoderConfig, AutoencoderResult,
                                            SweepPoint, bottleneck_sweep, compression_ratio, train_autoencoder)
 from engines.neuralnet.digits import load_digits
-from engines.neuralnet.sentence_code import RoundTrip, SentenceCodec, all_sentences, round_trip, train_sentence_codec
 from lab_app.plotting import pg, themed
 from lab_app.tabs.neuralnet.compression_3d import Latent3D
+from lab_app.tabs.neuralnet.compression_sentence import SentenceSqueezeBox
+from lab_app.tabs.neuralnet.compression_text import DIGIT_COLORS, EXPLAINER
 from lab_app.tabs.page import LabPage
-
-DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-
-EXPLAINER = """
-<p><b>Squeeze and rebuild.</b> An 8×8 digit is 64 numbers. This network is an <i>autoencoder</i>: it learns to
-encode its input and rebuild it. Its <i>encoder</i> half has to
-describe it with only <i>k</i> numbers, the <i>code</i> (the narrow middle, or bottleneck); the <i>decoder</i>
-half must rebuild all 64 from those k. Nobody tells it what the k numbers should mean: it is only scored on how
-close the rebuilt picture is to the original, so it invents its own short code.</p>
-<p><b>Why squeezing teaches.</b> Two numbers cannot store 64 pixels, so the network cannot simply copy. It
-scores best by keeping what most pictures share and what tells them apart (which digit, how slanted, how thick)
-and dropping the rest, like the pen's wobble. Finding that short description <i>is</i> finding what matters,
-which is why people say "intelligence is compression": a model that can describe something briefly has
-understood something about it. A language model is a compressor too: the better it guesses the next word, the
-fewer bits it takes to write the text down.</p>
-<p><b>The map.</b> With k = 2 every test digit becomes a point on a plane, coloured by what digit it really
-is. Similar-looking digits land near each other, although the network was never told the labels.
-Click or drag anywhere and the decoder draws the picture that point stands for: between two clusters you
-see a blend of the two digits, and far from any dots shapes that look like no digit, because nothing taught it
-what belongs there. With k = 3 tick "3D" to turn the cloud around.</p>
-<p><b>The price.</b> The sweep trains one network per k (the grey labels say how many times smaller the code
-is: 64/k). Fewer numbers means a smaller code but a blurrier rebuild: the error (the average squared difference
-per pixel) falls quickly at first, then flattens once k is big enough to hold what matters. The sentence
-example is the same idea with words: 6 words become 3 numbers. Sentences it practised come back whole; new ones
-often lose a word, because 3 numbers cannot hold everything.</p>
-"""
-
 
 class CompressionPage(LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
@@ -53,8 +26,6 @@ class CompressionPage(LabPage):
         self.codes: np.ndarray | None = None
         self.labels: np.ndarray | None = None
         self.decoded_image: np.ndarray | None = None
-        self.codec: SentenceCodec | None = None
-        self.last_round_trip: RoundTrip | None = None
         self.sweep_points: list[SweepPoint] = []
         self.sweep_ks: tuple[int, ...] = tuple(range(1, MAX_BOTTLENECK + 1))
         self.sweep_epochs = 15
@@ -72,8 +43,6 @@ class CompressionPage(LabPage):
         self.sweep_runner.failed.connect(lambda f: self.sweep_label.setText(f"Failed: {f.message}"))
         self.sweep_runner.running_changed.connect(lambda running: self.sweep_button.setEnabled(not running))
         self.sentence_runner = self.new_runner("sentence code")
-        self.sentence_runner.finished.connect(self._on_codec)
-        self.sentence_runner.failed.connect(lambda f: self.sentence_result.setText(f"Failed: {f.message}"))
         self._build_controls()
         self._build_picture()
         self.set_explainer(EXPLAINER)
@@ -181,7 +150,8 @@ class CompressionPage(LabPage):
         grid.addWidget(self.decoded_plot, 0, 1)
         grid.addWidget(self.pairs_plot, 1, 1)
         grid.addWidget(self.sweep_plot, 2, 0)
-        grid.addWidget(self._build_sentence_box(), 2, 1)
+        self.sentence_panel = SentenceSqueezeBox(self.sentence_runner)
+        grid.addWidget(self.sentence_panel, 2, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         for row in range(3):
@@ -198,24 +168,6 @@ class CompressionPage(LabPage):
             "sweep": Placeholder(self.sweep_plot, f"Press <b>Sweep k = 1…{MAX_BOTTLENECK}</b>: how much is lost "
                                                   "at each bottleneck size."),
         }
-
-    def _build_sentence_box(self) -> QGroupBox:
-        box = QGroupBox("A sentence in 3 numbers")
-        layout = QVBoxLayout(box)
-        self.sentence_box = QComboBox()
-        self.sentence_box.setEditable(True)
-        self.sentence_box.addItems([" ".join(s) for s in all_sentences()])
-        self.sentence_box.setToolTip("Pick one of the 54 sentences, or type your own from the same 12 words")
-        self.squeeze_button = QPushButton("Squeeze into 3 numbers and back")
-        self.squeeze_button.clicked.connect(self.squeeze_sentence)
-        self.sentence_box.activated.connect(lambda _i: self.squeeze_sentence() if self.codec else None)
-        self.sentence_code = QLabel("")
-        self.sentence_result = QLabel("The little sentence network trains the first time you press the button.")
-        self.sentence_result.setWordWrap(True)
-        for widget in (self.sentence_box, self.squeeze_button, self.sentence_code, self.sentence_result):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        return box
 
     # -- autoencoder ----------------------------------------------------------------------
     def train(self) -> None:
@@ -349,29 +301,3 @@ class CompressionPage(LabPage):
                                      f"({first.compression_ratio:g}× smaller); "
                                      f"k = {last.bottleneck}: error {last.test_mse:.4f} "
                                      f"({last.compression_ratio:g}× smaller).")
-
-    # -- sentence ---------------------------------------------------------------------------
-    def squeeze_sentence(self) -> None:
-        if self.codec is None:
-            self.sentence_result.setText("Teaching the sentence network (a second)…")
-            self.squeeze_button.setEnabled(False)
-            self.sentence_runner.start(lambda cancel: train_sentence_codec(None, cancel), label="Sentence code")
-            return
-        try:
-            trip = round_trip(self.codec, self.sentence_box.currentText())
-        except ValueError as exc:
-            self.sentence_code.setText("")
-            self.sentence_result.setText(str(exc))
-            return
-        self.last_round_trip = trip
-        self.sentence_code.setText("3 numbers: <b>" + ", ".join(f"{c:+.2f}" for c in trip.code) + "</b>")
-        words = " ".join(w if ok else f"<span style='color:#d62728'><s>{o}</s> {w}</span>"
-                         for o, w, ok in zip(trip.original, trip.decoded, trip.survived))
-        seen = "a sentence it practised" if trip.seen_in_training else "a sentence it never saw"
-        self.sentence_result.setText(f"Back out: <b>{words}</b><br>{trip.n_survived} of 6 words survived "
-                                     f"({seen}).")
-
-    def _on_codec(self, codec: SentenceCodec) -> None:
-        self.codec = codec
-        self.squeeze_button.setEnabled(True)
-        self.squeeze_sentence()

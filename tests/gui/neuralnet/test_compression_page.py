@@ -72,13 +72,13 @@ def test_sweep_draws_error_against_k(page, qtbot):
 
 
 def test_sentence_in_three_numbers(page, qtbot):
-    page.sentence_box.setCurrentIndex(0)
+    page.sentence_panel.sentence_box.setCurrentIndex(0)
     with qtbot.waitSignal(page.sentence_runner.finished, timeout=30_000):
-        page.squeeze_button.click()
-    trip = page.last_round_trip
+        page.sentence_panel.squeeze_button.click()
+    trip = page.sentence_panel.last_round_trip
     assert trip is not None and len(trip.code) == 3
-    assert page.sentence_code.text().count(",") == 2
-    assert "of 6 words survived" in page.sentence_result.text()
-    page.sentence_box.setEditText("the cat sat on the moon")
-    page.squeeze_button.click()
-    assert "unknown word" in page.sentence_result.text()
+    assert page.sentence_panel.sentence_code.text().count(",") == 2
+    assert "of 6 words survived" in page.sentence_panel.sentence_result.text()
+    page.sentence_panel.sentence_box.setEditText("the cat sat on the moon")
+    page.sentence_panel.squeeze_button.click()
+    assert "unknown word" in page.sentence_panel.sentence_result.text()
