@@ -136,9 +136,12 @@ class QtJobRunner(QObject):
         If a job is running it is cancelled first; the new one starts as soon as it ends
         (if several are started meanwhile, only the newest runs).
         """
-        if self._thread is not None:
+        if self._thread is not None or self._pending is not None:
+            # Running, or handing over to a pending job (a handler of the old job's outcome signal
+            # starting a job lands here): the newest replaces the pending one.
             self._pending = (factory, label)
-            self._token.cancel()
+            if self._token is not None:
+                self._token.cancel()
             return
         self._launch(factory, label)
 
@@ -149,7 +152,8 @@ class QtJobRunner(QObject):
             self._token.cancel()
 
     def is_running(self) -> bool:
-        return self._thread is not None
+        """True while a job runs or one is waiting to start (also while the old one's outcome is delivered)."""
+        return self._thread is not None or self._pending is not None
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Block until the current job's thread ends (tests and shutdown); then deliver its outcome."""
@@ -175,6 +179,8 @@ class QtJobRunner(QObject):
 
     # -- internals ------------------------------------------------------------------------
     def _launch(self, factory: JobFactory, label: str) -> None:
+        # One worker at a time: dropping a running QThread aborts the whole process (qFatal).
+        assert self._thread is None, "a job is already running"
         self.label = label or self.name
         self._token = CancelToken()
         self._mailbox = _Mailbox()
@@ -203,8 +209,10 @@ class QtJobRunner(QObject):
         self._thread, self._mailbox = None, None
         self._timer.stop()
         kind, value = outcome
-        pending, self._pending = self._pending, None
-        if pending is None:
+        # A pending job stays pending while the outcome is delivered, so a handler that starts a job
+        # (e.g. a fresh snapshot after a cancel) queues behind it instead of running beside it.
+        handing_over = self._pending is not None
+        if not handing_over:
             self.running_changed.emit(False)
         if kind == "ok":
             self.finished.emit(value)
@@ -212,5 +220,8 @@ class QtJobRunner(QObject):
             self.failed.emit(value)
         else:
             self.cancelled.emit()
-        if pending is not None:
+        pending, self._pending = self._pending, None
+        if pending is not None and self._thread is None:
             self._launch(*pending)
+        elif handing_over and pending is None and self._thread is None:
+            self.running_changed.emit(False)  # a handler cancelled the pending job

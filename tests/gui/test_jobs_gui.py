@@ -89,6 +89,35 @@ def test_starting_a_new_job_replaces_the_running_one(window, qtbot):
     assert results == [5] and not runner.is_running()
 
 
+def test_a_job_started_when_the_old_one_is_cancelled_waits_for_the_pending_one(window, qtbot):
+    # Found by the monkey (seed 2, step ~915): a page that asks for a fresh picture when its job is cancelled
+    # started a second worker beside the pending one, and dropping that running QThread aborted the app.
+    runner = window.ctx.new_runner("handover")
+    live, most, results = [], [0], []
+
+    def job(name, total, cancel):
+        live.append(name)
+        most[0] = max(most[0], len(live))
+        try:
+            yield from slow_count(total, cancel)
+            return name
+        finally:
+            live.remove(name)
+
+    def on_cancelled():
+        if not runner.is_running():
+            runner.start(lambda cancel: job("snapshot", 3, cancel))
+
+    runner.cancelled.connect(on_cancelled)
+    runner.finished.connect(results.append)
+    for _ in range(3):
+        runner.start(lambda cancel: job("training", 10**6, cancel))
+        qtbot.waitUntil(lambda: live == ["training"], timeout=5000)
+        runner.start(lambda cancel: job("new data", 5, cancel))
+        qtbot.waitUntil(lambda: not runner.is_running(), timeout=5000)
+    assert results == ["new data"] * 3 and most[0] == 1
+
+
 def test_closing_the_window_ends_running_jobs_quickly(window, qtbot):
     import time
 

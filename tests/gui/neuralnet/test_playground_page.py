@@ -88,3 +88,26 @@ def test_plots_follow_the_theme(window, qtbot):
     assert page.view.loss_plot.backgroundBrush().color().name() == "#1e1f22"
     window.ctx.settings.update(theme="light")
     assert page.view.loss_plot.backgroundBrush().color().name() == "#ffffff"
+
+
+def test_reset_or_new_points_while_playing_rebuild_the_network(window, qtbot, tmp_path):
+    # Found by the monkey (seed 2, step ~915: Play, then Load CSV): the cancelled training asked for a snapshot
+    # while the rebuild waited, two workers ran and the app aborted ("QThread: Destroyed while thread is still running").
+    from lab_app.tabs.neuralnet.playground_controls import CSV
+
+    page = _page(window, qtbot)
+    points = tmp_path / "points.csv"
+    points.write_text("x,y,label\n" + "\n".join(f"{x},{y},{int(x > 0)}" for x in (-2, -1, 1, 2) for y in (-1, 1)))
+    for attempt in range(3):
+        page.play_button.click()
+        qtbot.waitUntil(lambda: page.last_snapshot is not None and page.last_snapshot["epoch"] > 0, timeout=TIMEOUT)
+        if attempt == 1:
+            assert page.load_csv_file(str(points))
+            qtbot.waitUntil(lambda: page.playground.config.dataset == CSV, timeout=TIMEOUT)
+        else:
+            page.reset_button.click()
+        _idle(page, qtbot)
+        qtbot.wait(100)
+        assert not page.playing and page.playground.epoch == 0 and page.last_snapshot["epoch"] == 0
+        assert page.play_button.text() == "▶ Play" and page.step_button.isEnabled()
+    assert len(page.playground.train) + len(page.playground.test) == 8
