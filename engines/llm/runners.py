@@ -113,15 +113,17 @@ def load_runner(folder: str | Path, backend: str = "torch", device: str = "cpu",
 def onnx_cache_path(folder: Path) -> Path:
     """Where the ONNX export of a model folder is kept (user data; shipped folders stay read-only).
 
-    The name changes whenever the weights file changes, so a stale export is never used.
+    The name changes whenever the weights file or the export's layout changes, so a stale export is never used.
     """
     import hashlib
 
     from engines.core.paths import user_data_dir
+    from engines.llm.onnx_runner import EXPORT_VERSION
 
     weights = folder / "model.safetensors"
     stat = weights.stat()
-    key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    stamp = f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{EXPORT_VERSION}"
+    key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
     return user_data_dir() / "onnx-cache" / f"{folder.name}-{key}.onnx"
 
 
