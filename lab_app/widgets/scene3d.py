@@ -119,6 +119,10 @@ class Scene3D(LabelGroups):
     def orbit(self, azimuth: float, elevation: float = 0.0) -> None:
         self.view.orbit(azimuth, elevation)
 
+    def face(self, elevation: float, azimuth: float) -> None:
+        """Look from these angles (degrees); elevation 90, azimuth −90 looks straight down with x right, y up."""
+        self.view.setCameraPosition(elevation=elevation, azimuth=azimuth)
+
     def render_array(self, width: int = 320, height: int = 240) -> np.ndarray:
         """The scene drawn off-screen into an (h, w, 4) uint8 array (needs a real GL context)."""
         return self.view.renderToArray((width, height))

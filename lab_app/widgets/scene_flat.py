@@ -141,6 +141,9 @@ class FlatScene(LabelGroups):
     def orbit(self, azimuth: float, elevation: float = 0.0) -> None:
         """Nothing to turn in 2D."""
 
+    def face(self, elevation: float, azimuth: float) -> None:
+        """Nothing to turn in 2D: the first two numbers are always the flat view."""
+
     def render_array(self, width: int = 320, height: int = 240) -> np.ndarray:
         """The plot as it is on screen, scaled to an (h, w, 4) uint8 array."""
         from PySide6.QtCore import Qt

@@ -234,7 +234,7 @@ class WordVectorsPage(LabPage):
         self.scene.axes("axes", 1.1, self.projection.labels, origin=(0, 0, 0))
         labelled = [w for w in LABELLED if w in store]
         self.scene.points("labelled", self.project_words(labelled), rgba("#333333", 0.9), size=6)
-        for key in ("hits", "hit_labels", "arrows", "answer", "answer_labels"):
+        for key in ("hits", "hit_labels", "arrows", "answer", "answer_labels", "answer_link"):
             self.scene.clear(key)
         self.highlight({})
 
@@ -295,9 +295,14 @@ class WordVectorsPage(LabPage):
             self._show_list(str(exc), [])
             return None
         self.last_analogy = result
+        in_plane = self.pca_radio.isChecked() and self._draw_in_plane_of(a, b, c)
         self._show_list(f"{a} − {b} + {c} ({self.method_box.currentText()})", result.answers)
         self.results_title.setText(self.results_title.text() + f"<br><span style='color:gray; font-weight:normal'>"
                                    f"{self.analogy_note(result)}</span>")
+        if in_plane:
+            self.results_title.setText(self.results_title.text() + "<br><span style='color:gray; font-weight:normal'>"
+                                       f"Drawn on the axes {b}→{c} and {b}→{a}, the flat plane where the sum "
+                                       "really lies (PCA would put it beside other words).</span>")
         pa, pb, pc = self.project_words([a, b, c])
         target = self.project_vector(self.store.unit_vector(a) - self.store.unit_vector(b) + self.store.unit_vector(c))
         answer = self.project_words([result.top])[0]
@@ -305,10 +310,21 @@ class WordVectorsPage(LabPage):
         self.scene.points("answer", np.array([pa, pb, pc, target, answer]),
                           np.array([rgba(HIT_COLOUR)] * 3 + [rgba(ANSWER_COLOUR, 0.5), rgba(ANSWER_COLOUR)],
                                    np.float32), size=12)
-        self.scene.labels("answer_labels", np.array([pa, pb, pc, answer]), [a, b, c, result.top], bold=True)
+        self.scene.arrows("answer_link", [target], [answer], ANSWER_COLOUR, width=2, head=0.04)  # sum → answer
+        self.scene.labels("answer_labels", np.array([pa, pb, pc, answer, target]),
+                          [a, b, c, result.top, f"{a} − {b} + {c}"], bold=True)
         self.highlight({"answer_labels": [a, b, c, result.top]})
         self.focus(np.array([pa, pb, pc, answer]))
         return result
+
+    def _draw_in_plane_of(self, a: str, b: str, c: str) -> bool:
+        """Switch to the axes b→c and b→a: a − b + c lies exactly in their plane, so the drawing shows the sum
+        where it is. Under PCA it lands beside other words (king − man + woman next to prince)."""
+        self.axis_edits[0].setText(f"{b}:{c}")
+        self.axis_edits[1].setText(f"{b}:{a}")
+        self.axes_radio.setChecked(True)  # unticks PCA, which rebuilds the cloud with these axes
+        self.scene.face(elevation=70, azimuth=-90)  # from above the plane, tilted a little: b→c right, b→a up
+        return self.projection is not None and not self.projection.explained  # (PCA again if the axes failed)
 
     def analogy_note(self, result: AnalogyResult) -> str:
         """What the answer list leaves out, in numbers: the typed words, and how well the two steps agree."""

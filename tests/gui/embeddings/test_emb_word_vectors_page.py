@@ -49,6 +49,7 @@ def test_odd_one_out(page):
 
 
 def test_user_axes_then_pca(page):
+    page.axis_edits[1].setText("young:old")
     page.axes_radio.setChecked(True)
     page.apply_axes_button.click()
     assert page.projection.labels[:2] == ("man → woman", "young → old")
@@ -105,3 +106,22 @@ def test_analogy_note_says_king_itself_is_nearest_when_counted_in(page):
     cosine = float(step_mw @ step_kq / (np.linalg.norm(step_mw) * np.linalg.norm(step_kq)))
     assert f"(cosine {cosine:.2f})" in title and cosine < 0.9
     assert "roughly the same way" in title
+
+
+def test_the_sum_is_drawn_where_it_lies_nearest_its_answer(page):
+    """Under PCA king − man + woman was drawn beside prince; the page now draws it in the plane of the three
+    words, where the drawn sum is nearer queen than any other labelled word (what a user sees in the picture)."""
+    assert page.axes_radio.isChecked() and [e.text() for e in page.axis_edits[:2]] == ["man:woman", "man:king"]
+    store = page.store
+    target = page.project_vector(store.unit_vector("king") - store.unit_vector("man") + store.unit_vector("woman"))
+    others = [w for w in ("queen", "prince", "princess", "boy", "girl", "doctor", "nurse") if w in store]
+    distances = {w: float(np.linalg.norm(page.project_words([w])[0] - target)) for w in others}
+    assert min(distances, key=distances.get) == "queen", distances
+    assert "the flat plane where the sum really lies" in page.results_title.text()
+    labels = [t for item in page.scene.items("answer_labels") for t in item.texts]
+    assert "king − man + woman" in labels
+    # a user's own axes are kept: the page switches only away from PCA
+    page.axis_edits[0].setText("young:old")
+    page.axis_edits[1].setText("")
+    page.analogy_button.click()
+    assert page.axis_edits[0].text() == "young:old"
