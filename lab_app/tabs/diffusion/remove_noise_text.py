@@ -6,25 +6,25 @@ from __future__ import annotations
 import json
 
 EXPLAINER = """
-<p><b>Running it backwards.</b> Start from pure random noise (the big picture on the left before you press Run).
-At every step the <i>same</i> network looks at the noisy picture, is told how noisy it is (t) and what the
-caption says, and guesses the noise in it (top right). Taking that guess away and scaling up what is left gives
-its guess of the clean picture (bottom right). The sampler then makes a less noisy picture, the clean guess plus
-a smaller dose of noise, and the network looks again. Early guesses are blurry; each step pins down more.</p>
-<p><b>Where to step.</b> Noise strength is how many times stronger the noise is than the picture. The classic
-plan spaces the steps evenly in t: it starts where the noise is {sigma_end} times stronger than the picture, and
-its first jump ({steps} steps) lands at about {even_second:.0f} times. Getting a clean picture out of almost
-pure noise divides by a tiny number, so small errors in the noise guess are blown up about {sigma_end}-fold;
-clipping (cutting values back into the colour range) hides this but leaves wrong colours. The Karras plan (after
-Tero Karras, who proposed it) starts at noise about {karras_start:.0f} times the picture and shrinks it by a
-modest factor each step (with {steps} steps about {f_first:.1f}× at first, {f_last:.1f}× at the end), without
-clipping. On the faces model this plan (and the stronger guidance it can take) took backgrounds from 7 in 10
-right to all 40 in a test, before any extra training. Pick the plans and compare.</p>
-<p><b>DDIM vs DDPM.</b> Both build the next picture from the clean guess plus less noise. DDIM re-uses the
-network's own noise guess and adds no new randomness, so 25–50 big steps are enough and the picture depends only
-on the starting noise (blend two starting noises and the pictures blend: the walk between two seeds on Steer
-with a caption). DDPM also mixes in fresh random noise at every step and needs many small steps (hundreds). Here that noise is drawn
-from the seed too, so with either sampler the same seed gives the same picture.</p>
+<p><b>Running it backwards.</b> Start from pure random noise (the big picture at the top, left of the network's
+two guesses, before you press Run). At every step the <i>same</i> network looks at the noisy picture, is told
+how noisy it is (t) and what the caption says, and guesses the noise in it (top right). Taking that guess away
+and scaling up what is left gives its guess of the clean picture (bottom right). The sampler then makes a less
+noisy picture, the clean guess plus a smaller dose of noise, and the network looks again. Early guesses are
+blurry; each step pins down more.</p>
+<p><b>Where to step.</b> How big each step is matters, and two plans are offered. At the very start the noise is
+{sigma_end} times stronger than the picture, so small mistakes in the network's noise guess are blown up about
+{sigma_end}-fold when it works out the clean picture. The even plan spaces the steps evenly, so with {steps}
+steps its first jump lands at about {even_second:.0f} times. The Karras plan (named after Tero Karras, who
+proposed it) starts at noise about {karras_start:.0f} times the picture and shrinks it by a similar factor each
+step (about {f_first:.1f}× at first, {f_last:.1f}× at the end). On the faces model it took backgrounds from 7 in
+10 right to all 40 in a test, before any extra training. Pick a plan and compare.</p>
+<p><b>Two samplers.</b> Both make the next picture from the clean guess plus less noise. The fast one, DDIM,
+re-uses the network's own noise guess and adds nothing new, so 25–50 big steps are enough and the picture
+depends only on the starting noise (blend two starting noises and the pictures blend: the walk between two
+seeds on Steer with a caption). The original one, DDPM, mixes in fresh random noise at every step and needs
+hundreds of small steps. That noise is drawn from the seed too, so with either sampler the same seed gives the
+same picture.</p>
 <p><b>Pause and branch.</b> Pause at any step (or click any frame of the tree), change the caption, the guidance
 or the seed, and press Branch from here: the run goes on from that very picture with the change, as a new row.
 With nothing changed a branch repeats its parent exactly, so every difference comes from the change. A new seed

@@ -41,7 +41,7 @@ def test_remove_noise_names_its_panels_and_quotes_the_schedule(window):
     # flag 14: the panels are named by where they are on the page, not "middle" / "right"
     assert f"guesses the noise in it ({_where(grid, page.noise_view)})" in text
     assert f"its guess of the clean picture ({_where(grid, page.x0_view)})" in text
-    assert f"(the big picture on the {_where(grid, page.xt_view)}" in text
+    assert _where(grid, page.xt_view) == "left" and "(the big picture at the top, left of the network's two guesses" in text
     assert "middle" not in text and "x_t" not in text and "x_T" not in text
 
     # flag 15: the numbers are the sampler's own, for the page's default number of steps
