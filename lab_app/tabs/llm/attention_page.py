@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox,
+                               QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from lab_app.tabs.llm.attention_lines import AttentionLines
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, Debouncer, ModelPicker, call_job, device_for, open_cached, visible
@@ -247,8 +247,14 @@ class AttentionPage(LabPage):
             return
         label = "PNG image (*.png)" if kind == "png" else "CSV table (*.csv)"
         path, _ = QFileDialog.getSaveFileName(self, "Export attention", f"attention.{kind}", label)
-        if path:
+        if not path:
+            return
+        try:
             (self.export_png if kind == "png" else self.export_csv)(path)
+        except (OSError, ValueError) as exc:  # a folder, no permission, a full disk, "/" (no file name)
+            why = "that is a folder" if Path(path).is_dir() else (getattr(exc, "strerror", None) or str(exc))
+            QMessageBox.warning(self, "Could not export", f"Could not save {Path(path).name or path}: {why}. "
+                                                          "Choose another name or place.")
 
     def export_png(self, path: str | Path) -> Path:
         """Save the heatmap and lines side by side, as they are on screen."""

@@ -82,6 +82,23 @@ def test_attention_heatmap_is_tokens_by_tokens_and_exports(llm_page, qtbot, tmp_
     assert len(csv.read_text().splitlines()) == n + 1
 
 
+def test_attention_export_to_a_place_it_cannot_write_says_so(llm_page, qtbot, tmp_path, monkeypatch):
+    # Found by the monkey (seed 2, 300 s): exporting the CSV to /proc/self/mem raised in the event loop.
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    page = llm_page(ATTENTION)
+    page.prompt_box.setPlainText("my dog's name is ben")
+    qtbot.waitUntil(lambda: page.data is not None, timeout=10_000)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, title, text: shown.append(text)))
+    for target in ("/proc/self/mem", "/", str(tmp_path)):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a, t=target, **_k: (t, "")))
+        page.csv_button.click()
+        page.png_button.click()
+    assert len(shown) == 6 and all(text.startswith("Could not save") for text in shown)
+    assert "that is a folder" in shown[-1]
+
+
 def _generate(page, qtbot, steps: int) -> str:
     page.reset()
     for _ in range(steps):
