@@ -1,24 +1,14 @@
-"""The GPT as an ONNX graph (KV cache in and out, attention out) and a runner for it.
+"""A runner for the GPT's ONNX export (:mod:`engines.llm.onnx_graph`): onnxruntime and NumPy, no torch.
 
-Graph (one file, dynamic batch / new-token / cache lengths; L layers)::
+The KV cache lives in NumPy buffers with room to spare (:class:`OnnxCache`), one keys and
+one values buffer per layer; each call hands them to ONNX Runtime without copying and
+writes the new tokens' keys and values into the next free slots, so a token costs the
+same whatever the length of the cache, apart from reading it. Room grows
+:data:`ROOM_STEP` slots at a time. The attention weights are fetched only when the
+caller asks for them (the Attention page does; plain generation need not).
 
-    inputs   idx                 int64   (B, T)
-             past_key_0 … _L-1   float32 (B, heads, P, head_dim)      # P may be 0
-             past_value_0 …      float32 (B, heads, P, head_dim)
-    outputs  logits              float32 (B, T, vocab)
-             present_key_0 …     float32 (B, heads, P+T, head_dim)
-             present_value_0 …   float32 (B, heads, P+T, head_dim)
-             attention_0 …       float32 (B, heads, T, P+T)
-
-One key and one value tensor per layer: between calls the runner keeps the cache as ONNX
-Runtime values (never copied into NumPy, never stacked), and asks for the attention outputs
-only when the caller wants them. Files exported before this layout (one ``past`` tensor
-(layers, 2, B, heads, P, head_dim) in, ``present`` and the stacked ``attention`` out) still
-run: the runner reads the layout from the graph's inputs.
-
-The GPT config travels in the model's metadata (``gpt_config``), so the runner needs
-only the ``.onnx`` file. :func:`export_onnx` needs torch; :class:`OnnxGPTRunner` only
-onnxruntime and NumPy.
+Files in the older layout (one ``past`` tensor in, ``present`` out) still run: the runner
+reads the layout from the graph's inputs (``stacked``).
 """
 
 from __future__ import annotations
@@ -29,99 +19,40 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.core.model_io import atomic_path
+from engines.llm.onnx_graph import (  # noqa: F401 - export_onnx, OPSET and IR_VERSION are this module's API too
+    EXPORT_VERSION, IR_VERSION, METADATA_KEY, OPSET, STACKED_INPUTS, STACKED_OUTPUTS, attention_outputs,
+    export_onnx, graph_inputs, new_kv_outputs,
+)
 
-OPSET = 17
-# IR version 8 is the oldest that carries opset 17: older onnxruntime builds can still read the file.
-IR_VERSION = 8
-METADATA_KEY = "gpt_config"
-# Bumped when the graph's layout changes: exports kept in the user data folder are named after it.
-EXPORT_VERSION = 2
-STACKED_INPUTS = ("idx", "past")  # the layout before version 2 (shipped files may still have it)
-STACKED_OUTPUTS = ("logits", "present", "attention")
-
-
-def cache_names(n_layer: int, prefix: str) -> list[str]:
-    """``prefix`` "past" or "present" → [key_0, value_0, key_1, value_1, …] names."""
-    return [f"{prefix}_{kind}_{i}" for i in range(n_layer) for kind in ("key", "value")]
-
-
-def attention_names(n_layer: int) -> list[str]:
-    return [f"attention_{i}" for i in range(n_layer)]
-
-
-def export_onnx(model, path: str | Path) -> Path:
-    """Write ``model`` (an :class:`engines.llm.gpt.GPT`) to ``path`` as ONNX, atomically. Returns the path."""
-    import copy
-    import warnings
-
-    import onnx
-    import torch
-    from torch import nn
-
-    model = copy.deepcopy(model).cpu().float().eval()
-    cfg = model.config
-
-    class _Wrapper(nn.Module):
-        def __init__(self, gpt) -> None:
-            super().__init__()
-            self.gpt = gpt
-
-        def forward(self, idx, *past):
-            past_kv = [(past[2 * i], past[2 * i + 1]) for i in range(cfg.n_layer)]
-            logits, present, attention = self.gpt(idx, past_kv, return_attention=True)
-            return (logits, *[t for kv in present for t in kv], *attention)
-
-    past_names, present_names = cache_names(cfg.n_layer, "past"), cache_names(cfg.n_layer, "present")
-    att_names = attention_names(cfg.n_layer)
-    idx = torch.zeros((1, 3), dtype=torch.long)
-    past = tuple(torch.zeros((1, cfg.n_head, 2, cfg.head_dim)) for _ in past_names)
-    axes = {"idx": {0: "batch", 1: "new_tokens"}, "logits": {0: "batch", 1: "new_tokens"}}
-    axes.update({n: {0: "batch", 2: "past_tokens"} for n in past_names})
-    axes.update({n: {0: "batch", 2: "total_tokens"} for n in present_names})
-    axes.update({n: {0: "batch", 2: "new_tokens", 3: "total_tokens"} for n in att_names})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
-        torch.onnx.export(
-            _Wrapper(model),
-            (idx, *past),
-            str(tmp),
-            dynamo=False,
-            opset_version=OPSET,
-            input_names=["idx", *past_names],
-            output_names=["logits", *present_names, *att_names],
-            dynamic_axes=axes,
-        )
-        proto = onnx.load(str(tmp))
-        proto.ir_version = IR_VERSION
-        entry = proto.metadata_props.add()
-        entry.key = METADATA_KEY
-        entry.value = json.dumps(cfg.to_dict(), sort_keys=True)
-        onnx.checker.check_model(proto)
-        onnx.save(proto, str(tmp))
-    return path
+ROOM_STEP = 64  # cache slots added at a time: unused slots are masked out but still read
 
 
 class OnnxCache:
-    """A KV cache between calls of :class:`OnnxGPTRunner`: ``values`` (key, value per layer, as ONNX Runtime
-    values or NumPy arrays, as ONNX Runtime made them) covering ``length`` positions. Opaque to callers."""
+    """The KV cache between calls: per layer a keys buffer (B, heads, head_dim, room), stored transposed, and a
+    values buffer (B, heads, room, head_dim), whose first ``length`` slots hold tokens. Opaque to callers.
 
-    __slots__ = ("values", "length")
+    A cache and the one made from it share buffers; ``filled`` (shared too) says how far they are written, so
+    going on from an older cache a second time (a fork) copies the buffers instead of overwriting newer slots.
+    """
 
-    def __init__(self, values: list, length: int) -> None:
-        self.values, self.length = values, length
+    __slots__ = ("buffers", "length", "filled")
+
+    def __init__(self, buffers: list[np.ndarray], length: int, filled: list[int]) -> None:
+        self.buffers, self.length, self.filled = buffers, length, filled
 
 
 def _numpy(value) -> np.ndarray:
     return value if isinstance(value, np.ndarray) else value.numpy()
 
 
+def _room_for(n: int) -> int:
+    return max(1, -(-n // ROOM_STEP)) * ROOM_STEP
+
+
 class OnnxGPTRunner:
     """Runs an exported GPT with onnxruntime, with the interface of :class:`engines.llm.runners.TorchGPTRunner`.
 
-    ``stacked`` is true for a file in the layout before :data:`EXPORT_VERSION` 2 (one cache tensor for all layers).
+    ``stacked`` is true for a file in the layout of export version 1 (one cache tensor for all layers).
     """
 
     backend = "onnx"
@@ -140,20 +71,19 @@ class OnnxGPTRunner:
         self.config = GPTConfig.from_dict(json.loads(meta[METADATA_KEY])) if METADATA_KEY in meta else None
         layers = self.config.n_layer if self.config else 0
         self.stacked = names == list(STACKED_INPUTS)
-        if self.config is None or not (self.stacked or names == ["idx", *cache_names(layers, "past")]):
+        if self.config is None or not (self.stacked or names == graph_inputs(layers)):
             raise ModelFileError("wrong_architecture", self.path, "this ONNX file is not a GPT exported by AI Lab")
-        self._past_names = cache_names(layers, "past")
-        self._present_names = cache_names(layers, "present")
-        self._attention_names = attention_names(layers)
-        # a plain CPU session keeps the cache as ONNX Runtime values; a GPU one (with its CPU fallback) takes NumPy
+        self._cache_names = graph_inputs(layers)[2:]
+        self._kv_names, self._attention_names = new_kv_outputs(layers), attention_outputs(layers)
+        # a plain CPU session reads the buffers in place; a GPU one (with its CPU fallback) goes through run()
         self._ort_values = hasattr(self.session, "run_with_ort_values") and not hasattr(self.session, "on_cpu")
 
-    def empty_past(self, batch: int = 1):
+    def empty_past(self, batch: int = 1, room: int = ROOM_STEP):
         c = self.config
         if self.stacked:
             return np.zeros((c.n_layer, 2, batch, c.n_head, 0, c.head_dim), dtype=np.float32)
-        empty = np.zeros((batch, c.n_head, 0, c.head_dim), dtype=np.float32)
-        return OnnxCache([empty] * len(self._past_names), 0)
+        keys, values = (batch, c.n_head, c.head_dim, _room_for(room)), (batch, c.n_head, _room_for(room), c.head_dim)
+        return OnnxCache([np.zeros(keys if i % 2 == 0 else values, np.float32) for i in range(2 * c.n_layer)], 0, [0])
 
     def past_length(self, past) -> int:
         if past is None:
@@ -164,36 +94,69 @@ class OnnxGPTRunner:
         """The cache as one NumPy array (layers, 2, B, heads, P, head_dim), whatever the file's layout (a copy)."""
         if self.stacked:
             return np.array(past)
-        arrays = [_numpy(v) for v in past.values]
-        return np.stack([np.stack(arrays[2 * i:2 * i + 2]) for i in range(self.config.n_layer)])
+        n, b = past.length, past.buffers
+        return np.stack([np.stack([b[i][..., :n].transpose(0, 1, 3, 2), b[i + 1][:, :, :n]])
+                         for i in range(0, len(b), 2)])
 
     def forward(self, ids, past=None, with_attention: bool = True):
-        """(logits, present, attention or None); attention is computed into the answer only when asked for."""
+        """(logits, present, attention or None); the attention weights are fetched only when asked for."""
         idx = np.asarray(ids, dtype=np.int64)
         if idx.ndim == 1:
             idx = idx[None, :]
+        batch, new = idx.shape
         if past is None:
-            past = self.empty_past(idx.shape[0])
-        total = self.past_length(past) + idx.shape[1]
+            past = self.empty_past(batch, new)
+        start = self.past_length(past)
+        total = start + new
         if total > self.config.block_size:
             raise ValueError(f"{total} tokens do not fit the context window of {self.config.block_size} tokens")
         if self.stacked:
             wanted = list(STACKED_OUTPUTS if with_attention else STACKED_OUTPUTS[:2])
             out = self.session.run(wanted, {"idx": idx, "past": past})
             return out[0], out[1], out[2] if with_attention else None
-        wanted = ["logits", *self._present_names, *(self._attention_names if with_attention else [])]
-        out = self._run(wanted, {"idx": idx, **dict(zip(self._past_names, past.values))})
-        n = 1 + len(self._present_names)
-        attention = np.stack([_numpy(a) for a in out[n:]]) if with_attention else None
-        return _numpy(out[0]), OnnxCache(out[1:n], total), attention
+        if past.filled[0] != start:  # a cache someone already went on from: go on from a copy
+            past = OnnxCache([b.copy() for b in past.buffers], start, [start])
+        wanted = ["logits", *self._kv_names, *(self._attention_names if with_attention else [])]
+        feeds = {"idx": idx, "past_length": np.array([start], dtype=np.int64)}
+        out = self._run(wanted, {**feeds, **dict(zip(self._cache_names, past.buffers))})
+        room = past.buffers[0].shape[3]
+        attention = None
+        if with_attention:  # (B, heads, T, room + T) per layer → the filled slots and the new tokens
+            attention = np.stack([np.concatenate([a[..., :start], a[..., room:]], axis=-1)
+                                  for a in map(_numpy, out[1 + len(self._kv_names):])])
+        return _numpy(out[0]), self._write(past, out[1:1 + len(self._kv_names)], total), attention
+
+    def _write(self, past: OnnxCache, kv: list, total: int) -> OnnxCache:
+        """The new tokens' keys and values written into the next free slots (in more room when needed)."""
+        start, buffers, filled = past.length, past.buffers, past.filled
+        room = buffers[0].shape[3]
+        if total > room:
+            grown = []
+            for i, b in enumerate(buffers):
+                shape = list(b.shape)
+                shape[3 if i % 2 == 0 else 2] = _room_for(total)
+                g = np.zeros(shape, np.float32)
+                if i % 2 == 0:
+                    g[..., :start] = b[..., :start]
+                else:
+                    g[:, :, :start] = b[:, :, :start]
+                grown.append(g)
+            buffers, filled = grown, [start]
+        for i, (b, value) in enumerate(zip(buffers, map(_numpy, kv))):
+            if i % 2 == 0:
+                b[..., start:total] = value
+            else:
+                b[:, :, start:total] = value
+        filled[0] = total
+        return OnnxCache(buffers, total, filled)
 
     def _run(self, names: list[str], feeds: dict) -> list:
         if not self._ort_values:
-            return self.session.run(names, {k: _numpy(v) for k, v in feeds.items()})
+            return self.session.run(names, feeds)
         from onnxruntime import OrtValue
 
-        values = {k: v if isinstance(v, OrtValue) else OrtValue.ortvalue_from_numpy(v) for k, v in feeds.items()}
-        return list(self.session.run_with_ort_values(names, values))
+        return list(self.session.run_with_ort_values(names, {k: OrtValue.ortvalue_from_numpy(v)
+                                                             for k, v in feeds.items()}))
 
 
 def onnx_size_mb(path: str | Path) -> float:

@@ -118,7 +118,7 @@ def onnx_cache_path(folder: Path) -> Path:
     import hashlib
 
     from engines.core.paths import user_data_dir
-    from engines.llm.onnx_runner import EXPORT_VERSION
+    from engines.llm.onnx_graph import EXPORT_VERSION
 
     weights = folder / "model.safetensors"
     stat = weights.stat()

@@ -1,4 +1,4 @@
-"""The per-layer KV cache layout: the same numbers as the old one-tensor layout, and old files still run."""
+"""The KV cache kept in buffers between calls: the same numbers as the old one-tensor layout, and old files still run."""
 
 from pathlib import Path
 
@@ -12,6 +12,7 @@ torch.set_num_threads(1)
 from engines.llm.char_tokenizer import CharTokenizer  # noqa: E402
 from engines.llm.generate import generate_text  # noqa: E402
 from engines.llm.gpt import GPT, GPTConfig  # noqa: E402
+from engines.llm import onnx_runner  # noqa: E402
 from engines.llm.onnx_runner import OnnxCache, OnnxGPTRunner, export_onnx  # noqa: E402
 from engines.llm.runners import TorchGPTRunner  # noqa: E402
 
@@ -66,11 +67,12 @@ def three(tmp_path_factory):
 def test_the_runner_reads_the_layout_from_the_graph(three):
     _, per_layer, stacked = three
     assert not per_layer.stacked and stacked.stacked
-    assert [i.name for i in per_layer.session.get_inputs()][:3] == ["idx", "past_key_0", "past_value_0"]
-    assert len(per_layer.session.get_inputs()) == 1 + 2 * CFG.n_layer
+    names = [i.name for i in per_layer.session.get_inputs()]
+    assert names[:4] == ["idx", "past_length", "past_key_t_0", "past_value_0"] and len(names) == 2 + 2 * CFG.n_layer
 
 
-def test_per_layer_cache_gives_the_old_layouts_numbers_step_by_step(three):
+def test_per_layer_cache_gives_the_old_layouts_numbers_step_by_step(three, monkeypatch):
+    monkeypatch.setattr(onnx_runner, "ROOM_STEP", 4)  # the buffers grow twice on the way
     torch_runner, per_layer, stacked = three
     ids = np.random.default_rng(3).integers(0, CFG.vocab_size, size=(2, 9))
     new, old, ref = per_layer.forward(ids), stacked.forward(ids), torch_runner.forward(ids)
@@ -98,6 +100,18 @@ def test_attention_only_when_asked_and_the_rest_unchanged(three):
         step = np.array([[4]])
         np.testing.assert_array_equal(runner.forward(step, with_att[1])[0],
                                       runner.forward(step, without[1], with_attention=False)[0])
+
+
+def test_going_on_twice_from_one_cache_leaves_both_answers_right(three):
+    _, per_layer, stacked = three
+    _, past, _ = per_layer.forward(np.arange(5)[None])
+    a = per_layer.forward(np.array([[7]]), past)
+    b = per_layer.forward(np.array([[9]]), past)  # a fork: must not overwrite a's slot
+    after_a = per_layer.forward(np.array([[2]]), a[1])[0]
+    _, old_past, _ = stacked.forward(np.arange(5)[None])
+    np.testing.assert_allclose(b[0], stacked.forward(np.array([[9]]), old_past)[0], atol=1e-5)
+    np.testing.assert_allclose(after_a, stacked.forward(np.array([[2]]), stacked.forward(np.array([[7]]), old_past)[1])[0],
+                               atol=1e-5)
 
 
 def test_greedy_text_is_the_same_in_both_layouts_past_the_window(three):
