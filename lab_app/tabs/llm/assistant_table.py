@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 ROWS = (("base", "Base"), ("sft", "SFT"), ("dpo", "DPO (the shortcut)"), ("rlhf", "RLHF (reward model + RL)"))
 COLUMNS = (  # (key, heading, format, what the heading means)
@@ -22,9 +22,9 @@ class AssistantTable(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
+        self.title = QLabel()  # under the table: all four rows stay in view, the notes take what room is left
         self.title.setWordWrap(True)
-        layout.addWidget(self.title)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.table = QTableWidget(len(ROWS), len(COLUMNS))
         self.table.setObjectName("assistantTable")
         self.table.setHorizontalHeaderLabels([c[1] for c in COLUMNS])
@@ -34,7 +34,18 @@ class AssistantTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setMinimumSectionSize(40)
-        layout.addWidget(self.table, 1)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        row_height = self.table.fontMetrics().height() + 10
+        self.table.verticalHeader().setDefaultSectionSize(row_height)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + len(ROWS) * row_height
+                                  + 2 * self.table.frameWidth() + 2)
+        layout.addWidget(self.table)
+        notes = QScrollArea()  # the notes scroll on a short window; the table never does
+        notes.setWidget(self.title)
+        notes.setWidgetResizable(True)
+        notes.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(notes, 1)
         self.rows: dict = {}
 
     def show_rows(self, rows: dict) -> None:
@@ -47,10 +58,9 @@ class AssistantTable(QWidget):
                 rm_text += (f"; the rules themselves manage only {rm['ceiling']:.0%}, as the raters' randomness "
                             "flips some pairs")
             rm_text += "."
-        headings = " ".join(f"<b>{heading}</b>: {meaning}." for _, heading, _, meaning in COLUMNS)
         self.title.setText(
             "<b>Measured on held-out questions</b> (names and phrasings never used in tuning; each model gives its "
-            "most likely answer, as at temperature 0). " + headings + rm_text
+            "most likely answer, as at temperature 0). Point at a column's heading for what it counts." + rm_text
             if any(k in rows for k, _ in ROWS) else "No measurements were recorded with these models.")
         for r, (key, _) in enumerate(ROWS):
             values = rows.get(key, {})

@@ -182,3 +182,15 @@ def test_without_pytorch_the_four_answers_work_and_the_rest_says_why(window, qtb
     assert "needs PyTorch" in page.reward_labels["story-sft"].text()
     assert not page.many_button.isEnabled() and not page.human.draw_button.isEnabled()
     assert "PyTorch" in page.many.note.text()
+
+
+def test_measured_table_shows_all_four_rows_without_scrolling(page, qtbot):
+    """Newcomer check: at 1280×800 the RLHF row was scrolled out of the table's view."""
+    page.window().resize(1280, 800)
+    page.tabs.setCurrentWidget(page.table)
+    qtbot.waitUntil(lambda: page.table.table.isVisible(), timeout=5_000)
+    table = page.table.table
+    header = table.horizontalHeader().height()
+    for row in range(table.rowCount()):
+        bottom = table.rowViewportPosition(row) + table.rowHeight(row)
+        assert table.rowViewportPosition(row) >= 0 and bottom <= table.viewport().height(), (row, bottom, header)
