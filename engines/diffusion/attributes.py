@@ -190,6 +190,27 @@ def _sample(model: Any, prompts: list[str], seed: int, steps: int, guidance: flo
     return np.concatenate(out)
 
 
+def score_prompts(model: Any, judge: Any, prompts, per_prompt: int, seed: int, steps: int, guidance: float,
+                  batch: int, cancel: CancelToken, sampling: dict | None = None,
+                  device: str = "cpu") -> tuple[dict[str, float], dict[str, Any]]:
+    """Faces: for each (prompt, attribute, wanted value) the share of ``per_prompt`` samples the judge reads as
+    wanted, and per prompt what was drawn and how the clue read the new word."""
+    from engines.diffusion import faces
+    from engines.diffusion.synonym_prompts import wanted_values
+
+    names = list(faces.ATTRIBUTE_NAMES)
+    scores, details = {}, {}
+    for prompt, attr, value in prompts:
+        images = _sample(model, [prompt] * per_prompt, seed, steps, guidance, batch, cancel, sampling)
+        pred = predict_labels(judge, "faces", images, device)[:, names.index(attr)]
+        values = faces.ATTRIBUTES[attr]
+        scores[prompt] = float(np.isin(pred, [values.index(v) for v in wanted_values(value)]).mean())
+        drawn = {str(v): float((pred == i).mean()) for i, v in enumerate(values) if (pred == i).any()}
+        wanted = " or ".join(str(v) for v in wanted_values(value))
+        details[prompt] = {"wanted": wanted, "drawn": drawn, "read_as": synonym_reading(model, prompt, attr)}
+    return scores, details
+
+
 def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, steps: int = 50, guidance: float = 3.0,
                  seed: int = 0, batch: int = 64, device: str = "cpu",
                  cancel: CancelToken | None = None, sampling: dict | None = None,
@@ -243,23 +264,14 @@ def evaluate_job(model: Any, judge: Any | None = None, n_prompts: int = 64, step
                             hits.append(guess[a] == va and guess[b] == vb)
                 report["heldout_pair_accuracy"] = float(np.mean(hits)) if hits else None
             yield Progress(1 if split == "heldout" else 2, 3, message=split)
-        per_syn = max(2, n_prompts // 8)
-        syn, details = {}, {}
         if not synonyms:
             report["wall_time_s"] = round(time.monotonic() - started, 1)
             yield Progress(3, 3, message="done")
             return report
-        names = list(faces.ATTRIBUTE_NAMES)
-        from engines.diffusion.synonym_prompts import SYNONYM_PROMPTS, wanted_values
+        from engines.diffusion.synonym_prompts import SYNONYM_PROMPTS
 
-        for prompt, attr, value in SYNONYM_PROMPTS:
-            images = _sample(model, [prompt] * per_syn, seed, steps, guidance, batch, cancel, used)
-            pred = predict_labels(judge, kind, images, device)[:, names.index(attr)]
-            values = faces.ATTRIBUTES[attr]
-            syn[prompt] = float(np.isin(pred, [values.index(v) for v in wanted_values(value)]).mean())
-            drawn = {str(v): float((pred == i).mean()) for i, v in enumerate(values) if (pred == i).any()}
-            wanted = " or ".join(str(v) for v in wanted_values(value))
-            details[prompt] = {"wanted": wanted, "drawn": drawn, "read_as": synonym_reading(model, prompt, attr)}
+        syn, details = score_prompts(model, judge, SYNONYM_PROMPTS, max(2, n_prompts // 8), seed, steps, guidance,
+                                     batch, cancel, used, device)
         report["synonym_accuracy"] = syn
         report["synonym_mean_accuracy"] = float(np.mean(list(syn.values())))
         report["synonym_details"] = details
