@@ -52,9 +52,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--evaluate-only", action="store_true",
                    help="no training: set the recommendations on the trained folder, evaluate again, re-record")
     p.add_argument("--no-record", action="store_true", help="do not touch manifest.json")
+    p.add_argument("--init-from-shipped", action="store_true",
+                   help="fine-tune the shipped model with the tempo clue (engines.diffusion.music_tempo) for "
+                        "--minutes into --work, export and evaluate it there (the shipped files stay as they are)")
+    p.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "music-finetune"),
+                   help="root folder of the fine-tuned model (its diffusion/music/)")
+    p.add_argument("--tempo-lr", type=float, default=2e-3, help="fine-tuning: learning rate of the tempo network")
+    p.add_argument("--ship-from", default="", help="copy a fine-tuned --work root's model into --out (default: "
+                                                  "assets/) and record it in the manifest with its command")
     args = p.parse_args(argv)
     if args.evaluate_only:
         return evaluate_only(args, argv)
+    if args.init_from_shipped or args.ship_from:
+        from train_music_finetune import finetune, ship  # tools/ is on sys.path when this script runs
+
+        return ship(args, argv) if args.ship_from else finetune(args, argv)
 
     import torch
 

@@ -66,16 +66,21 @@ def style_labels(songs: list) -> np.ndarray:
     return np.array([STYLES.index(s.style) for s in songs], np.int64)
 
 
+def caption_variants(songs: list, variants: int = 4, drop: float = 0.35, seed: int = 0) -> list[list[str]]:
+    """``variants`` lists of captions, one per song: the full caption, then versions with details left out."""
+    rng = np.random.default_rng(seed + 5)
+    return [[caption_for(s) for s in songs]] + [[caption_for(s, rng, drop) for s in songs]
+                                                 for _ in range(max(0, variants - 1))]
+
+
 def train_data(songs: list, pictures: np.ndarray, variants: int = 4, drop: float = 0.35, seed: int = 0,
                max_words: int = 32) -> Any:
     """An :class:`engines.diffusion.train.TrainData` for ``train_job``: folded pictures and caption variants
     (the full caption, then versions with details left out, so short prompts work too)."""
     from engines.diffusion.train import TrainData, _ids
 
-    rng = np.random.default_rng(seed + 5)
     vocab = caption_vocabulary()
-    caps = [[caption_for(s) for s in songs]] + [[caption_for(s, rng, drop) for s in songs]
-                                                 for _ in range(max(0, variants - 1))]
+    caps = caption_variants(songs, variants, drop, seed)
     ids = np.stack([_ids(c, vocab, max_words) for c in caps], axis=1)  # (N, K, L)
     grid = [caption_for(random_song(10_000 + i, STYLES[i % len(STYLES)])) for i in range(8)]
     info = {"provenance": f"procedural music clips, engines.diffusion.music.make_dataset({len(songs)}, seed=...) "

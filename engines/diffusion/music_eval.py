@@ -3,7 +3,8 @@
 * **Single style**: captions of held-out songs (seeds no training clip used), one clip each; the
   judge's verdict must match the caption's style (target ≥ 85 %).
 * **Mixes**: the caption numbers half-way between two styles, (A + B)/2, and the wording
-  "… in the style of …": the judge's mean probability of each of the two styles (target ≥ 25 % each).
+  "… in the style of …" (read by the engine as that same mix): the judge's mean probability of each of
+  the two styles (target ≥ 25 % each). For scale, the judge's verdict on real 50/50 audio sums of the two.
 * **Tempo**: the onset detector's bpm of each generated clip against the bpm in its caption.
 * **Round trip**: spectral convergence of real clips through the way back (phase only, and the whole picture).
 * **Speed**: seconds per clip at 50 steps (sampling + Griffin-Lim) and the real-time factor
@@ -44,6 +45,19 @@ def _pictures(model: Any, prompts: list[str], seed: int, steps: int, guidance: f
         pics = yield from generate_pictures_job(model, chunk, seed + start, steps, guidance, cond, cancel, frames=False)
         out.append(pics)
     return np.concatenate(out)
+
+
+def real_mix_probabilities(judge: Any, a: str, b: str, n: int = 8) -> dict[str, float]:
+    """The judge's mean probabilities for REAL 50/50 audio sums of an ``a`` clip and a ``b`` clip (held-out
+    seeds): what "between" sounds like to a judge trained on single styles only."""
+    from engines.diffusion.audio import clip_to_image
+    from engines.diffusion.music import render
+
+    pics = np.stack([clip_to_image(0.5 * (render(random_song(HELDOUT_SEED_BASE + 8_000 + 10 * i, a))
+                                          + render(random_song(HELDOUT_SEED_BASE + 9_000 + 10 * i, b))))
+                     for i in range(n)])
+    pr = style_probabilities(judge, pics)
+    return {f"p_{s}": round(float(pr[:, STYLES.index(s)].mean()), 4) for s in STYLES}
 
 
 def round_trip_report(n_per_style: int = 5, iterations: int = 100) -> dict[str, Any]:
@@ -113,6 +127,7 @@ def evaluate_job(model: Any, judge: Any, n_per_style: int = 8, n_mix: int = 8, s
             pr = style_probabilities(judge, pw)
             sweep[str(w)] = {f"p_{a}": round(float(pr[:, ia].mean()), 4), f"p_{b}": round(float(pr[:, ib].mean()), 4)}
         entry["embedding_sweep"] = sweep
+        entry["real_audio_sum"] = real_mix_probabilities(judge, a, b, n_mix)
         entry["prompt_words"] = worded
         mixes[f"{a}+{b}"] = entry
     report["mixes"] = mixes

@@ -3,11 +3,15 @@
 :func:`generate_job` runs the shared sampler (:func:`engines.diffusion.sample.sample_job`) on
 the music model, yields a :class:`MusicFrame` per step (the picture so far, unfolded to 64×64),
 then turns the final picture into a waveform (:func:`engines.diffusion.audio.image_to_clip`).
-A style mix walks between two captions' numbers: (1 − w)·A + w·B, same seed.
+A style mix walks between two captions' numbers: (1 − w)·A + w·B, same seed; a prompt
+"A in the style of B" is read as that mix at w = ½ (:func:`split_style_of`). A model fine-tuned with
+the tempo clue (``tempo.*`` tensors, :mod:`engines.diffusion.music_tempo`) loads as
+:class:`MusicDiffusionModel`, whose captions also carry the bpm they name.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ import numpy as np
 from engines.core.jobs import CancelToken, Frame, Job, Log
 from engines.diffusion.audio import CLIP_SAMPLES, SAMPLE_RATE, image_to_clip
 from engines.diffusion.music_data import unfold
+from engines.diffusion.pipeline import DiffusionModel
 
 MODEL_NAME = "music"
 SHIPPED_FILES = ("config.json", "model.safetensors", "model.onnx", "encoder.onnx", "judge/config.json",
@@ -89,9 +94,29 @@ def resolve_music_model(model: str | Path | None = None) -> Path:
 
 
 def load_music_model(model: str | Path | None = None, backend: str = "onnx", device: str = "cpu", threads: int = 1):
+    """The music model; with the tempo clue saved beside its weights (``tempo.*``) when it has one."""
+    from engines.core.model_io import load_tensors
+    from engines.diffusion.music_tempo import TempoClue
     from engines.diffusion.pipeline import load_diffusion_model
 
-    return load_diffusion_model(resolve_music_model(model), backend, device, threads)
+    base = load_diffusion_model(resolve_music_model(model), backend, device, threads)
+    tempo = TempoClue.from_tensors(load_tensors(Path(base.folder) / "model.safetensors"))
+    return with_tempo(base, tempo) if tempo is not None else base
+
+
+class MusicDiffusionModel(DiffusionModel):
+    """A DiffusionModel whose encode also adds each prompt's tempo vector (see :mod:`music_tempo`)."""
+
+    def __init__(self, base: DiffusionModel, tempo: Any) -> None:
+        super().__init__(base.config, base.prompt_vectors.table, base.runner, base.folder)
+        self.tempo = tempo
+
+    def encode(self, prompts: list[str]):
+        return self.tempo.add_to(super().encode(prompts), list(prompts))
+
+
+def with_tempo(base: DiffusionModel, tempo: Any) -> MusicDiffusionModel:
+    return MusicDiffusionModel(base, tempo)
 
 
 def tiny_model(seed: int = 0):
@@ -120,10 +145,41 @@ def tiny_model(seed: int = 0):
 def mixed_conditioning(model: Any, prompt_a: str, prompt_b: str, weight: float, batch: int = 1):
     """Caption numbers (1 − weight)·A + weight·B, repeated for ``batch`` rows."""
     from engines.diffusion.pipeline import EncodedPrompts
-    from engines.diffusion.sample import mix_prompts
+    from engines.diffusion.sample import mix_encoded, mix_prompts
 
-    mix = mix_prompts(model, prompt_a, prompt_b, float(weight))
+    tempo = getattr(model, "tempo", None)
+    if tempo is None:
+        mix = mix_prompts(model, prompt_a, prompt_b, float(weight))
+    else:  # mix the words, then add the tempo of the mix (a bpm named by one caption is kept whole, not halved)
+        from engines.diffusion.music_tempo import mixed_bpm, parse_bpm
+
+        mix = mix_encoded(DiffusionModel.encode(model, [prompt_a]), DiffusionModel.encode(model, [prompt_b]),
+                          float(weight))
+        mix = tempo.add(mix, np.array([mixed_bpm(parse_bpm(prompt_a), parse_bpm(prompt_b), float(weight))]))
     return EncodedPrompts.concat([mix] * batch)
+
+
+STYLE_OF = re.compile(r"^\s*(.+?)\s+in the style of\s+(.+?)\s*$", re.IGNORECASE)
+
+
+def split_style_of(prompt: str) -> tuple[str, str] | None:
+    """"an edm track in the style of a classical piece" → ("an edm track", "a classical piece"), else None.
+    The model never heard "in the style of" (its training captions name one style), so the engine reads it
+    as the half-way mix of the two captions — the same as the style-mix slider at 50 %."""
+    found = STYLE_OF.match(prompt or "")
+    return (found.group(1), found.group(2)) if found else None
+
+
+def style_of_conditioning(model: Any, prompts: list[str]):
+    """Caption numbers for ``prompts`` with every "A in the style of B" read as the half-way mix of A and B;
+    None when no prompt says "in the style of" (then the sampler encodes the prompts itself)."""
+    from engines.diffusion.pipeline import EncodedPrompts
+
+    pairs = [split_style_of(p) for p in prompts]
+    if not any(pairs):
+        return None
+    return EncodedPrompts.concat([mixed_conditioning(model, *pair, 0.5) if pair else model.encode([p])
+                                  for p, pair in zip(prompts, pairs)])
 
 
 def generate_pictures_job(model: Any, prompts: list[str], seed: int = 0, steps: int = 50, guidance: float = 3.0,
@@ -133,6 +189,8 @@ def generate_pictures_job(model: Any, prompts: list[str], seed: int = 0, steps: 
     from engines.diffusion.sample import SampleSettings, sample_job
 
     settings = SampleSettings(tuple(prompts), seed=seed, steps=steps, guidance=guidance)
+    if conditioning is None:
+        conditioning = style_of_conditioning(model, list(prompts))
     job = sample_job(model, settings, cancel, conditioning=conditioning)
     try:
         while True:
@@ -159,6 +217,9 @@ def generate_job(model: Any, prompt: str, seed: int = 0, steps: int = 50, guidan
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     cond = mixed_conditioning(model, prompt, mix[0], mix[1]) if mix and mix[1] > 0 else None
+    pair = split_style_of(prompt) if cond is None else None
+    if pair:
+        yield Log(f"read as the half-way mix of {pair[0]!r} and {pair[1]!r} (the model only knows single styles)")
     pictures = yield from generate_pictures_job(model, [prompt], seed, steps, guidance, cond, cancel)
     cancel.raise_if_cancelled()
     yield Log("turning the picture into sound (fast Griffin-Lim)")
