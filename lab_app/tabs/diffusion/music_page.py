@@ -18,7 +18,7 @@ from engines.diffusion.music_jobs import make_music_job, noisy_sound, open_wav
 from engines.diffusion.music_model import cached_music_model, is_trained, recommended_guidance
 from lab_app.tabs.diffusion.common import narrow, show_stop_reasons
 from lab_app.widgets.pixel_view import PixelView
-from lab_app.tabs.diffusion.music_text import EXPLAINER, NO_MODEL, START_HINT
+from lab_app.tabs.diffusion.music_text import NO_MODEL, START_HINT, explainer
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.sound_player import SoundPlayer
 
@@ -47,7 +47,7 @@ class MusicPage(LabPage):
         show_stop_reasons(self.runner, self._set_status)
         self._build_controls()
         self._build_picture()
-        self.set_explainer(EXPLAINER)
+        self.set_explainer(explainer())
         self._set_status(START_HINT if is_trained() else NO_MODEL)
 
     # -- building -------------------------------------------------------------------------------

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
+import numpy as np
+
 EXPLAINER = (
     "<p><b>A sound is a picture.</b> A spectrogram shows time from left to right and pitch from bottom "
     "(low notes) to top (high notes); the brighter a spot, the louder that pitch is at that moment. "
@@ -23,3 +29,62 @@ EXPLAINER = (
 NO_MODEL = ("The music model is not trained yet (python tools/train_music.py builds it in about half an hour "
             "on a CPU). Opening a WAV works without it.")
 START_HINT = "Press Make music: the picture is painted out of noise, then turned into sound (a few seconds)."
+
+
+PAIR_NAMES = {"edm": "EDM", "classical": "classical", "rock": "rock", "jazz": "jazz"}
+
+
+def _shipped(name: str) -> dict[str, Any]:
+    from engines.diffusion.music_model import shipped_folder
+
+    try:
+        return json.loads((shipped_folder() / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | None = None) -> str:
+    """:data:`EXPLAINER` with the shipped model's own record: training time and clips (config.json), the judge's
+    scores, the tempo and the mixes (metrics.json). Without a record the plain text is kept."""
+    metrics = _shipped("metrics.json") if metrics is None else metrics
+    config = _shipped("config.json") if config is None else config
+    text = EXPLAINER
+    try:
+        minutes = float(config["train_time_s"]) / 60
+        clips = int(re.search(r"make_dataset\((\d+)", config["data"]["provenance"]).group(1))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return text
+    tuned = config.get("finetune") or {}
+    last = (f" (the last {float(tuned['wall_time_s']) / 60:.0f} of them also learning the tempo clue)"
+            if tuned.get("wall_time_s") else "")
+    text = text.replace("trained, for 25 minutes on one CPU core, on 2,000 short clips",
+                        f"trained for {minutes:.0f} minutes on one CPU core{last}, on {clips:,} short clips")
+    try:
+        acc = float(metrics["style_accuracy"])
+        n = sum(sum(row.values()) for row in metrics["confusion"].values())
+        tempo = float(metrics["tempo_within_10pct"])
+        mixes = metrics["mixes"]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return text
+    said = []
+    for pair, m in mixes.items():
+        a, b = pair.split("+")
+        half = m["embedding_half_way"]
+        said.append(f"{PAIR_NAMES.get(a, a)}+{PAIR_NAMES.get(b, b)} {half[f'p_{a}']:.0%}/{half[f'p_{b}']:.0%}")
+    real = [m["real_audio_sum"] for m in mixes.values() if isinstance(m.get("real_audio_sum"), dict)]
+    heard = ""
+    if real:
+        top = max(real[0], key=lambda k: float(np.mean([r.get(k, 0.0) for r in real])))
+        share = float(np.mean([r[top] for r in real]))
+        if share > 0.5:
+            heard = (f" Even real 50/50 mixes of two clips sound like {PAIR_NAMES.get(top[2:], top[2:])} to this "
+                     f"judge ({share:.0%}), so \u201cbetween\u201d is hard for it to hear.")
+    clue = ("The number in \u201cat 128 bpm\u201d also goes in on its own, as a tempo clue beside the words. "
+            if config.get("tempo") else "")
+    score = (f"<p><b>How well?</b> On {n} captions it never trained on, the judge hears the asked style in "
+             f"{acc:.0%}. {clue}A beat detector finds the asked tempo (within 10 %) in {tempo:.0%} of those clips. "
+             f"Half-way mixes, as the judge splits them: {'; '.join(said)}.{heard}</p>")
+    text = text.replace("captions, so the picture lands between two styles.",
+                        "captions (\u201cA in the style of B\u201d is read as the half-way mix: the model only "
+                        "learned single styles).")
+    return text + score

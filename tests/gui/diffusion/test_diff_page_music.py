@@ -88,3 +88,19 @@ def test_the_page_fits_1280x800(window, page, qtbot):
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
     qtbot.wait(150)
     assert page_problems(page) == []
+
+
+def test_the_explainer_quotes_the_model_record_not_fixed_numbers():
+    from lab_app.tabs.diffusion.music_text import EXPLAINER, explainer
+
+    config = {"train_time_s": 2520, "data": {"provenance": "make_dataset(1500, seed=...)"}, "tempo": {"hidden": 64},
+              "finetune": {"wall_time_s": 1200}}
+    metrics = {"style_accuracy": 0.875, "confusion": {"rock": {"rock": 7, "jazz": 1}, "jazz": {"jazz": 8}},
+               "tempo_within_10pct": 0.61,
+               "mixes": {"rock+jazz": {"embedding_half_way": {"p_rock": 0.7, "p_jazz": 0.2},
+                                       "real_audio_sum": {"p_rock": 0.9, "p_jazz": 0.05}}}}
+    text = explainer(metrics, config)
+    for quoted in ("42 minutes", "last 20 of them", "1,500 short clips", "On 16 captions", "88%", "61%",
+                   "rock+jazz 70%/20%", "tempo clue", "like rock to this judge (90%)"):
+        assert quoted in text, quoted
+    assert explainer({}, {}) == EXPLAINER  # no record: the plain words, no made-up numbers
