@@ -59,7 +59,11 @@ def graph_inputs(n_layer: int) -> list[str]:
 
 
 def _attend(attn, x, keys_t, values, past_length):
-    """One attention layer over the cache slots (masked from ``past_length`` on) and the new tokens (causal)."""
+    """One attention layer over the cache slots (masked from ``past_length`` on) and the new tokens (causal).
+
+    The queries come out of ``c_attn`` already divided by √head_dim (:func:`export_onnx` folds that into the
+    weights), so query × keys is a plain product: ONNX Runtime's fast path for one query row needs no scale.
+    """
     import torch
     from torch.nn import functional as F
 
@@ -69,11 +73,9 @@ def _attend(attn, x, keys_t, values, past_length):
     q = q.view(B, T, nh, hd).transpose(1, 2)  # (B, heads, T, hd)
     k_t = k.view(B, T, nh, hd).permute(0, 2, 3, 1)  # (B, heads, hd, T)
     v = v.view(B, T, nh, hd).transpose(1, 2)  # (B, heads, T, hd)
-    scale = 1.0 / math.sqrt(hd)
     slots = keys_t.shape[3]
-    old = (q @ keys_t) * scale  # (B, heads, T, N)
-    old = old.masked_fill(torch.arange(slots) >= past_length, float("-inf"))
-    new = (q @ k_t) * scale  # (B, heads, T, T)
+    old = (q @ keys_t).masked_fill(torch.arange(slots) >= past_length, float("-inf"))  # (B, heads, T, N)
+    new = q @ k_t  # (B, heads, T, T)
     new = new.masked_fill(torch.arange(T).unsqueeze(0) > torch.arange(T).unsqueeze(1), float("-inf"))
     att = F.softmax(torch.cat([old, new], dim=-1), dim=-1)
     y = att[..., :slots] @ values + att[..., slots:] @ v  # (B, heads, T, hd)
@@ -92,6 +94,11 @@ def export_onnx(model, path: str | Path) -> Path:
 
     model = copy.deepcopy(model).cpu().float().eval()
     cfg = model.config
+    with torch.no_grad():  # the 1/√head_dim of attention goes into the query weights (see _attend)
+        for block in model.transformer.h:
+            block.attn.c_attn.weight[:cfg.n_embd] /= math.sqrt(cfg.head_dim)
+            if block.attn.c_attn.bias is not None:
+                block.attn.c_attn.bias[:cfg.n_embd] /= math.sqrt(cfg.head_dim)
 
     class _CachedGPT(nn.Module):
         def __init__(self, gpt) -> None:

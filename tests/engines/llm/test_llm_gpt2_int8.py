@@ -51,6 +51,28 @@ def test_fp32_export_equals_transformers_and_int8_stays_close(prepared):
     assert (int8.argmax(-1) == expected.argmax(-1)).mean() >= 0.9
 
 
+def test_int8_stores_the_token_embedding_as_int8_rows_and_keeps_the_cache_layout(prepared):
+    import onnx
+    from onnx import numpy_helper
+
+    from engines.llm.onnx_runner import OnnxGPTRunner
+
+    _, _, result = prepared
+    proto = onnx.load(str(result["int8"]))
+    tables = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    rows = [n for n, t in tables.items() if t.shape == (300, 64)]  # the tiny folder's vocabulary x width
+    assert len(rows) == 1 and tables[rows[0]].dtype == np.int8  # no fp32 copy of the embedding left
+    fp32 = OnnxGPTRunner(result["fp32"], trusted=True)
+    int8 = OnnxGPTRunner(result["int8"], trusted=True)
+    assert not int8.stacked
+    ids = np.arange(30)[None] * 7 % 300
+    _, a, _ = fp32.forward(ids, with_attention=False)
+    _, b, _ = int8.forward(ids, with_attention=False)
+    cache_a, cache_b = fp32.cache_array(a), int8.cache_array(b)
+    assert cache_a.shape == cache_b.shape  # the same layout, close numbers (the first layer's keys and values)
+    assert np.abs(cache_a[0] - cache_b[0]).mean() < 0.05 * np.abs(cache_a[0]).mean()
+
+
 def test_quality_report_is_kept_and_the_second_prepare_does_nothing(prepared):
     folder, _, result = prepared
     report = json.loads(gpt2_int8.report_path_for(result["int8"]).read_text())
