@@ -151,6 +151,20 @@ def _swap_programs(store: bool) -> None:
             klass._shaderProgram = ours.get(klass)
 
 
+def _drop_stale_errors() -> None:
+    """Read and drop GL error flags left before this paint. They are sticky: one left by a call nobody checked
+    (Qt's own drawing or the driver; seen with Mesa under Xvfb while the window was resized) made PyOpenGL raise
+    from pyqtgraph's first GL call (glClearColor) inside Qt's paint event, so the view was not drawn and the
+    user got an error. Errors of our own calls are still raised where they happen."""
+    from OpenGL import GL
+
+    for _ in range(8):  # a context holds a few flags at most; a lost context would answer forever
+        error = GL.glGetError()
+        if error == GL.GL_NO_ERROR:
+            return
+        log.debug("dropped a GL error left before painting: 0x%04x", error)
+
+
 def view_class():
     """GLViewWidget that keeps pyqtgraph's shader cache valid for its own context (see above)."""
     global _view_class
@@ -169,6 +183,7 @@ def view_class():
                 self.setBackgroundColor(colour)
 
             def paint(self, *args, **kwargs):
+                _drop_stale_errors()
                 _swap_programs(store=False)
                 try:
                     super().paint(*args, **kwargs)
