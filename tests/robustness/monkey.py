@@ -69,6 +69,8 @@ class WalkReport:
     steps: int = 0
     log: list[str] = field(default_factory=list)
     longest_stall_s: float = 0.0
+    stall_busy_s: float = 0.0  # CPU time the GUI thread itself used during that stall (the rest it waited)
+    stall_load: str = ""  # /proc/loadavg just after it: on a shared machine a long stall with little busy time
     stall_step: str = ""
     seconds: float = 0.0
     stall_stacks: list[str] = field(default_factory=list)
@@ -85,7 +87,10 @@ class Heartbeat:
         self.timer.setInterval(50)
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()
+        self.last_cpu = time.thread_time()
         self.longest = 0.0
+        self.longest_busy = 0.0
+        self.longest_load = ""
         self.label = ""
         self.worst_label = ""
 
@@ -93,7 +98,7 @@ class Heartbeat:
         self._watching = False
 
     def start(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self.last_cpu = time.perf_counter(), time.thread_time()
         self.timer.start()
         self._watching = True
         threading.Thread(target=self._watch, name="monkey-watchdog", daemon=True).start()
@@ -123,11 +128,12 @@ class Heartbeat:
                 self.stall_stacks.append("\n".join(lines))
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         gap = now - self.last - 0.05
         if gap > self.longest:
-            self.longest, self.worst_label = gap, self.label
-        self.last = now
+            self.longest, self.worst_label, self.longest_busy = gap, self.label, cpu - self.last_cpu
+            self.longest_load = _loadavg()
+        self.last, self.last_cpu = now, cpu
 
 
 class Monkey:
@@ -316,6 +322,15 @@ class Monkey:
     def walk(self, seconds: float, max_steps: int | None = None) -> WalkReport:
         start = time.monotonic()
         self.heartbeat.start()
+        previous_hook = sys.excepthook
+        if TRACE:  # an exception raised inside Qt (a paint or resize event) is traced at the step it happened
+
+            def hook(kind, value, tb):
+                TRACE.write(f"{self.heartbeat.label}: exception {kind.__name__}: {str(value)[:200]!r}\n")
+                TRACE.flush()
+                previous_hook(kind, value, tb)
+
+            sys.excepthook = hook
         try:
             while time.monotonic() - start < seconds and (max_steps is None or self.report.steps < max_steps):
                 n = self.report.steps + 1
@@ -332,11 +347,21 @@ class Monkey:
                 self.report.steps = n
         finally:
             self.heartbeat.stop()
+            sys.excepthook = previous_hook
         self.report.longest_stall_s = self.heartbeat.longest
         self.report.stall_step = self.heartbeat.worst_label
+        self.report.stall_busy_s = self.heartbeat.longest_busy
+        self.report.stall_load = self.heartbeat.longest_load
         self.report.stall_stacks = list(self.heartbeat.stall_stacks)
         self.report.seconds = time.monotonic() - start
         return self.report
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def _rss_mb() -> float:
