@@ -121,7 +121,8 @@ def llm_attention(window, qtbot, i):
 def llm_generate(window, qtbot, i):
     page = _page(window, "llm", 4)
     page.picker.select("story-gpt")
-    page.seed_box.setValue(i % 100)  # resets the page
+    page.seed_box.setValue(i % 100)  # resets the page (and stops its opening run, which takes a moment)
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=TIMEOUT)
     for n in range(1, 4):
         page.step_button.click()
         qtbot.waitUntil(lambda n=n: len(page.new_ids) == n and page.step_button.isEnabled(), timeout=TIMEOUT)

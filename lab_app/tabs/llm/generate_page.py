@@ -100,6 +100,7 @@ class GeneratePage(LabPage):
         self._build_picture()
         self.set_explainer(EXPLAINER)
         self.reset()
+        self._run(self.length_box.value(), PLAY_DELAY_S)  # first sight: the prompt grows (a job; any reset stops it)
 
     def _build_controls(self) -> None:
         form = QFormLayout()
@@ -207,6 +208,8 @@ class GeneratePage(LabPage):
 
         self.runner.cancel()
         self._branch_queue.clear()
+        self._job_kind = ""  # the run being stopped is no longer this page's: its buttons start new ones
+        self._on_running(False)  # Step and Play work at once: a press queues behind the run that is stopping
         self._epoch += 1  # frames of a job started before this reset are ignored
         self.new_ids, self.generated_text, self.last = [], "", None
         self.rng = make_rng(self.seed_box.value())
@@ -224,7 +227,7 @@ class GeneratePage(LabPage):
         self._run(1, 0.0)
 
     def play_or_pause(self) -> None:
-        if self.runner.is_running():
+        if self.runner.is_running() and self.play_button.text() == "Pause":
             self.runner.cancel()
         else:
             self._run(self.length_box.value(), PLAY_DELAY_S)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 GENERATE = 4
 
 
@@ -71,3 +73,16 @@ def test_sampling_tree_restart_uses_new_width(llm_page, qtbot):
     tree.grow_button.click()
     qtbot.waitUntil(lambda: tree.tree.topLevelItemCount() == 8, timeout=15_000)
     assert sum(tree.children_probs()) <= 1 + 1e-6
+
+
+def test_page_opens_writing_without_a_press(window, qtbot):
+    """First sight (newcomer check): the shipped model starts writing after the prompt on its own; Reset stops it."""
+    window.select("llm", 4, build_now=True)
+    page = window.current_tab().pages[4].page
+    if page.picker.current_name() is None:
+        pytest.skip("no shipped model")
+    qtbot.waitUntil(lambda: len(page.new_ids) >= 3, timeout=30_000)
+    assert page.generated_text.strip() and "Step" in page.bars.title
+    page.reset_button.click()
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=10_000)
+    assert page.new_ids == []
