@@ -137,4 +137,9 @@ class NetworkDiagram(QWidget):
             bar = QRectF(x - 22, base - 16, 44 * max(level, 0.03), 5)
             painter.fillRect(QRectF(x - 22, base - 16, 44, 5), QColor(134, 142, 150, 60))
             painter.fillRect(bar, QColor("#e8590c"))
-            painter.drawText(QRectF(x - 40, base - 10, 80, 12), Qt.AlignmentFlag.AlignCenter, f"push {grad:.1e}")
+            painter.drawText(QRectF(x - 40, base - 10, 80, 12), Qt.AlignmentFlag.AlignCenter, push_text(grad))
+
+
+def push_text(grad: float) -> str:
+    """A layer's push in plain decimals ("push 0.0066"), not scientific notation; tinier than 0.0001 is said so."""
+    return f"push {grad:.2g}" if grad >= 1e-4 else "push < 0.0001"

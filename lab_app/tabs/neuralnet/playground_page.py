@@ -49,7 +49,8 @@ patience. Too high a learning rate makes the loss jump around; regularisation ke
 help with noisy data. Reset with the same seed replays exactly the same run.</p>
 <p><b>Inside the network.</b> The drawing shows every weight as a line: blue pushes up, orange pushes down,
 thicker means stronger. The orange bar and "push" number under each layer say how hard training is pushing its
-weights right now (the average size of their gradient); tiny numbers in the first layers mean the signal barely
+weights right now (the average size of their gradient: which way and how strongly each weight should move to
+shrink the error); tiny numbers in the first layers mean the signal barely
 reaches them. Pause and drag the History slider to see an earlier epoch.</p>
 <p><b>Your own data.</b> Choose "your points" and click into the picture (left: orange, right or Shift: blue),
 or load a CSV file of x,y,label lines. Gaussian and spiral data can have up to 10 classes; regression data

@@ -158,3 +158,11 @@ def test_feature_checkboxes_change_the_inputs(window, qtbot):
     _idle(page, qtbot)
     assert page.view.network.layer_sizes()[0] == 4
     assert page.view.network.labels == ["X₁", "X₂", "X₁²", "X₂²"]
+
+
+def test_push_numbers_read_as_plain_decimals():
+    """Newcomer check: "push 6.6e-03" under a layer meant nothing to a newcomer; it reads "push 0.0066" now."""
+    from lab_app.tabs.neuralnet.playground_network import push_text
+
+    assert [push_text(g) for g in (6.6e-3, 3.3e-2, 0.5)] == ["push 0.0066", "push 0.033", "push 0.5"]
+    assert push_text(2e-5) == "push < 0.0001" and "e-" not in push_text(1e-4)
