@@ -49,7 +49,8 @@ STOPS: tuple[TourStop, ...] = (
              "tourAttentionPrompt", "prompt_box", (("text", "prompt_box", FLAGSHIP),), may_fall_back=True),
     TourStop("llm", "generate", "Writing word by word",
              "Text is written one token at a time: the model guesses, one word is picked, it is added, and the "
-             "model runs again on the longer text. Press Step a few times.",
+             "model runs again on the longer text. It started writing when the page opened; press Reset, then "
+             "Step, to go one token at a time.",
              "tourGenerateStep", "step_button"),
     TourStop("llm", "generate", "Temperature",
              "The picked word is drawn at random by its probability. Temperature bends those odds: low keeps to "
