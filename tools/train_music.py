@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         "--minutes into --work, export and evaluate it there (the shipped files stay as they are)")
     p.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "music-finetune"),
                    help="root folder of the fine-tuned model (its diffusion/music/)")
+    p.add_argument("--init-folder", default="", help="with --init-from-shipped: start from this model folder "
+                                                     "instead (e.g. an earlier fine-tune's, to carry on)")
     p.add_argument("--tempo-lr", type=float, default=2e-3, help="fine-tuning: learning rate of the tempo network")
     p.add_argument("--ship-from", default="", help="copy a fine-tuned --work root's model into --out (default: "
                                                   "assets/) and record it in the manifest with its command")

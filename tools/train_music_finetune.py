@@ -38,16 +38,21 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     from engines.diffusion.onnx_export import export_model_folder, onnx_parity
 
     t_all = time.monotonic()
-    source = (Path(args.out) if args.out else assets_dir()) / "diffusion" / MODEL_NAME
+    shipped = (Path(args.out) if args.out else assets_dir()) / "diffusion" / MODEL_NAME
+    source = Path(args.init_folder) if args.init_folder else shipped
     work = Path(args.work) / "diffusion" / MODEL_NAME
-    before = json.loads((source / "metrics.json").read_text(encoding="utf-8"))
+    before = json.loads((shipped / "metrics.json").read_text(encoding="utf-8"))
+    earlier: dict = {}  # carrying on from an earlier fine-tune: keep its command and time in the record
+    if source != shipped and (source / "metrics.json").is_file():
+        ft = json.loads((source / "metrics.json").read_text(encoding="utf-8")).get("finetune", {})
+        earlier = {"command": ft.get("command", "") + "; then ", "wall": float(ft.get("wall_time_s_all", 0.0))}
     print(f"== clips: {args.n_clips} (the shipped model's training set)", flush=True)
     songs, pics = run_with_progress(rendered_pictures_job(args.n_clips, args.seed, args.cache))
     print(f"== fine-tuning {source} with the tempo clue: {args.minutes} min, {args.threads} thread(s)", flush=True)
     result = run_with_progress(finetune_job(source, work, songs, pics, args.minutes, batch_size=args.batch_size,
                                             lr=args.lr, tempo_lr=args.tempo_lr, seed=args.seed,
                                             min_snr=args.min_snr, threads=args.threads))
-    shutil.copytree(source / "judge", work / "judge", dirs_exist_ok=True)
+    shutil.copytree(shipped / "judge", work / "judge", dirs_exist_ok=True)
     cfg = json.loads((work / "config.json").read_text(encoding="utf-8"))
     cfg["recommended_guidance"] = args.guidance
     cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip),
@@ -63,8 +68,10 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
                                             steps=args.eval_steps, guidance=args.guidance, seed=args.seed))
     metrics = {**{k: before[k] for k in ("judge", "render_time_s", "device", "threads") if k in before},
                "train_steps": cfg["trained_steps"], "final_loss": round(result["loss"], 5),
-               "train_time_s": cfg["train_time_s"], "finetune": {**cfg["finetune"], "command": _command(argv),
-                                                                 "wall_time_s_all": round(time.monotonic() - t_all, 1)},
+               "train_time_s": cfg["train_time_s"],
+               "finetune": {**cfg["finetune"], "command": earlier.get("command", "") + _command(argv),
+                            "runs": len(cfg["finetune_runs"]),
+                            "wall_time_s_all": round(earlier.get("wall", 0.0) + time.monotonic() - t_all, 1)},
                "onnx_parity": parity, "sampling": {**cfg["recommended_sampling"], "guidance": args.guidance},
                **report, "before_finetune": {k: before.get(k) for k in HEADLINE + ("mixes",) if k in before}}
     atomic_write_json(work / "metrics.json", metrics)

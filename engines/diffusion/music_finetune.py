@@ -31,9 +31,10 @@ def finetune_job(init_folder: str | Path, out_folder: str | Path, songs: list, p
     from torch import nn
 
     from engines.core.device import set_cpu_threads
-    from engines.core.model_io import save_model
+    from engines.core.model_io import load_tensors, save_model
     from engines.diffusion.music_data import caption_variants, train_data
-    from engines.diffusion.music_tempo import build_tempo_module, config_entry, module_tensors, prompt_bpms, tempo_features
+    from engines.diffusion.music_tempo import (PREFIX, build_tempo_module, config_entry, module_tensors, prompt_bpms,
+                                              tempo_features)
     from engines.diffusion.pipeline import ARCHITECTURE, load_torch_modules, model_tensors
     from engines.diffusion.schedule import NoiseSchedule
     from engines.diffusion.train import min_snr_weights
@@ -45,6 +46,10 @@ def finetune_job(init_folder: str | Path, out_folder: str | Path, songs: list, p
     config, unet, encoder, words = load_torch_modules(init_folder)
     net = nn.ModuleDict({"unet": unet, "encoder": encoder,
                          "tempo": build_tempo_module(int(config["encoder"]["d_model"]), seed)})
+    earlier = {k[len(PREFIX):]: torch.from_numpy(v.copy()) for k, v in
+               load_tensors(Path(init_folder) / "model.safetensors").items() if k.startswith(PREFIX)}
+    if earlier:  # carrying on from a model that already has a tempo clue
+        net["tempo"].load_state_dict(earlier)
     ema = copy.deepcopy(net).requires_grad_(False)
     data = train_data(songs, pictures, seed=seed)
     bpm = np.stack([prompt_bpms(c) for c in caption_variants(songs, seed=seed)], axis=1)  # (N, K), NaN = none
@@ -70,12 +75,13 @@ def finetune_job(init_folder: str | Path, out_folder: str | Path, songs: list, p
 
     def save(step: int, loss: float) -> None:
         cfg = {k: v for k, v in config.items() if k != "architecture"}
+        run = {"from": str(init_folder), "steps": step, "minutes": minutes, "batch_size": batch_size, "lr": lr,
+               "tempo_lr": tempo_lr, "ema_decay": ema_decay, "min_snr_gamma": min_snr, "uncond_prob": uncond_prob,
+               "seed": seed, "threads": threads, "loss": round(loss, 5),
+               "wall_time_s": round(time.monotonic() - started, 1)}
         cfg.update(tempo=config_entry(), trained_steps=prior_steps + step,
-                   train_time_s=round(prior_time + time.monotonic() - started, 1),
-                   finetune={"from": str(init_folder), "steps": step, "minutes": minutes, "batch_size": batch_size,
-                             "lr": lr, "tempo_lr": tempo_lr, "ema_decay": ema_decay, "min_snr_gamma": min_snr,
-                             "uncond_prob": uncond_prob, "seed": seed, "threads": threads, "loss": round(loss, 5),
-                             "wall_time_s": round(time.monotonic() - started, 1)})
+                   train_time_s=round(prior_time + time.monotonic() - started, 1), finetune=run,
+                   finetune_runs=list(config.get("finetune_runs", [])) + [run])
         tensors = model_tensors(ema["unet"], ema["encoder"], words.vectors)
         tensors.update(module_tensors(ema["tempo"]))
         save_model(out, tensors, cfg, ARCHITECTURE)

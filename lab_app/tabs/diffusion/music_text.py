@@ -54,9 +54,9 @@ def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | No
         clips = int(re.search(r"make_dataset\((\d+)", config["data"]["provenance"]).group(1))
     except (KeyError, TypeError, ValueError, AttributeError):
         return text
-    tuned = config.get("finetune") or {}
-    last = (f" (the last {float(tuned['wall_time_s']) / 60:.0f} of them also learning the tempo clue)"
-            if tuned.get("wall_time_s") else "")
+    runs = config.get("finetune_runs") or ([config["finetune"]] if config.get("finetune") else [])
+    tuned_s = sum(float(r.get("wall_time_s", 0.0)) for r in runs)
+    last = f" (the last {tuned_s / 60:.0f} of them also learning the tempo clue)" if tuned_s else ""
     text = text.replace("trained, for 25 minutes on one CPU core, on 2,000 short clips",
                         f"trained for {minutes:.0f} minutes on one CPU core{last}, on {clips:,} short clips")
     try:

@@ -136,3 +136,8 @@ def test_in_the_style_of_is_read_as_the_half_way_mix():
     _, slider = collect(generate_job(model, "an edm track", seed=2, steps=3, mix=("a jazz tune", 0.5), iterations=2))
     np.testing.assert_array_equal(worded.picture, slider.picture)
     assert any("half-way mix" in getattr(e, "text", "") for e in events)
+    # carrying on from the fine-tuned folder keeps what its tempo clue learned (0 more minutes: the same clue)
+    _, again = collect(finetune_job(tmp_path / "tuned", tmp_path / "again", songs, render_pictures(songs), minutes=0,
+                                    save_every_s=1e9))
+    assert again["steps"] == 0
+    np.testing.assert_array_equal(load_music_model(tmp_path / "again", "torch").tempo.vectors(np.array([80.0])), v[:1])
