@@ -157,8 +157,8 @@ def probe_prompts(part: str = "val") -> list[tuple[str, str, object]]:
             out.append((cs._article(f"a face wearing a {word} {cs.HAT_NOUNS[k + 1]}"), "hat", colour))
     for colour in cs.BACKGROUND_COLOURS:
         for k, word in enumerate(cs.split(cs.COLOURS[colour], part)[:2]):
-            out.append((cs._article(f"a face on a {word} background" if k == 0 else f"a face in front of a {word} wall"),
-                        "background", colour))
+            text = f"a face on a {word} background" if k == 0 else f"a face in front of a {word} wall"
+            out.append((cs._article(text), "background", colour))
     for attr, table, noun in (("hair", cs.HAIR, "hair"), ("eyes", cs.EYES, "eyes"), ("skin", cs.SKIN, "skin")):
         for value, words in table.items():
             out.append((f"a face with {cs.split(words, part)[0]} {noun}", attr, value))
