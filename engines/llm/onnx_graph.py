@@ -4,12 +4,13 @@ Graph (one file; dynamic batch B, new tokens T, cache capacity N; L layers)::
 
     inputs   idx              int64   (B, T)
              past_length      int64   (1,)                 # how many cache slots hold tokens (P ≤ N)
+             attention_rows   int64   (1,)                 # R: the last R new tokens' attention comes out
              past_key_t_0 …   float32 (B, heads, head_dim, N)   # keys, stored transposed
              past_value_0 …   float32 (B, heads, N, head_dim)
     outputs  logits           float32 (B, T, vocab)
              key_t_0 …        float32 (B, heads, head_dim, T)   # the new tokens' keys and values only
              value_0 …        float32 (B, heads, T, head_dim)
-             attention_0 …    float32 (B, heads, T, N + T)      # slots P..N-1 get weight 0
+             attention_0 …    float32 (B, heads, R, N + T)      # slots P..N-1 get weight 0
 
 The cache is a set of buffers with room for N positions that the runner
 (:class:`engines.llm.onnx_runner.OnnxGPTRunner`) fills as tokens come: a call reads them and
@@ -19,6 +20,7 @@ slots. Nothing copies the whole cache on each token (a graph that takes ``past``
 so that query × keys is a plain matrix-vector product. The slots past ``past_length`` are
 masked out; the attention weights are the model's own (the same numbers as
 :meth:`engines.llm.gpt.GPT.forward`, tested), computed over the cache plus the new tokens.
+With ``attention_rows`` 0 they are not kept (a prompt's maps are layers × heads × T² numbers).
 
 Files exported before this layout (:data:`EXPORT_VERSION` 1: one ``past`` tensor
 (layers, 2, B, heads, P, head_dim) in, ``present`` and the stacked ``attention`` out) still run.
@@ -55,10 +57,10 @@ def attention_outputs(n_layer: int) -> list[str]:
 
 
 def graph_inputs(n_layer: int) -> list[str]:
-    return ["idx", "past_length", *cache_inputs(n_layer)]
+    return ["idx", "past_length", "attention_rows", *cache_inputs(n_layer)]
 
 
-def _attend(attn, x, keys_t, values, past_length):
+def _attend(attn, x, keys_t, values, past_length, rows):
     """One attention layer over the cache slots (masked from ``past_length`` on) and the new tokens (causal).
 
     The queries come out of ``c_attn`` already divided by √head_dim (:func:`export_onnx` folds that into the
@@ -80,7 +82,7 @@ def _attend(attn, x, keys_t, values, past_length):
     att = F.softmax(torch.cat([old, new], dim=-1), dim=-1)
     y = att[..., :slots] @ values + att[..., slots:] @ v  # (B, heads, T, hd)
     y = y.transpose(1, 2).contiguous().view(B, T, C)
-    return attn.c_proj(y), k_t, v, att
+    return attn.c_proj(y), k_t, v, att.index_select(2, torch.arange(rows[0]) + (T - rows[0]))  # the last rows
 
 
 def export_onnx(model, path: str | Path) -> Path:
@@ -105,12 +107,12 @@ def export_onnx(model, path: str | Path) -> Path:
             super().__init__()
             self.gpt = gpt
 
-        def forward(self, idx, past_length, *cache):
+        def forward(self, idx, past_length, rows, *cache):
             tr = self.gpt.transformer
             x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]) + past_length)
             kv, attentions = [], []
             for i, block in enumerate(tr.h):
-                a, k_t, v, att = _attend(block.attn, block.ln_1(x), cache[2 * i], cache[2 * i + 1], past_length)
+                a, k_t, v, att = _attend(block.attn, block.ln_1(x), cache[2 * i], cache[2 * i + 1], past_length, rows)
                 x = x + a
                 x = x + block.mlp(block.ln_2(x))
                 kv += [k_t, v]
@@ -121,16 +123,16 @@ def export_onnx(model, path: str | Path) -> Path:
     cache = [torch.zeros((1, cfg.n_head, cfg.head_dim, 4)) if i % 2 == 0 else torch.zeros((1, cfg.n_head, 4, cfg.head_dim))
              for i in range(2 * cfg.n_layer)]
     axes = {"idx": {0: "batch", 1: "new_tokens"}, "logits": {0: "batch", 1: "new_tokens"}}
-    for i, name in enumerate(inputs[2:]):
+    for i, name in enumerate(inputs[3:]):
         axes[name] = {0: "batch", 3 if i % 2 == 0 else 2: "slots"}
     for i, name in enumerate(kv_names):
         axes[name] = {0: "batch", 3 if i % 2 == 0 else 2: "new_tokens"}
-    axes.update({n: {0: "batch", 2: "new_tokens", 3: "keys"} for n in att_names})
+    axes.update({n: {0: "batch", 2: "rows", 3: "keys"} for n in att_names})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
-        torch.onnx.export(_CachedGPT(model), (torch.zeros((1, 3), dtype=torch.long), torch.tensor([2]), *cache),
+        torch.onnx.export(_CachedGPT(model), (torch.zeros((1, 3), dtype=torch.long), torch.tensor([2]), torch.tensor([3]), *cache),
                           str(tmp), dynamo=False, opset_version=OPSET, input_names=inputs,
                           output_names=["logits", *kv_names, *att_names], dynamic_axes=axes)
         proto = onnx.load(str(tmp))

@@ -4,8 +4,8 @@ The KV cache lives in NumPy buffers with room to spare (:class:`OnnxCache`), one
 one values buffer per layer; each call hands them to ONNX Runtime without copying and
 writes the new tokens' keys and values into the next free slots, so a token costs the
 same whatever the length of the cache, apart from reading it. Room grows
-:data:`ROOM_STEP` slots at a time. The attention weights are fetched only when the
-caller asks for them (the Attention page does; plain generation need not).
+:data:`ROOM_STEP` slots at a time. The graph hands back attention weights only when the
+caller asks for them (``with_attention``: the Attention page does; a quality check need not).
 
 Files in the older layout (one ``past`` tensor in, ``present`` out) still run: the runner
 reads the layout from the graph's inputs (``stacked``).
@@ -73,7 +73,7 @@ class OnnxGPTRunner:
         self.stacked = names == list(STACKED_INPUTS)
         if self.config is None or not (self.stacked or names == graph_inputs(layers)):
             raise ModelFileError("wrong_architecture", self.path, "this ONNX file is not a GPT exported by AI Lab")
-        self._cache_names = graph_inputs(layers)[2:]
+        self._cache_names = graph_inputs(layers)[3:]
         self._kv_names, self._attention_names = new_kv_outputs(layers), attention_outputs(layers)
         # a plain CPU session reads the buffers in place; a GPU one (with its CPU fallback) goes through run()
         self._ort_values = hasattr(self.session, "run_with_ort_values") and not hasattr(self.session, "on_cpu")
@@ -105,7 +105,7 @@ class OnnxGPTRunner:
             idx = idx[None, :]
         batch, new = idx.shape
         if past is None:
-            past = self.empty_past(batch, new)
+            past = self.empty_past(batch)  # the prompt's keys and values go into room made after the call
         start = self.past_length(past)
         total = start + new
         if total > self.config.block_size:
@@ -117,7 +117,8 @@ class OnnxGPTRunner:
         if past.filled[0] != start:  # a cache someone already went on from: go on from a copy
             past = OnnxCache([b.copy() for b in past.buffers], start, [start])
         wanted = ["logits", *self._kv_names, *(self._attention_names if with_attention else [])]
-        feeds = {"idx": idx, "past_length": np.array([start], dtype=np.int64)}
+        feeds = {"idx": idx, "past_length": np.array([start], dtype=np.int64),
+                 "attention_rows": np.array([new if with_attention else 0], dtype=np.int64)}
         out = self._run(wanted, {**feeds, **dict(zip(self._cache_names, past.buffers))})
         room = past.buffers[0].shape[3]
         attention = None

@@ -68,7 +68,8 @@ def test_the_runner_reads_the_layout_from_the_graph(three):
     _, per_layer, stacked = three
     assert not per_layer.stacked and stacked.stacked
     names = [i.name for i in per_layer.session.get_inputs()]
-    assert names[:4] == ["idx", "past_length", "past_key_t_0", "past_value_0"] and len(names) == 2 + 2 * CFG.n_layer
+    assert names[:5] == ["idx", "past_length", "attention_rows", "past_key_t_0", "past_value_0"]
+    assert len(names) == 3 + 2 * CFG.n_layer
 
 
 def test_per_layer_cache_gives_the_old_layouts_numbers_step_by_step(three, monkeypatch):
@@ -96,6 +97,11 @@ def test_attention_only_when_asked_and_the_rest_unchanged(three):
         with_att = runner.forward(ids)
         without = runner.forward(ids, with_attention=False)
         assert with_att[2] is not None and without[2] is None
+        if not runner.stacked:  # the graph itself keeps no attention rows when none are asked for
+            feeds = {"idx": ids, "past_length": np.array([0]), "attention_rows": np.array([0])}
+            empty = runner.empty_past()
+            feeds.update(zip(runner._cache_names, empty.buffers))
+            assert runner.session.run(["attention_0"], feeds)[0].shape == (1, CFG.n_head, 0, empty.buffers[0].shape[3] + 6)
         np.testing.assert_array_equal(with_att[0], without[0])
         step = np.array([[4]])
         np.testing.assert_array_equal(runner.forward(step, with_att[1])[0],
