@@ -145,6 +145,8 @@ def get_model(name: str, backend: str = "onnx", device: str = "cpu", threads: in
     key = (name, backend, device, stamp)
     with _models_lock:
         if key not in _models:
+            for old in [k for k in _models if k[:3] == key[:3]]:  # its weights before it was trained again
+                del _models[old]
             _models[key] = load_diffusion_model(name, backend, device, threads)
         return _models[key]
 

@@ -32,3 +32,23 @@ def test_sampling_backend_uses_torch_only_on_a_gpu_when_asked():
     assert model_store.sampling_backend("onnx", gpu) == ("onnx", "cpu")
     assert model_store.sampling_backend("torch", SimpleNamespace(kind="cpu", torch_device="cpu")) == ("onnx", "cpu")
     assert model_store.sampling_backend("torch", None) == ("onnx", "cpu")
+
+
+def test_a_model_trained_again_replaces_its_old_weights_in_memory(tmp_path):
+    # Issue 21: each retraining of "Mine: …" loaded the new weights beside the old ones, which stayed for good.
+    import os
+    import shutil
+
+    from engines.diffusion.pipeline import resolve_model_path
+
+    folder = tmp_path / "my-digits"
+    shutil.copytree(resolve_model_path("digits"), folder, ignore=shutil.ignore_patterns("judge"))
+    weights = folder / "model.safetensors"
+    models = []
+    for round_ in range(3):
+        os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9 * (round_ + 1)))
+        models.append(model_store.get_model(str(folder), "onnx", "cpu", 1))
+        assert model_store.get_model(str(folder), "onnx", "cpu", 1) is models[-1]  # still cached while unchanged
+    assert models[0] is not models[1] is not models[2]  # the new weights are loaded each time…
+    assert [k for k in model_store._models if k[0] == str(folder)] == [(str(folder), "onnx", "cpu",
+                                                                        weights.stat().st_mtime_ns)]  # …only once
