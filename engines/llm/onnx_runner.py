@@ -123,8 +123,10 @@ class OnnxGPTRunner:
         room = past.buffers[0].shape[3]
         attention = None
         if with_attention:  # (B, heads, T, room + T) per layer → the filled slots and the new tokens
-            attention = np.stack([np.concatenate([a[..., :start], a[..., room:]], axis=-1)
-                                  for a in map(_numpy, out[1 + len(self._kv_names):])])
+            attention = np.empty((len(self._attention_names), batch, self.config.n_head, new, total), np.float32)
+            for layer, value in enumerate(out[1 + len(self._kv_names):]):
+                a = _numpy(value)
+                attention[layer, ..., :start], attention[layer, ..., start:] = a[..., :start], a[..., room:]
         return _numpy(out[0]), self._write(past, out[1:1 + len(self._kv_names)], total), attention
 
     def _write(self, past: OnnxCache, kv: list, total: int) -> OnnxCache:
