@@ -83,7 +83,8 @@ def generate(
     new_ids: list[int] = []
 
     t0 = time.perf_counter()
-    logits, past, att = yield from forward_or_cpu(runner, np.asarray([ids], dtype=np.int64), None)
+    # the frames show where the newest position looked: the last row of the prompt's attention is enough
+    logits, past, att = yield from forward_or_cpu(runner, np.asarray([ids], dtype=np.int64), None, 1)
     window_start = 0
     cached = False
     for step in range(max(0, int(max_new_tokens))):
@@ -124,21 +125,21 @@ def generate(
         else:
             window = all_ids[-block:]
             window_start = len(all_ids) - len(window)
-            logits, past, att = yield from forward_or_cpu(runner, np.asarray([window], dtype=np.int64), None)
+            logits, past, att = yield from forward_or_cpu(runner, np.asarray([window], dtype=np.int64), None, 1)
             cached = False
     return tokenizer.decode(all_ids)
 
 
-def forward_or_cpu(runner, ids: np.ndarray, past: Any):
-    """Job helper (use ``yield from``): ``runner.forward(ids, past)``; when a GPU runner runs out of memory,
-    say so, move it and its KV cache to the CPU (``runner.to_cpu``) and run it again there."""
+def forward_or_cpu(runner, ids: np.ndarray, past: Any, with_attention: bool | int = True):
+    """Job helper (use ``yield from``): ``runner.forward(ids, past, with_attention)``; when a GPU runner runs out
+    of memory, say so, move it and its KV cache to the CPU (``runner.to_cpu``) and run it again there."""
     from engines.core.device import gpu_or_cpu
 
     def to_cpu():
         moved = runner.to_cpu(past)
-        return lambda: runner.forward(ids, moved)
+        return lambda: runner.forward(ids, moved, with_attention)
 
-    return (yield from gpu_or_cpu("Generating", lambda: runner.forward(ids, past),
+    return (yield from gpu_or_cpu("Generating", lambda: runner.forward(ids, past, with_attention),
                                   lambda: getattr(runner, "on_gpu", False), to_cpu))
 
 

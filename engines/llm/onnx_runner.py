@@ -98,8 +98,8 @@ class OnnxGPTRunner:
         return np.stack([np.stack([b[i][..., :n].transpose(0, 1, 3, 2), b[i + 1][:, :, :n]])
                          for i in range(0, len(b), 2)])
 
-    def forward(self, ids, past=None, with_attention: bool = True):
-        """(logits, present, attention or None); the attention weights are fetched only when asked for."""
+    def forward(self, ids, past=None, with_attention: bool | int = True):
+        """(logits, present, attention or None): all query rows' attention, none (False) or the last n (an int)."""
         idx = np.asarray(ids, dtype=np.int64)
         if idx.ndim == 1:
             idx = idx[None, :]
@@ -110,20 +110,20 @@ class OnnxGPTRunner:
         total = start + new
         if total > self.config.block_size:
             raise ValueError(f"{total} tokens do not fit the context window of {self.config.block_size} tokens")
+        rows = new if with_attention is True else min(new, int(with_attention))
         if self.stacked:
-            wanted = list(STACKED_OUTPUTS if with_attention else STACKED_OUTPUTS[:2])
-            out = self.session.run(wanted, {"idx": idx, "past": past})
-            return out[0], out[1], out[2] if with_attention else None
+            out = self.session.run(list(STACKED_OUTPUTS if rows else STACKED_OUTPUTS[:2]), {"idx": idx, "past": past})
+            return out[0], out[1], out[2][..., new - rows:, :] if rows else None
         if past.filled[0] != start:  # a cache someone already went on from: go on from a copy
             past = OnnxCache([b.copy() for b in past.buffers], start, [start])
-        wanted = ["logits", *self._kv_names, *(self._attention_names if with_attention else [])]
+        wanted = ["logits", *self._kv_names, *(self._attention_names if rows else [])]
         feeds = {"idx": idx, "past_length": np.array([start], dtype=np.int64),
-                 "attention_rows": np.array([new if with_attention else 0], dtype=np.int64)}
+                 "attention_rows": np.array([rows], dtype=np.int64)}
         out = self._run(wanted, {**feeds, **dict(zip(self._cache_names, past.buffers))})
         room = past.buffers[0].shape[3]
         attention = None
-        if with_attention:  # (B, heads, T, room + T) per layer → the filled slots and the new tokens
-            attention = np.empty((len(self._attention_names), batch, self.config.n_head, new, total), np.float32)
+        if rows:  # (B, heads, rows, room + T) per layer → the filled slots and the new tokens
+            attention = np.empty((len(self._attention_names), batch, self.config.n_head, rows, total), np.float32)
             for layer, value in enumerate(out[1 + len(self._kv_names):]):
                 a = _numpy(value)
                 attention[layer, ..., :start], attention[layer, ..., start:] = a[..., :start], a[..., room:]

@@ -6,7 +6,9 @@ A runner has ``config`` (a :class:`~engines.llm.gpt.GPTConfig`), ``backend`` ("t
 
 ``ids`` is an int array (B, T); ``past`` is None or the ``present`` of an earlier call
 (its type belongs to the runner: treat it as opaque); ``logits`` is float32 NumPy
-(B, T, vocab); ``attention`` is float32 NumPy (layers, B, heads, T, T_past+T).
+(B, T, vocab); ``attention`` is float32 NumPy (layers, B, heads, T, T_past+T), or None with
+``with_attention=False``, or only the last n query rows (layers, B, heads, n, T_past+T) with
+``with_attention=n`` (generation needs the last row of a prompt's maps, not all of them).
 ``runner.past_length(past)`` says how many positions a cache holds.
 
 The ONNX runner lives in :mod:`engines.llm.onnx_runner` and needs no torch.
@@ -47,7 +49,7 @@ class TorchGPTRunner:
     def past_length(self, past: Any) -> int:
         return 0 if not past else int(past[0][0].shape[2])
 
-    def forward(self, ids, past: Any = None, with_attention: bool = True):
+    def forward(self, ids, past: Any = None, with_attention: bool | int = True):
         torch = self._torch
         idx = torch.as_tensor(np.asarray(ids, dtype=np.int64), device=self.device)
         if idx.ndim == 1:
@@ -55,7 +57,10 @@ class TorchGPTRunner:
         with torch.inference_mode():
             logits, present, attention = self.model(idx, past_kv=past or None, return_attention=with_attention)
             logits_np = logits.float().cpu().numpy()
-            att_np = torch.stack(attention).float().cpu().numpy() if attention is not None else None
+            att_np = None
+            if attention is not None:
+                rows = idx.shape[1] if with_attention is True else int(with_attention)
+                att_np = torch.stack([a[..., a.shape[2] - rows:, :] for a in attention]).float().cpu().numpy()
         return logits_np, present, att_np
 
 

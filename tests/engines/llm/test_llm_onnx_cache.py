@@ -93,10 +93,13 @@ def test_per_layer_cache_gives_the_old_layouts_numbers_step_by_step(three, monke
 def test_attention_only_when_asked_and_the_rest_unchanged(three):
     _, per_layer, stacked = three
     ids = np.arange(6)[None] % CFG.vocab_size
+    torch_runner = three[0]
+    np.testing.assert_allclose(torch_runner.forward(ids, with_attention=2)[2], torch_runner.forward(ids)[2][..., -2:, :])
     for runner in (per_layer, stacked):
         with_att = runner.forward(ids)
         without = runner.forward(ids, with_attention=False)
         assert with_att[2] is not None and without[2] is None
+        np.testing.assert_array_equal(runner.forward(ids, with_attention=1)[2], with_att[2][..., -1:, :])
         if not runner.stacked:  # the graph itself keeps no attention rows when none are asked for
             feeds = {"idx": ids, "past_length": np.array([0]), "attention_rows": np.array([0])}
             empty = runner.empty_past()
