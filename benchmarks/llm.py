@@ -10,8 +10,8 @@ its KV cache; the time of those steps divided by their number is one measurement
 table shows the median of ``--runs``.
 
 Runners (``--runners``): ``hf`` (transformers fp32), ``onnx`` (ours, fp32), ``int8`` (ours, int8
-weights), optionally ``torch`` and ``torch_nocache`` (our torch model). Ours also return every
-layer's attention each step (the app shows it). One CPU thread. Targets (issue 20): int8 ≥ 2.5×
+weights), optionally ``torch`` and ``torch_nocache`` (our torch model). Ours also return where the
+newest position looked, in every layer and head, each step (the Generate page shows it). One CPU thread. Targets (issue 20): int8 ≥ 2.5×
 and fp32 ONNX ≥ 1.5× faster per token than transformers, int8 ≤ 15 ms at context 16.
 Also reported: peak resident memory of a fresh process generating with each (``--no-memory``
 skips it), and int8 against fp32 on the shipped Moby-Dick text: top-1 agreement, mean KL and
@@ -94,7 +94,7 @@ def open_runner(kind: str, folder: Path, exports: dict[str, Path]):
 def time_runner(runner, context: np.ndarray, new_tokens: int, use_cache: bool = True) -> tuple[float, list[int]]:
     """Seconds per generated token after a prompt of ``context`` (1, C), greedy; and the tokens made."""
     ids = context
-    logits, past, _ = runner.forward(ids)
+    logits, past, _ = runner.forward(ids, with_attention=1)  # as generate() does: the prompt's last row
     made = []
     start = time.perf_counter()
     for _ in range(new_tokens):
@@ -104,7 +104,7 @@ def time_runner(runner, context: np.ndarray, new_tokens: int, use_cache: bool = 
             logits, past, _ = runner.forward(np.array([[token]], dtype=np.int64), past)
         else:
             ids = np.concatenate([ids, [[token]]], axis=1)
-            logits, _, _ = runner.forward(ids)
+            logits, _, _ = runner.forward(ids, with_attention=1)
     return (time.perf_counter() - start) / new_tokens, made
 
 
