@@ -72,6 +72,7 @@ def finetune_job(init_folder: str | Path, out_folder: str | Path, songs: list, p
     budget = minutes * 60.0
     out = Path(out_folder)
     prior_steps, prior_time = int(config.get("trained_steps", 0)), float(config.get("train_time_s", 0.0))
+    earlier_runs = list(config.get("finetune_runs") or ([config["finetune"]] if config.get("finetune") else []))
 
     def save(step: int, loss: float) -> None:
         cfg = {k: v for k, v in config.items() if k != "architecture"}
@@ -81,7 +82,7 @@ def finetune_job(init_folder: str | Path, out_folder: str | Path, songs: list, p
                "wall_time_s": round(time.monotonic() - started, 1)}
         cfg.update(tempo=config_entry(), trained_steps=prior_steps + step,
                    train_time_s=round(prior_time + time.monotonic() - started, 1), finetune=run,
-                   finetune_runs=list(config.get("finetune_runs", [])) + [run])
+                   finetune_runs=earlier_runs + [run])
         tensors = model_tensors(ema["unet"], ema["encoder"], words.vectors)
         tensors.update(module_tensors(ema["tempo"]))
         save_model(out, tensors, cfg, ARCHITECTURE)

@@ -3,6 +3,8 @@ old model files that still load, and a fine-tune that teaches it something."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -106,6 +108,15 @@ def test_fine_tuning_teaches_the_tempo_clue(tmp_path):
     model = load_music_model(tmp_path / "tuned", "torch")
     v = model.tempo.vectors(np.array([80.0, 140.0, np.nan]))
     assert np.abs(v[0]).max() > 0 and not np.allclose(v[0], v[1]) and not v[2].any()
+    # carrying on from the fine-tuned folder keeps what its tempo clue learned (0 more minutes: the same clue)
+    # and both runs in the record
+    _, again = collect(finetune_job(tmp_path / "tuned", tmp_path / "again", songs, render_pictures(songs), minutes=0,
+                                    save_every_s=1e9))
+    assert again["steps"] == 0
+    np.testing.assert_allclose(load_music_model(tmp_path / "again", "torch").tempo.vectors(np.array([80.0])), v[:1],
+                               rtol=1e-5, atol=1e-7)
+    runs = json.loads((tmp_path / "again" / "config.json").read_text(encoding="utf-8"))["finetune_runs"]
+    assert [r["steps"] for r in runs] == [result["steps"], 0]
 
 
 def test_a_mix_keeps_a_tempo_named_by_one_caption_whole():
@@ -136,8 +147,3 @@ def test_in_the_style_of_is_read_as_the_half_way_mix():
     _, slider = collect(generate_job(model, "an edm track", seed=2, steps=3, mix=("a jazz tune", 0.5), iterations=2))
     np.testing.assert_array_equal(worded.picture, slider.picture)
     assert any("half-way mix" in getattr(e, "text", "") for e in events)
-    # carrying on from the fine-tuned folder keeps what its tempo clue learned (0 more minutes: the same clue)
-    _, again = collect(finetune_job(tmp_path / "tuned", tmp_path / "again", songs, render_pictures(songs), minutes=0,
-                                    save_every_s=1e9))
-    assert again["steps"] == 0
-    np.testing.assert_array_equal(load_music_model(tmp_path / "again", "torch").tempo.vectors(np.array([80.0])), v[:1])
