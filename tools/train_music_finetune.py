@@ -42,10 +42,7 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     source = Path(args.init_folder) if args.init_folder else shipped
     work = Path(args.work) / "diffusion" / MODEL_NAME
     before = json.loads((shipped / "metrics.json").read_text(encoding="utf-8"))
-    earlier: dict = {}  # carrying on from an earlier fine-tune: keep its command and time in the record
-    if source != shipped and (source / "metrics.json").is_file():
-        ft = json.loads((source / "metrics.json").read_text(encoding="utf-8")).get("finetune", {})
-        earlier = {"command": ft.get("command", "") + "; then ", "wall": float(ft.get("wall_time_s_all", 0.0))}
+
     print(f"== clips: {args.n_clips} (the shipped model's training set)", flush=True)
     songs, pics = run_with_progress(rendered_pictures_job(args.n_clips, args.seed, args.cache))
     print(f"== fine-tuning {source} with the tempo clue: {args.minutes} min, {args.threads} thread(s)", flush=True)
@@ -53,6 +50,10 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
                                             lr=args.lr, tempo_lr=args.tempo_lr, seed=args.seed,
                                             min_snr=args.min_snr, threads=args.threads))
     shutil.copytree(shipped / "judge", work / "judge", dirs_exist_ok=True)
+    earlier: dict = {}  # carrying on from an earlier fine-tune: keep its command and time in the record
+    if source != shipped and (source / "metrics.json").is_file():  # read now: it may have been evaluating meanwhile
+        ft = json.loads((source / "metrics.json").read_text(encoding="utf-8")).get("finetune", {})
+        earlier = {"command": ft.get("command", "") + "; then ", "wall": float(ft.get("wall_time_s_all", 0.0))}
     cfg = json.loads((work / "config.json").read_text(encoding="utf-8"))
     cfg["recommended_guidance"] = args.guidance
     cfg["recommended_sampling"] = {"spacing": args.spacing, "clip_sample": bool(args.clip),
