@@ -42,7 +42,6 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     source = Path(args.init_folder) if args.init_folder else shipped
     work = Path(args.work) / "diffusion" / MODEL_NAME
     before = json.loads((shipped / "metrics.json").read_text(encoding="utf-8"))
-
     print(f"== clips: {args.n_clips} (the shipped model's training set)", flush=True)
     songs, pics = run_with_progress(rendered_pictures_job(args.n_clips, args.seed, args.cache))
     print(f"== fine-tuning {source} with the tempo clue: {args.minutes} min, {args.threads} thread(s)", flush=True)
