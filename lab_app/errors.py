@@ -17,6 +17,18 @@ from engines.core.paths import user_data_dir
 log = logging.getLogger("ai_lab")
 
 
+def could_not_save(path: str | Path, exc: BaseException) -> str:
+    """The sentence shown when a file cannot be written: a folder of that name, no permission, a full disk, a
+    device such as /proc/self/mem, or "/" (no file name)."""
+    path = Path(path)
+    why = "that is a folder" if path.is_dir() else (getattr(exc, "strerror", None) or str(exc))
+    return f"Could not save {path.name or path}: {why}. Choose another name or place."
+
+
+def warn_could_not_save(parent: QWidget, path: str | Path, exc: BaseException) -> None:
+    QMessageBox.warning(parent, "Could not save", could_not_save(path, exc))
+
+
 def setup_logging(folder: Path | None = None) -> Path:
     """Log to ``<user data>/logs/ai-lab.log`` (rotated at 1 MB, 3 kept); return the file's path."""
     folder = folder or (user_data_dir() / "logs")

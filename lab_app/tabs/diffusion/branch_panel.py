@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QWi
 
 from engines.core.jobs import Frame
 from engines.diffusion.model_store import get_model
+from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.common import backend_for
 from lab_app.widgets.pixel_view import PixelView
 
@@ -120,7 +121,10 @@ class BranchPanel(QWidget):
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the tree", "branches.png", "PNG (*.png)")
         if path:
-            self.save_png(path)
+            try:
+                self.save_png(path)
+            except (OSError, ValueError) as exc:  # a folder of that name, no permission, a device, "/"
+                warn_could_not_save(self, path, exc)
 
     def save_png(self, path: str, meta: dict[str, str] | None = None) -> None:
         """The tree enlarged 4× (nearest neighbour), each row's change written into the file."""

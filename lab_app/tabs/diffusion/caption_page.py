@@ -24,6 +24,7 @@ from engines.core.jobs import Frame, Progress
 from engines.diffusion.model_store import CLUES, default_prompts, get_model
 from engines.diffusion.sample import image_grid
 from engines.diffusion.steer import caption_job, clues_job, walk_job, walk_weights
+from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.branch_panel import BranchPanel
 from lab_app.tabs.diffusion.caption_numbers import caption_heatmap, show_encoding
 from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text
@@ -362,7 +363,10 @@ class CaptionPage(SteerTree, LabPage):
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save picture", "diffusion.png", "PNG (*.png)")
         if path:
-            self.save_png(path)
+            try:
+                self.save_png(path)
+            except (OSError, ValueError) as exc:  # a folder of that name, no permission, a device, "/"
+                warn_could_not_save(self, path, exc)
 
     def save_png(self, path: str) -> dict[str, str]:
         """Write the last result (enlarged 4×, nearest neighbour) with its settings as PNG text."""

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox,
-                               QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from lab_app.errors import warn_could_not_save
 from lab_app.tabs.llm.attention_lines import AttentionLines
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, Debouncer, ModelPicker, call_job, device_for, open_cached, visible
 from lab_app.plotting import pg, themed
@@ -252,9 +253,7 @@ class AttentionPage(LabPage):
         try:
             (self.export_png if kind == "png" else self.export_csv)(path)
         except (OSError, ValueError) as exc:  # a folder, no permission, a full disk, "/" (no file name)
-            why = "that is a folder" if Path(path).is_dir() else (getattr(exc, "strerror", None) or str(exc))
-            QMessageBox.warning(self, "Could not export", f"Could not save {Path(path).name or path}: {why}. "
-                                                          "Choose another name or place.")
+            warn_could_not_save(self, path, exc)
 
     def export_png(self, path: str | Path) -> Path:
         """Save the heatmap and lines side by side, as they are on screen."""

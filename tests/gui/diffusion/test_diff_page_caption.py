@@ -148,6 +148,24 @@ def test_steer_as_a_tree_pause_change_the_caption_and_branch(window, qtbot, tmp_
     assert image.shape[0] == page.branches.image.shape[0] * 4 and "frowning" in meta["branch 1"]
 
 
+def test_saving_a_picture_or_tree_where_it_cannot_be_written_says_so(window, qtbot, tmp_path, monkeypatch):
+    # Found by the monkey (seed 4, 600 s, step 1169): "Save tree PNG…" onto a folder raised in the event loop.
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    page = page_of(window, 2)
+    generate(page, qtbot)
+    page.branches.image = np.zeros((8, 8, 3), np.uint8)  # a tree picture to save
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, _title, text: shown.append(text)))
+    for target in (str(tmp_path), "/proc/self/mem", "/"):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a, t=target, **_k: (t, "")))
+        page.save_button.click()
+        page.branches.save_button.setEnabled(True)
+        page.branches.save_button.click()
+    assert len(shown) == 6 and all(text.startswith("Could not save") for text in shown)
+    assert "that is a folder" in shown[0]
+
+
 def test_both_clues_side_by_side(window, qtbot):
     from engines.diffusion.model_store import list_models
 
