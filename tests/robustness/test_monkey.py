@@ -111,21 +111,25 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
     monkey = Monkey(window, qtbot, SEED, paths)
     start_rss = rss_mb()
     monkey.warm_up()  # every page opened once: first loads of models are not counted as growth or stalls
+    from lab_app.jobs import _JobThread, give_back_free_memory
+
+    give_back_free_memory()  # as at the end: compare memory in use, not what glibc kept for later
     before = rss_mb()
     report = monkey.walk(SECONDS, STEPS)
     after = rss_mb()
     stopped = window.ctx.shutdown_jobs(10_000)
     qtbot.wait(200)
     gc.collect()
-    stopped_rss = rss_mb()  # jobs ended: what is left is held by the pages (or leaked)
-    from lab_app.jobs import _JobThread
+    give_back_free_memory()
+    stopped_rss = rss_mb()  # jobs ended, freed memory handed back: what is left is held (models, pages) or leaked
 
     left = [o for o in gc.get_objects() if type(o) is _JobThread and o.isRunning()]
     stall = (f"{report.longest_stall_s:.2f} s (at {report.stall_step}; the GUI thread busy {report.stall_busy_s:.2f} s "
              f"of it, load average {report.stall_load})")
     print(f"\nmonkey: seed {SEED}, {report.steps} steps in {report.seconds:.0f} s; longest stall {stall}; RSS "
           f"{start_rss:.0f} at start, {before:.0f} after opening every page, {after:.0f} MB after the walk "
-          f"({after - before:+.0f} MB), {stopped_rss:.0f} MB once its jobs ended ({stopped_rss - before:+.0f} MB); "
+          f"({after - before:+.0f} MB), {stopped_rss:.0f} MB once its jobs ended and freed memory was handed back "
+          f"({stopped_rss - before:+.0f} MB); "
           f"message boxes {len(shown)}; Qt warnings {len(qt_warnings)}")
     print("\n".join(report.log))  # shown with -s, and with a failure's captured output
     print("\n".join(report.stall_stacks))
