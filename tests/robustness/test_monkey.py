@@ -133,6 +133,7 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
           f"message boxes {len(shown)}; Qt warnings {len(qt_warnings)}")
     print("\n".join(report.log))  # shown with -s, and with a failure's captured output
     print("\n".join(report.stall_stacks))
+    print("Qt warnings (each once):\n" + "\n".join(sorted(set(qt_warnings))))
     where = f"(seed {SEED}; replay with MONKEY_SEED={SEED} MONKEY_STEPS={report.steps})\n{report.tail()}"
     unhandled = [e for e in window.ctx.errors.history if e[0] == "Something went wrong"]
     assert not unhandled, f"unhandled exceptions {unhandled} {where}"
