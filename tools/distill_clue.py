@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "engines/diffusion/clue_synonyms.py (written for this project)",
                          licence=prior.get("licence", "MIT (this project)"),
                          metrics={k: metrics[k] for k in headline if k in metrics},
-                         notes=f"seeds: distillation {args.seed}, validation {args.val_seed}, test 0; UNet from "
+                         notes=f"earlier: {old.get(f'diffusion/{args.model}/{file}', {}).get('notes', '')}; then seeds: "
+                               f"distillation {args.seed}, validation {args.val_seed}, test 0; UNet from "
                                f"{prior.get('made_by', 'the earlier model')}; only the caption encoder changed")
         print(f"shipped to {source}", flush=True)
     elif args.ship:
