@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--n-pairs", type=int, default=40000)
     parser.add_argument("--p-merge", type=float, default=0.3)
+    parser.add_argument("--words", default="train", choices=("train", "all"),
+                        help="train: three in four of the vocabulary's words (the rest validate); all: every word, "
+                             "once settings are chosen (the validation probes then no longer measure new words)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--val-seed", type=int, default=100, help="sampling seed of the validation probes")
     parser.add_argument("--val-per", type=int, default=2, help="samples per validation probe (0: skip)")
@@ -80,14 +83,14 @@ def main(argv: list[str] | None = None) -> int:
                         threads=args.threads)
     max_words = encoder.config.max_words
     print(f"making {cfg.n_pairs} paraphrased captions and reading their phrases with MiniLM", flush=True)
-    train = pair_arrays(make_pairs(cfg.n_pairs, cfg.seed, "train", cfg), max_words)
+    train = pair_arrays(make_pairs(cfg.n_pairs, cfg.seed, args.words, cfg), max_words)
     val = pair_arrays(make_pairs(cfg.n_val_pairs, cfg.seed + 1, "val", cfg), max_words)
     result = run_with_progress(distill_job(encoder, train, val, cfg))
     print(f"validation token loss {result['loss_start']:.4f} -> {result['loss_end']:.4f} "
           f"({result['wall_time_s']} s)", flush=True)
 
     distillation = {"command": command, "from": f"assets/diffusion/{args.model} (UNet frozen, unchanged)",
-                    "config": cfg.to_dict(), "vocabulary_words": len(vocabulary()),
+                    "config": cfg.to_dict(), "vocabulary_words": len(vocabulary()), "words_used": args.words,
                     "val_token_loss": [round(result["loss_start"], 5), round(result["loss_end"], 5)],
                     "distill_time_s": result["wall_time_s"]}
     new_config = {k: v for k, v in config.items() if k not in ("vocab", "word_source")}
