@@ -14,14 +14,15 @@ def make_music_job(loader: Callable[[], Any], prompt: str, seed: int, steps: int
                    mix: tuple[str, float] | None, cancel):
     """Load the model (cached), paint the picture live, turn it into sound, let the judge listen."""
     from engines.diffusion.music_judge import estimate_bpm, style_probabilities
-    from engines.diffusion.music_model import generate_job, judge_for
+    from engines.diffusion.music_model import generate_job, judge_for, split_style_of
 
     model = loader()
     result = yield from generate_job(model, prompt, seed, steps, guidance, mix, cancel=cancel)
     judge = judge_for(model)
     probs = style_probabilities(judge, result.picture[None])[0] if judge is not None else None
     return {"kind": "music", "picture": result.picture, "audio": result.audio, "probs": probs,
-            "bpm": estimate_bpm(result.picture), "seconds": result.seconds}
+            "bpm": estimate_bpm(result.picture), "seconds": result.seconds,
+            "read_as": split_style_of(prompt) if not (mix and mix[1] > 0) else None}
 
 
 def open_wav(path: str, cancel) -> dict[str, Any]:

@@ -264,7 +264,9 @@ class MusicPage(LabPage):
             self.judge_label.setText("What the style judge hears:" if probs is not None else
                                      "No style judge here (it needs PyTorch; the full build has it).")
             self._set_status(f"Done in {result['seconds']:.1f} s: a {len(self.audio) / SAMPLE_RATE:.1f}-second clip; "
-                             f"the tempo detector hears about {result['bpm']:.0f} bpm.")
+                             f"the tempo detector hears about {result['bpm']:.0f} bpm."
+                             + (" Read as the half-way mix of \u201c{}\u201d and \u201c{}\u201d.".format(*result["read_as"])
+                                if result.get("read_as") else ""))
         else:
             info = result["info"]
             self.view.set_title(f"{result['name']}: its first 2 seconds")

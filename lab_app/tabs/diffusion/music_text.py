@@ -78,7 +78,7 @@ def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | No
         share = float(np.mean([r[top] for r in real]))
         if share > 0.5:
             heard = (f" Even real 50/50 mixes of two clips sound like {PAIR_NAMES.get(top[2:], top[2:])} to this "
-                     f"judge ({share:.0%}), so \u201cbetween\u201d is hard for it to hear.")
+                     f"judge ({np.floor(share * 1000) / 10:g}%), so \u201cbetween\u201d is hard for it to hear.")
     clue = ("The number in \u201cat 128 bpm\u201d also goes in on its own, as a tempo clue beside the words. "
             if config.get("tempo") else "")
     score = (f"<p><b>How well?</b> On {n} captions it never trained on, the judge hears the asked style in "

@@ -104,3 +104,10 @@ def test_the_explainer_quotes_the_model_record_not_fixed_numbers():
                    "rock+jazz 70%/20%", "tempo clue", "like rock to this judge (90%)"):
         assert quoted in text, quoted
     assert explainer({}, {}) == EXPLAINER  # no record: the plain words, no made-up numbers
+
+
+def test_in_the_style_of_says_it_is_read_as_a_mix(page, qtbot):
+    page.steps_box.setValue(3)
+    page.prompt_box.setCurrentText("an edm track in the style of a jazz tune")
+    _wait(page, qtbot, page.make_button.click)
+    assert "half-way mix of \u201can edm track\u201d and \u201ca jazz tune\u201d" in page.status_label.text()
