@@ -35,10 +35,12 @@ SECONDS = float(os.environ.get("MONKEY_SECONDS", "60"))
 SEED = int(os.environ.get("MONKEY_SEED", "1"))
 STEPS = int(os.environ["MONKEY_STEPS"]) if os.environ.get("MONKEY_STEPS") else None
 STALL_LIMIT_S = 2.0
-# Resident memory after every page was opened once, to the end of the walk. Measured (2 cores, Xvfb): seed 1, 60 s
-# alone: +1,144 MB, most of it while a diffusion training the monkey started on "Train your own" ran (about +50 MB a
-# step for 15 steps); inside the full suite the same walk grew +101 MB. Not yet understood (issue 21): the bound
-# only catches a runaway leak.
+# Resident memory after every page was opened once, to the end of the walk. What grows: the working sets of jobs
+# still running (a diffusion training's autograd graph is ~270 MB per 32 pictures a batch for the small model, ~2.4 GB
+# at batch 256), and models and pictures the pages keep once loaded. The +1,144 MB of seed 1 (60 s) was a training's
+# working set that glibc kept after the job ended; a job that grew memory now hands it back (lab_app.jobs).
+# Measured (2 shared cores, Xvfb): seed 1, 60 s: +310 MB; seed 2, 300 s: +537; seeds 4 and 5, 600 s: +928, +898
+# (+794 once its jobs ended). The bound only catches a runaway leak.
 RSS_GROWTH_LIMIT_MB = 2000
 BAD_QT_WARNINGS = re.compile(r"deleted|Destroyed while thread|still running|QObject::killTimer|"
                              r"QBasicTimer can only be used|Cannot create children for a parent", re.IGNORECASE)
