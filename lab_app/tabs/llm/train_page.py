@@ -34,7 +34,8 @@ the other pages. Small models on a small text learn local patterns well and long
 def unique_model_folder(name: str) -> Path:
     from engines.core.paths import user_models_dir
 
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip()).strip("-.") or "my-gpt"
+    # at most 60 characters: a pasted paragraph as the name was longer than a file name may be (255 bytes)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip())[:60].strip("-.") or "my-gpt"
     root = user_models_dir()
     folder, n = root / safe, 2
     while folder.exists():

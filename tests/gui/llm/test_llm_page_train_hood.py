@@ -39,3 +39,18 @@ def test_engine_race_times_torch_and_onnx_with_and_without_cache(llm_page, qtbot
     assert page.table.rowCount() == len(labels)
     cached = page.results["PyTorch CPU, cache"]["cache"]
     assert cached == sorted(cached) and cached[-1] > cached[0]  # the cache grows one position per token
+
+
+def test_a_pasted_paragraph_as_the_model_name_gives_a_usable_folder(tmp_path, monkeypatch):
+    # Found by the monkey (seed 6, step 164): 100,000 characters typed as the name made Train raise "File name too
+    # long" in the event loop.
+    from lab_app.tabs.llm.train_page import unique_model_folder
+
+    monkeypatch.setenv("AI_LAB_DATA_DIR", str(tmp_path))
+    name = "the little dog plays fetch in the park every day. " * 2000
+    first = unique_model_folder(name)
+    first.mkdir(parents=True)
+    second = unique_model_folder(name)
+    second.mkdir()
+    assert first.name.startswith("the-little-dog-plays-fetch") and len(first.name) <= 60
+    assert second.name == first.name + "-2"
