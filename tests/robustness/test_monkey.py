@@ -6,6 +6,7 @@ CI runs a short walk (``MONKEY_SECONDS``, default 60). Longer or other walks::
     MONKEY_SECONDS=600 MONKEY_SEED=3 python -m pytest tests/robustness/test_monkey.py -s
     MONKEY_SEED=3 MONKEY_STEPS=141 python -m pytest tests/robustness/test_monkey.py -s   # replay up to a step
     MONKEY_TRACE=/tmp/monkey.log ...   # each step written to a file as it happens (survives a native crash)
+    MONKEY_MEMORY=1 ...                # after the walk: the biggest arrays and tensors still held, and by what
 
 The summary line (shown with ``-s``) gives steps, the longest stall and memory growth.
 """
@@ -23,6 +24,7 @@ pytest.importorskip("pytestqt")
 pytest.importorskip("torch")
 
 from monkey import Monkey, path_catalogue  # noqa: E402
+from monkey_memory import held_memory  # noqa: E402
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
@@ -136,6 +138,8 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
     print("\n".join(report.log))  # shown with -s, and with a failure's captured output
     print("\n".join(report.stall_stacks))
     print("Qt warnings (each once):\n" + "\n".join(sorted(set(qt_warnings))))
+    if os.environ.get("MONKEY_MEMORY"):
+        print(held_memory())
     where = f"(seed {SEED}; replay with MONKEY_SEED={SEED} MONKEY_STEPS={report.steps})\n{report.tail()}"
     unhandled = [e for e in window.ctx.errors.history if e[0] == "Something went wrong"]
     assert not unhandled, f"unhandled exceptions {unhandled} {where}"
