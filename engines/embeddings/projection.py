@@ -31,16 +31,30 @@ class Projection:
 
 
 def principal_axes(vectors: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mean (d,), components (k, d), explained variance ratio (k,))`` of the rows of ``vectors``."""
+    """``(mean (d,), components (k, d), explained variance ratio (k,))`` of the rows of ``vectors``.
+
+    Worked out from the d×d scatter matrix, not an SVD of all n rows: for 50,000 words × 50 numbers that is one
+    matrix product and a 50×50 eigen-problem (milliseconds) instead of ~0.6 s, and the answer is the same.
+    """
     x = np.asarray(vectors, dtype=np.float64)
     mean = x.mean(axis=0)
-    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
-    # a fixed sign per axis, so the same data always looks the same way round
-    signs = np.sign(vt[:k, np.argmax(np.abs(vt[:k]), axis=1)].diagonal())
-    comps = vt[:k] * np.where(signs == 0, 1, signs)[:, None]
-    var = s**2
-    ratio = var[:k] / var.sum() if var.sum() > 0 else np.zeros(k)
+    centred = x - mean
+    comps, ratio = top_axes(centred.T @ centred, min(k, *x.shape))
     return mean.astype(np.float32), comps.astype(np.float32), ratio
+
+
+def top_axes(scatter: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` directions of most spread of a (d, d) scatter matrix Xᵀ X, as rows, and each one's share of the
+    whole spread. Each direction's biggest entry is made positive, so the same data always looks the same way
+    round."""
+    values, vectors = np.linalg.eigh(scatter)  # ascending
+    order = np.argsort(values)[::-1][:k]
+    values, comps = np.clip(values[order], 0.0, None), vectors[:, order].T
+    signs = np.sign(comps[np.arange(len(comps)), np.argmax(np.abs(comps), axis=1)])
+    comps = comps * np.where(signs == 0, 1, signs)[:, None]
+    total = float(np.clip(np.trace(scatter), 0.0, None))
+    ratio = values / total if total > 0 else np.zeros(len(values))
+    return comps, ratio
 
 
 def pca_projection(vectors: np.ndarray) -> Projection:
@@ -101,9 +115,12 @@ def axes_projection(store: WordVectors, axes: Sequence[AxisSpec | str],
     if basis.shape[0] < len(specs):
         raise ValueError("two of the axes point the same way (or an axis joins a word to itself); pick other words")
     if basis.shape[0] < 3:
+        # principal directions of what the user axes leave: the scatter of the residual rows x − (x Bᵀ) B is
+        # P S P with P = I − Bᵀ B and S the rows' own scatter, so the n × d residual is never built
         data = np.asarray(store.unit if fill_from is None else fill_from, dtype=np.float64)
-        residual = data - (data @ basis.T) @ basis
-        _, comps, _ = principal_axes(residual, 3)
+        centred = data - data.mean(axis=0)
+        keep = np.eye(store.dims) - basis.T.astype(np.float64) @ basis
+        comps, _ = top_axes(keep @ (centred.T @ centred) @ keep, min(3, *data.shape))
         basis = orthonormalise(np.vstack([basis, comps]))[:3]
         labels += [f"rest {i + 1}" for i in range(3 - len(labels))]
     data_mean = (store.unit if fill_from is None else np.asarray(fill_from)).mean(axis=0)

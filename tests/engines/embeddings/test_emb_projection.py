@@ -68,3 +68,18 @@ def test_project_words_shapes(store):
     assert coords.shape == (4, 3) and proj.labels[0] == "man → woman"
     coords, proj = project_words(store, ["man", "woman", "boy", "girl"])
     assert coords.shape == (4, 3)
+
+
+def test_principal_axes_from_the_scatter_matrix_equal_an_svd():
+    """The PCA is worked out from the d×d scatter matrix (fast for 50,000 words); it must give the SVD's axes."""
+    from engines.embeddings.projection import principal_axes
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(500, 12)) * np.linspace(3, 0.2, 12)
+    _, s, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+    _, comps, ratio = principal_axes(x, 3)
+    for got, want in zip(comps, vt[:3]):
+        assert abs(abs(float(got @ want)) - 1) < 1e-5  # same direction (each sign is fixed by its own rule)
+        assert got[np.argmax(np.abs(got))] > 0
+    np.testing.assert_allclose(ratio, s[:3] ** 2 / (s**2).sum(), rtol=1e-6)
+    assert principal_axes(x[:2], 3)[1].shape == (2, 12)  # two rows have only two directions of spread
