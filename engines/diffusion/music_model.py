@@ -246,6 +246,8 @@ def cached_music_model(model: str | Path | None = None, backend: str = "onnx", t
     key = (str(folder), backend, stamp)
     with _cache_lock:
         if key not in _cache:
+            for old in [k for k in _cache if k[:2] == key[:2]]:  # its weights before it was trained again
+                del _cache[old]
             _cache[key] = load_music_model(folder, backend, "cpu", threads)
         return _cache[key]
 

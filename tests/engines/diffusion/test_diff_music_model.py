@@ -81,3 +81,24 @@ def test_cli_refuses_a_bad_wav_in_one_line(tmp_path, capsys):
     bad.write_bytes(b"")
     assert main(["spectrogram", "--wav", str(bad), "--out", str(tmp_path / "x.png")]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_a_retrained_music_model_replaces_its_old_weights_in_the_cache(tmp_path):
+    """Like the diffusion model store: each retraining loaded the new weights beside the old ones, for good."""
+    import os
+    import shutil
+
+    from engines.diffusion import music_model
+
+    if not (shipped_folder() / "model.onnx").is_file():
+        pytest.skip("no shipped music model")
+    folder = tmp_path / "my-music"
+    shutil.copytree(shipped_folder(), folder, ignore=shutil.ignore_patterns("judge"))
+    weights = folder / "model.safetensors"
+    models = []
+    for round_ in range(2):
+        os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9 * (round_ + 1)))
+        models.append(music_model.cached_music_model(folder))
+        assert music_model.cached_music_model(folder) is models[-1]  # still cached while unchanged
+    assert models[0] is not models[1]
+    assert [k for k in music_model._cache if k[0] == str(folder)] == [(str(folder), "onnx", weights.stat().st_mtime_ns)]
