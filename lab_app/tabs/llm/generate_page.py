@@ -275,7 +275,8 @@ class GeneratePage(LabPage):
         if base is None:
             return
         if self.runner.is_running():  # never cancel a running job for the tree: wait for it
-            self._branch_queue.append(list(path_ids))
+            if list(path_ids) not in self._branch_queue:
+                self._branch_queue.append(list(path_ids))
             return
         args = base + (list(path_ids), self.tree_view.top())
         epoch = self._epoch

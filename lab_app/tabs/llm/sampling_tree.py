@@ -39,7 +39,8 @@ def tree_children(name, backend, device, threads, prompt, path_ids, top, cancel:
         candidates = [{"id": int(i), "text": token_text(tokenizer, int(i)), "prob": float(probs[i])} for i in order]
     for c in candidates:  # the continuation text up to and including this candidate, for the path line
         c["path_text"] = tokenizer.decode([int(i) for i in path_ids] + [c["id"]])
-    return {"kind": "tree", "epoch": epoch, "path_ids": [int(i) for i in path_ids], "candidates": candidates}
+    return {"kind": "tree", "epoch": epoch, "path_ids": [int(i) for i in path_ids], "candidates": candidates,
+            "top": int(top)}
     yield  # unreachable: makes this function a generator (a job)
 
 
@@ -130,6 +131,8 @@ class SamplingTreeView(QWidget):
 
     def add_children(self, payload: dict) -> None:
         path = tuple(payload["path_ids"])
+        if not path and payload.get("top", self.top()) != self.top():
+            return  # a first level asked for before the tree restarted with another n: the newer request brings it
         if path:
             parent = self.items.get(path)
             if parent is None:

@@ -86,3 +86,19 @@ def test_page_opens_writing_without_a_press(window, qtbot):
     page.reset_button.click()
     qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=10_000)
     assert page.new_ids == []
+
+
+def test_tree_restarted_with_another_n_while_a_run_ends_shows_that_n(llm_page, qtbot):
+    """Found when Generate began writing on open: switching to the tree while a run was stopping queued the first
+    level twice, and an answer asked for with Top 5 landed after "Start from the prompt" with Top 3."""
+    page = llm_page(GENERATE)
+    page.play_button.click()  # a run going on while the tree is opened and restarted
+    tree = page.tree_view
+    page.views.setCurrentWidget(tree)
+    tree.grow_button.click()
+    assert page._branch_queue.count([]) <= 1
+    tree.top_box.setValue(3)
+    tree.grow_button.click()
+    page.play_button.click() if page.play_button.text() == "Pause" else None
+    qtbot.waitUntil(lambda: not page.runner.is_running() and not page._branch_queue, timeout=30_000)
+    assert tree.tree.topLevelItemCount() == 3
