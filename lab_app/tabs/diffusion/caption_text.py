@@ -8,8 +8,8 @@ import numpy as np
 from engines.diffusion.model_store import CLUES, model_metrics
 
 HOW = """
-<p><b>The caption as numbers.</b> The clue turns the caption into rows of numbers the network reads at every
-step (the heatmap). Two clues ship for faces. <b>GloVe words</b>: each word becomes 50 numbers from a word table
+<p><b>The caption as numbers.</b> A caption encoder turns the caption into rows of numbers, the clue the network
+reads at every step (the heatmap). Two encoders ship for faces. <b>GloVe words</b>: each word becomes 50 numbers from a word table
 learned from ordinary English text, and a small transformer mixes them into one row of 64 numbers per word.
 <b>MiniLM phrases</b>: the caption is cut into phrases ("grey hair", "wearing a red hat") and each phrase becomes
 384 numbers from MiniLM, the sentence encoder of the Embeddings tab, then one row of 64 per phrase.</p>
@@ -35,9 +35,9 @@ def _faces_scores(label: str, m: dict) -> str:
     text = (f"<li><b>{label}</b>: on caption combinations it never saw, {_pct(m.get('heldout_mean_accuracy', 0))} of "
             f"details right (hats {_pct(per.get('hat', 0))}, backgrounds {_pct(per.get('background', 0))}); on "
             f"{len(syn)} captions with words no training caption had, {_pct(m.get('synonym_mean_accuracy', 0))} right")
-    if m.get("synonym_mean_accuracy_first_score") is not None:
-        text += (f" (the first score was {_pct(m['synonym_mean_accuracy_first_score'])}, before a fix made after "
-                 "seeing these captions)")
+    if m.get("synonym_mean_accuracy_before_distillation") is not None:
+        text += (f" ({_pct(m['synonym_mean_accuracy_before_distillation'])} before its clue was taught other words "
+                 "for the same things; none of these words was among them)")
     if right:
         text += f", e.g. “{right[0]}”"
     if wrong:
