@@ -133,7 +133,9 @@ class _Scheduler:
         elif self.spacing == "karras":
             steps = karras_timesteps(self.alphas_cumprod, n, self.sigma_max)
         else:  # trailing: start exactly at t = T − 1 (pure noise), good for cosine schedules
-            steps = np.round(np.arange(T, 0, -T / n)) - 1
+            # arange with a fractional stride can give one value too many (n = 61 of 1000: ~1e-13 → t = −1, a step
+            # "from" the clean picture that divides by 1 − ᾱ = 0), so keep exactly n
+            steps = (np.round(np.arange(T, 0, -T / n)) - 1)[:n]
         self.timesteps = steps.astype(np.int64)
         self.num_inference_steps = n
 

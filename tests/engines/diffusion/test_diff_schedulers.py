@@ -84,3 +84,29 @@ def test_bad_step_counts_are_refused():
         sched.set_timesteps(0)
     with pytest.raises(ValueError):
         sched.set_timesteps(101)
+
+
+@pytest.mark.parametrize("spacing", ["leading", "trailing", "karras"])
+def test_every_step_count_gives_that_many_timesteps_inside_the_schedule(spacing):
+    """Trailing spacing at 61 of 1000 steps once gave 62 timesteps ending at t = −1; the DDPM step from there
+    divided by 1 − ᾱ = 0 ("Removing noise failed: ZeroDivisionError", found by the monkey on a branch run)."""
+    sched = DDPMScheduler(NoiseSchedule.make("cosine", 1000), spacing=spacing)
+    for n in range(1, 1001):
+        sched.set_timesteps(n)
+        steps = [int(t) for t in sched.timesteps]
+        if spacing == "karras":  # fewer only when σ_max leaves fewer timesteps (its docstring)
+            assert len(steps) == min(n, sched.timesteps[0] + 1), (n, len(steps))
+        else:
+            assert len(steps) == n, (n, len(steps))
+        assert min(steps) >= 0 and max(steps) <= 999, n
+        assert all(a > b for a, b in zip(steps, steps[1:])), n
+
+
+def test_ddpm_at_61_trailing_steps_ends_on_a_finite_picture():
+    sched = DDPMScheduler(NoiseSchedule.make("cosine", 1000), spacing="trailing")
+    sched.set_timesteps(61)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 1, 4, 4)).astype(np.float32)
+    for t in sched.timesteps:
+        x = sched.step(fake_model(x, int(t)).astype(np.float32), int(t), x, generator=rng).prev_sample
+    assert np.isfinite(x).all()
