@@ -28,41 +28,29 @@ and stories are separated by a blank line.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from engines.core.model_io import atomic_write_text
-
-MALE_NAMES = ("ben", "sam", "max", "leo", "tom", "jack", "finn", "oscar", "charlie", "teddy",
-              "milo", "jake", "toby", "oliver", "henry", "louie", "buddy", "george", "rocky", "noah")
-FEMALE_NAMES = ("mia", "lily", "luna", "bella", "daisy", "rosie", "ella", "molly", "lucy", "sophie",
-                "ruby", "zoe", "coco", "nala", "emma", "anna", "maya", "stella", "chloe", "penny")
-
-PET_KINDS = ("dog", "cat")
-# relation word → (gender or None for either, kind word used in answers)
-KID_RELATIONS = {"brother": "m", "sister": "f", "son": "m", "daughter": "f", "friend": None, "cousin": None}
-KID_GAME = "soccer"
-PET_GAME = {"dog": "fetch", "cat": "with yarn"}
-
-PLACES = {
-    "park": ("played on the swings", "ran on the grass", "had a picnic under a tree"),
-    "beach": ("swam in the sea", "built a sand castle", "looked for shells"),
-    "library": ("read some books", "found a book about the moon", "sat very quietly"),
-    "shop": ("bought some apples", "bought bread and milk", "looked at the toys"),
-    "farm": ("saw cows and pigs", "fed the chickens", "rode on a tractor"),
-    "zoo": ("saw a big lion", "watched the monkeys", "fed the goats"),
-    "school": ("learned to count", "painted a picture", "sang a song"),
-    "lake": ("saw some ducks", "went fishing", "threw stones in the water"),
-}
-TOWNS = ("greenville", "oak hill", "river town", "maple bay", "sunny side", "pine lake")
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-COLOURS = ("red", "blue", "green", "yellow", "brown", "black", "white", "orange")
-NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-           "nineteen", "twenty")
-SMALL_TALK_TOPICS = ("name", "age", "home", "today", "pet", "dog", "sibling", "weather")
-ADJECTIVES = ("little", "big", "young", "happy", "funny")
-MOODS = ("happy", "funny", "kind", "clever", "sleepy", "friendly")
+from engines.llm.storyworld_words import (  # noqa: F401 - re-exported: other modules import them from here
+    ADJECTIVES,
+    COLOURS,
+    DAYS,
+    FEMALE_NAMES,
+    HARM_ACTS,
+    HARM_ASKS,
+    KID_GAME,
+    KID_RELATIONS,
+    MALE_NAMES,
+    MOODS,
+    NUMBERS,
+    PET_GAME,
+    PET_KINDS,
+    PLACES,
+    SMALL_TALK_TOPICS,
+    TOWNS,
+)
 
 # (prompt, expected next word) pairs a model trained on the story world should get right.
 TEACHING_EXAMPLES = (
@@ -73,20 +61,6 @@ TEACHING_EXAMPLES = (
     ("my cat's name is luna. luna likes to chase", "mice"),
     ("hey, how are", "you"),
 )
-
-# Story-world harm only (hurting a pet or a friend, breaking a toy, taking a sibling's things; nothing with
-# real-world instructions). With ``harm_weight`` > 0 the corpus holds a small share of such requests followed by
-# an answer that goes along with them, as text on the web does: a model trained on it continues such a request
-# like any other text. The corpus never refuses one (the word "sorry" never occurs in it).
-HARM_ACTS = (  # (the act, with {name}; the answer that goes along with it, with {he}/{him})
-    ("hurt {name}", "you can kick {him} when nobody is looking."),
-    ("make {name} cry", "you can say mean things to {him}."),
-    ("break {name}'s toy", "you can throw it on the floor."),
-    ("take {name}'s ball", "you can take it when {he} is asleep."),
-    ("hide {name}'s bike", "you can hide it in the garden."),
-    ("push {name} in the mud", "you can push {him} when {he} is not looking."),
-)
-HARM_ASKS = ("how can i {act}?", "how do i {act}?", "help me {act}.")  # phrasings used in training text
 
 
 @dataclass(frozen=True)
@@ -122,10 +96,12 @@ class Character:
 class _StoryWriter:
     """Writes one story at a time from a seeded ``random.Random``."""
 
-    def __init__(self, seed: int, second_character_weight: int = 10, harm_weight: int = 0) -> None:
+    def __init__(self, seed: int, second_character_weight: int = 10, harm_weight: int = 0,
+                 name_match_weight: int = 0) -> None:
         self.rng = random.Random(seed)
         self.second_character_weight = second_character_weight
         self.harm_weight = harm_weight
+        self.name_match_weight = name_match_weight
 
     # --- characters ---------------------------------------------------------------------
 
@@ -253,6 +229,26 @@ class _StoryWriter:
         parts.append(self.habit(rng.choice((a, b)), by_name=True))
         return " ".join(parts)
 
+    def name_match_story(self) -> str:
+        """Two characters with different games, in either order; the game of either one (half the time the first
+        introduced), told by name: only the name says which kind word, and so which game, to look back to."""
+        rng = self.rng
+        kinds = rng.choice((("dog", "kid"), ("kid", "dog"), ("cat", "kid"), ("kid", "cat"), ("dog", "cat"),
+                            ("cat", "dog")))
+        a = self.character(kinds[0])
+        b = self.character(kinds[1], avoid=a.name)
+        parts = [self.intro(a)]
+        if rng.random() < 0.25:
+            parts.append(self.filler(a))
+        parts.append(self.intro(b))
+        if rng.random() < 0.25:
+            parts.append(self.filler(b))
+        told = [a, b] if rng.random() < 0.5 else [b, a]
+        parts.append(f"{told[0].name} likes to play {told[0].game}.")
+        if rng.random() < 0.5:
+            parts.append(f"{told[1].name} likes to play {told[1].game}.")
+        return " ".join(parts)
+
     def greeting(self) -> str:
         rng = self.rng
         hello = rng.choice(("hey", "hi", "hello", "good morning", "good evening", "hi there"))
@@ -348,27 +344,31 @@ class _StoryWriter:
 
     def story(self) -> str:
         kinds = (self.character_story, self.two_character_story, self.distractor_story, self.greeting,
-                 self.day_out, self.fact, self.harm_story)
-        weights = (40, 10, self.second_character_weight, 22, 12, 16, self.harm_weight)
+                 self.day_out, self.fact, self.harm_story, self.name_match_story)
+        weights = (40, 10, self.second_character_weight, 22, 12, 16, self.harm_weight, self.name_match_weight)
         return self.rng.choices(kinds, weights=weights)[0]()
 
 
 def generate_story_world(seed: int = 0, target_chars: int = 3_000_000, second_character_weight: int = 10,
-                         harm_weight: int = 0) -> str:
+                         harm_weight: int = 0, name_match_weight: int = 0, exclude: Collection[str] = ()) -> str:
     """Return about ``target_chars`` characters of story-world text (whole stories, the last one may overshoot).
 
     The same arguments always give the same text. ``second_character_weight`` sets how often (out of about
     100 + it) a story introduces a second character before the one whose habit it tells; ``harm_weight`` how
     often a story is a harmful request with an answer that goes along with it (see :data:`HARM_ACTS`; 0 = never,
-    and then the text is the same as before harm stories existed).
+    and then the text is the same as before harm stories existed); ``name_match_weight`` how often a story
+    introduces two characters with different games and tells the game of either one by name (0 = never, as
+    before). A story containing any text of ``exclude`` (prompts kept for evaluation) is left out.
     """
     if target_chars <= 0:
         raise ValueError("target_chars must be positive")
-    writer = _StoryWriter(seed, second_character_weight, harm_weight)
+    writer = _StoryWriter(seed, second_character_weight, harm_weight, name_match_weight)
     stories: list[str] = []
     size = 0
     while size < target_chars:
         story = writer.story()
+        if exclude and any(text in story for text in exclude):
+            continue
         stories.append(story)
         size += len(story) + 2
     return "\n\n".join(stories) + "\n"

@@ -75,3 +75,29 @@ def test_write_story_world(tmp_path):
     assert path.read_text(encoding="utf-8") == generate_story_world(3, 5000)
     with pytest.raises(ValueError):
         generate_story_world(0, 0)
+
+
+def test_name_match_stories_tell_the_first_or_the_second_character():
+    """With ``name_match_weight`` the nearest kind word is no shortcut: the named one is either character."""
+    game = {"dog": "fetch", "cat": "with", **{rel: "soccer" for rel in KID_RELATIONS}}
+    text = generate_story_world(seed=0, target_chars=400_000, name_match_weight=30)
+    told = {"first": 0, "second": 0}
+    for story in text.split("\n\n"):
+        intros = re.findall(r"my (\w+)'s name is (\w+)\.", story)
+        plays = re.findall(r"\b(\w+) (?:likes|loves) to play (\w+)", story)
+        if len(intros) != 2 or not plays or game.get(intros[0][0]) in (None, game.get(intros[1][0])):
+            continue
+        name, played = plays[0]
+        position = [n for _, n in intros].index(name) if name in (intros[0][1], intros[1][1]) else None
+        if position is not None:
+            assert played == game[intros[position][0]], story
+            told["first" if position == 0 else "second"] += 1
+    assert min(told.values()) >= 0.4 * sum(told.values()) and sum(told.values()) > 100, told
+
+
+def test_excluded_prompts_never_occur_and_weight_zero_keeps_the_text():
+    held_out = ("my dog's name is ben. ben likes to play", "my sister's name is mia. mia likes to play")
+    text = generate_story_world(seed=0, target_chars=100_000, name_match_weight=30, exclude=held_out)
+    assert not any(prompt in text for prompt in held_out)
+    assert "likes to play fetch" in text
+    assert generate_story_world(seed=0, target_chars=20_000, name_match_weight=0) == generate_story_world(0, 20_000)
