@@ -70,6 +70,7 @@ class WalkReport:
     log: list[str] = field(default_factory=list)
     longest_stall_s: float = 0.0
     stall_busy_s: float = 0.0  # CPU time the GUI thread itself used during that stall (the rest it waited)
+    stall_queued_s: float = 0.0  # of the wait: ready to run, but every CPU was busy (machine load)
     stall_load: str = ""  # /proc/loadavg just after it: on a shared machine a long stall with little busy time
     stall_step: str = ""
     seconds: float = 0.0
@@ -88,8 +89,10 @@ class Heartbeat:
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()
         self.last_cpu = time.thread_time()
+        self.last_queued = _queued_s()
         self.longest = 0.0
         self.longest_busy = 0.0
+        self.longest_queued = 0.0
         self.longest_load = ""
         self.label = ""
         self.worst_label = ""
@@ -98,7 +101,7 @@ class Heartbeat:
         self._watching = False
 
     def start(self) -> None:
-        self.last, self.last_cpu = time.perf_counter(), time.thread_time()
+        self.last, self.last_cpu, self.last_queued = time.perf_counter(), time.thread_time(), _queued_s()
         self.timer.start()
         self._watching = True
         threading.Thread(target=self._watch, name="monkey-watchdog", daemon=True).start()
@@ -128,12 +131,13 @@ class Heartbeat:
                 self.stall_stacks.append("\n".join(lines))
 
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), _queued_s()
         gap = now - self.last - 0.05
         if gap > self.longest:
             self.longest, self.worst_label, self.longest_busy = gap, self.label, cpu - self.last_cpu
+            self.longest_queued = queued - self.last_queued
             self.longest_load = _loadavg()
-        self.last, self.last_cpu = now, cpu
+        self.last, self.last_cpu, self.last_queued = now, cpu, queued
 
 
 class Monkey:
@@ -335,12 +339,13 @@ class Monkey:
             while time.monotonic() - start < seconds and (max_steps is None or self.report.steps < max_steps):
                 n = self.report.steps + 1
                 self.heartbeat.label = f"step {n}"
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 if TRACE:  # written before the step runs, so a crash in native code still leaves its step
                     TRACE.write(f"step {n}: starting\n")
                     TRACE.flush()
                 what = self.step()
-                self.report.log.append(f"step {n}: {what} ({time.perf_counter() - t0:.2f} s, RSS {_rss_mb():.0f} MB)")
+                self.report.log.append(f"step {n}: {what} ({time.perf_counter() - t0:.2f} s, GUI thread busy "
+                                       f"{time.thread_time() - c0:.2f} s, RSS {_rss_mb():.0f} MB)")
                 if TRACE:
                     TRACE.write(self.report.log[-1] + "\n")
                     TRACE.flush()
@@ -351,10 +356,21 @@ class Monkey:
         self.report.longest_stall_s = self.heartbeat.longest
         self.report.stall_step = self.heartbeat.worst_label
         self.report.stall_busy_s = self.heartbeat.longest_busy
+        self.report.stall_queued_s = self.heartbeat.longest_queued
         self.report.stall_load = self.heartbeat.longest_load
         self.report.stall_stacks = list(self.heartbeat.stall_stacks)
         self.report.seconds = time.monotonic() - start
         return self.report
+
+
+def _queued_s() -> float:
+    """Seconds this thread has spent ready to run but waiting for a CPU (Linux schedstat; 0 elsewhere): the part
+    of a stall that other programs on a busy machine caused, not the app."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _loadavg() -> str:
