@@ -32,6 +32,7 @@ from engines.core.jobs import CancelToken, Event, Frame, Job, JobCancelled, Log,
 JobFactory = Callable[[CancelToken], Job]
 FRAME_INTERVAL_MS = 33
 TRIM_AFTER_GROWTH_MB = 50  # a job that grew resident memory this much gives its freed memory back when it ends
+WORKER_NICENESS = 5  # how much lower than the window a worker thread asks the OS to run it (Linux only)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,20 @@ def give_back_free_memory() -> None:
 
 
 _malloc_trim = None
+
+
+def yield_cpu_to_the_window() -> None:
+    """Ask the OS to run the calling (worker) thread at a lower priority than the GUI thread, as phones do with
+    background work: when training keeps both cores of a small laptop busy, a resize or a repaint still gets a
+    core first. On Linux a thread has its own nice value (set by its thread id) and the threads it starts inherit
+    it; elsewhere ``setpriority`` would change the whole process, so nothing is done there."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICENESS))
+    except OSError:  # not allowed (some sandboxes): run at the normal priority
+        pass
 
 
 def _resident_mb() -> float:
@@ -120,6 +135,7 @@ class _JobThread(QThread):
 
     def run(self) -> None:
         resident_at_start = _resident_mb()
+        yield_cpu_to_the_window()
         try:
             if self._threads:
                 set_cpu_threads(self._threads, import_torch=False)

@@ -129,3 +129,22 @@ def test_closing_the_window_ends_running_jobs_quickly(window, qtbot):
     window.close()
     assert time.monotonic() - start < 2.0
     assert thread.isFinished()
+
+
+def test_a_job_runs_below_the_windows_priority_so_the_window_gets_a_core_first(window, qtbot):
+    import os
+    import sys
+    import threading
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread priorities are a Linux feature")
+    from engines.core.jobs import call_job
+
+    runner = window.ctx.new_runner("nice")
+    with qtbot.waitSignal(runner.finished, timeout=5000) as result:
+        runner.start(lambda cancel: call_job(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    window_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert result.args[0] >= min(19, window_nice + 5)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == window_nice  # the window is untouched
