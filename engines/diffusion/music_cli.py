@@ -84,10 +84,12 @@ def _evaluate_music(args: argparse.Namespace, report_out) -> int:
     from engines.diffusion.music_eval import evaluate_job
     from engines.diffusion.music_model import load_music_model
 
+    from engines.diffusion.music_judge import load_judge
+
     model = load_music_model(args.model, args.backend, args.device, args.threads)
-    judge = _judge_for(model)
+    judge = load_judge(args.judge)[0] if args.judge else _judge_for(model)
     if judge is None:
-        raise ValueError("this model folder has no judge/ (tools/train_music.py writes one)")
+        raise ValueError("this model folder has no judge/ (tools/train_music_judge.py writes one)")
     guidance = args.guidance if args.guidance is not None else float(model.config.get("recommended_guidance", 3.0))
     report = run_with_progress(evaluate_job(model, judge, n_per_style=args.n, n_mix=args.n, steps=args.steps,
                                             guidance=guidance, seed=args.seed, batch=args.batch), quiet=args.json)
@@ -137,4 +139,5 @@ def add_commands(sub: Any, common, report_out) -> None:
     p.add_argument("--guidance", type=float, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--judge", default="", help="a judge folder (default: the model folder's judge/)")
     p.set_defaults(func=lambda a: _evaluate_music(a, report_out))

@@ -58,13 +58,13 @@ def build_judge():
 
 
 def style_probabilities(judge: Any, pictures: np.ndarray) -> np.ndarray:
-    """Pictures (B, 64, 64) → probability of each style (B, len(STYLES))."""
+    """Pictures (B, 64, 64) → probability of each style (B, len(STYLES)); logits ÷ the judge's temperature."""
     import torch
 
     judge.eval()
     with torch.no_grad():
         x = torch.as_tensor(np.asarray(pictures, np.float32)[:, None])
-        return torch.softmax(judge(x), dim=1).numpy()
+        return torch.softmax(judge(x) / float(getattr(judge, "temperature", 1.0)), dim=1).numpy()
 
 
 def _augment(x: Any, gen: Any) -> Any:
@@ -118,7 +118,8 @@ def save_judge(folder: str | Path, judge: Any, metrics: dict[str, Any]) -> Path:
     from engines.core.model_io import save_model
 
     return save_model(folder, {k: v for k, v in judge.state_dict().items()},
-                      {"styles": list(STYLES), "metrics": metrics}, JUDGE_ARCHITECTURE)
+                      {"styles": list(STYLES), "metrics": metrics,
+                       "temperature": float(getattr(judge, "temperature", 1.0))}, JUDGE_ARCHITECTURE)
 
 
 def load_judge(folder: str | Path) -> tuple[Any, dict[str, Any]]:
@@ -129,6 +130,7 @@ def load_judge(folder: str | Path) -> tuple[Any, dict[str, Any]]:
     config, tensors = load_model(folder, JUDGE_ARCHITECTURE)
     judge = build_judge()
     judge.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()})
+    judge.temperature = float(config.get("temperature", 1.0))  # calibration (music_judge_blend); old judges: 1
     return judge.eval(), config
 
 
