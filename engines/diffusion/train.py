@@ -25,6 +25,7 @@ import numpy as np
 
 from engines.core.jobs import CancelToken, Frame, Job, Log, Progress
 from engines.core.model_io import atomic_write_json, load_tensors, save_tensors
+from engines.core.optimizer_state import optimizer_tensors, restore_optimizer
 from engines.diffusion.captions import EncoderConfig, WordVectors, load_word_vectors, tokenize
 
 CHECKPOINT_DIR = "checkpoint"
@@ -209,28 +210,6 @@ def model_config(config: TrainConfig, in_channels: int, words: WordVectors, data
     }
 
 
-def _optimizer_tensors(opt: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    state = opt.state_dict()
-    tensors = {}
-    for idx, entry in state["state"].items():
-        for name, value in entry.items():
-            tensors[f"opt.{idx}.{name}"] = value.reshape(1) if value.ndim == 0 else value
-    return tensors, {"param_groups": state["param_groups"]}
-
-
-def _optimizer_state(tensors: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, Any]:
-    import torch
-
-    state: dict[int, dict[str, Any]] = {}
-    for key, value in tensors.items():
-        if not key.startswith("opt."):
-            continue
-        _, idx, name = key.split(".", 2)
-        t = torch.from_numpy(value.copy())
-        state.setdefault(int(idx), {})[name] = t.reshape(()) if name == "step" else t
-    return {"state": state, "param_groups": meta["param_groups"]}
-
-
 def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: TrainData | None = None) -> Job[TrainResult]:
     """Train a captioned diffusion model (see the module docstring). Returns :class:`TrainResult`."""
     import torch
@@ -288,7 +267,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         for prefix, module in (("net.", net), ("ema.", ema)):
             module.load_state_dict({k[len(prefix):]: torch.from_numpy(v.copy()) for k, v in tensors.items()
                                     if k.startswith(prefix)})
-        opt.load_state_dict(_optimizer_state(tensors, meta))
+        restore_optimizer(opt, tensors, meta["param_groups"], "opt")
         step, elapsed_before = int(meta["step"]), float(meta.get("elapsed_s", 0.0))
         yield Log(f"resumed from step {step}")
 
@@ -316,10 +295,10 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     def save_checkpoint() -> None:
         tensors = {f"net.{k}": v for k, v in net.state_dict().items()}
         tensors.update({f"ema.{k}": v for k, v in ema.state_dict().items()})
-        opt_tensors, opt_meta = _optimizer_tensors(opt)
+        opt_tensors, param_groups = optimizer_tensors(opt, "opt")
         tensors.update(opt_tensors)
         save_tensors(ckpt / "state.safetensors", tensors)
-        atomic_write_json(ckpt / "state.json", {"step": step, "elapsed_s": elapsed(), **opt_meta,
+        atomic_write_json(ckpt / "state.json", {"step": step, "elapsed_s": elapsed(), "param_groups": param_groups,
                                                 "config": config.to_dict()})
 
     def elapsed() -> float:

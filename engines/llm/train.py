@@ -23,6 +23,7 @@ import numpy as np
 
 from engines.core.jobs import CancelToken, Frame, Job, JobCancelled, Log, Progress
 from engines.core.model_io import atomic_write_json, load_tensors, save_tensors
+from engines.core.optimizer_state import optimizer_tensors, restore_optimizer
 
 STATE_FILE = "train_state.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
@@ -144,41 +145,18 @@ def _loss(model, x, y):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-def _optimizer_tensors(optimizer) -> tuple[dict[str, Any], dict[str, str]]:
-    state = optimizer.state_dict()
-    tensors = {}
-    for pid, entries in state["state"].items():
-        for key, value in entries.items():
-            value = value.detach().cpu()
-            tensors[f"state.{pid}.{key}"] = value.reshape(-1) if value.ndim == 0 else value  # scalars as (1,)
-    return tensors, {"param_groups": json.dumps(state["param_groups"])}
-
-
 def save_optimizer(optimizer, path: Path) -> None:
-    tensors, meta = _optimizer_tensors(optimizer)
-    save_tensors(path, tensors, metadata=meta)
+    tensors, groups = optimizer_tensors(optimizer, "state")
+    save_tensors(path, tensors, metadata={"param_groups": json.dumps(groups)})
 
 
 def load_optimizer(optimizer, path: Path) -> None:
     """Restore AdamW state saved by :func:`save_optimizer` (safetensors; no pickle)."""
-    import torch
     from safetensors import safe_open
 
-    tensors = load_tensors(path)
     with safe_open(str(path), framework="numpy") as fh:
         meta = fh.metadata() or {}
-    groups = json.loads(meta["param_groups"])
-    for group in groups:
-        if "betas" in group:
-            group["betas"] = tuple(group["betas"])
-    state: dict[int, dict[str, Any]] = {}
-    for name, value in tensors.items():
-        _, pid, key = name.split(".", 2)
-        tensor = torch.from_numpy(np.array(value))
-        if key == "step":
-            tensor = tensor.reshape(())
-        state.setdefault(int(pid), {})[key] = tensor
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
+    restore_optimizer(optimizer, load_tensors(path), json.loads(meta["param_groups"]), "state")
 
 
 def _make_optimizer(model, config: TrainConfig):
