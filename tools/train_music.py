@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init-folder", default="", help="with --init-from-shipped: start from this model folder "
                                                      "instead (e.g. an earlier fine-tune's, to carry on)")
     p.add_argument("--tempo-lr", type=float, default=2e-3, help="fine-tuning: learning rate of the tempo network")
+    p.add_argument("--mix-prob", type=float, default=0.0, help="fine-tuning: share of each batch that is a caption "
+                                                              "mix (a real blend of two styles; music_finetune)")
+    p.add_argument("--tempo-clue", action=argparse.BooleanOptionalAction, default=True,
+                   help="fine-tuning: add (or keep training) the tempo clue")
     p.add_argument("--ship-from", default="", help="copy a fine-tuned --work root's model into --out (default: "
                                                   "assets/) and record it in the manifest with its command")
     args = p.parse_args(argv)

@@ -44,10 +44,12 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     before = json.loads((shipped / "metrics.json").read_text(encoding="utf-8"))
     print(f"== clips: {args.n_clips} (the shipped model's training set)", flush=True)
     songs, pics = run_with_progress(rendered_pictures_job(args.n_clips, args.seed, args.cache))
-    print(f"== fine-tuning {source} with the tempo clue: {args.minutes} min, {args.threads} thread(s)", flush=True)
+    print(f"== fine-tuning {source} (tempo clue {args.tempo_clue}, caption mixes {args.mix_prob:.0%}): "
+          f"{args.minutes} min, {args.threads} thread(s)", flush=True)
     result = run_with_progress(finetune_job(source, work, songs, pics, args.minutes, batch_size=args.batch_size,
                                             lr=args.lr, tempo_lr=args.tempo_lr, seed=args.seed,
-                                            min_snr=args.min_snr, threads=args.threads))
+                                            min_snr=args.min_snr, threads=args.threads, mix_prob=args.mix_prob,
+                                            tempo=args.tempo_clue))
     shutil.copytree(shipped / "judge", work / "judge", dirs_exist_ok=True)
     earlier: dict = {}  # carrying on from an earlier fine-tune: keep its command and time in the record
     if source != shipped and (source / "metrics.json").is_file():  # read now: it may have been evaluating meanwhile
@@ -80,6 +82,12 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     return 0
 
 
+def _what(ft: dict) -> str:
+    parts = (["the tempo clue"] if ft.get("tempo_clue", True) else []) + (
+        [f"{ft['mix_prob']:.0%} caption mixes"] if ft.get("mix_prob") else [])
+    return " and ".join(parts) or "plain"
+
+
 def ship(args: argparse.Namespace, argv: list[str] | None) -> int:
     """Copy the fine-tuned model files into the assets folder and record them with the fine-tuning command."""
     from engines.core.assets import record_asset
@@ -104,7 +112,7 @@ def ship(args: argparse.Namespace, argv: list[str] | None) -> int:
                      wall_time_s=round(float(old.get("wall_time_s", 0)) + ft["wall_time_s_all"], 1),
                      provenance=old.get("provenance", ""), licence=old.get("licence", "MIT (this project)"),
                      metrics=headline,
-                     notes=f"{old.get('notes', '')}; then fine-tuned with the tempo clue: seed {ft['seed']}, "
+                     notes=f"{old.get('notes', '')}; then fine-tuned ({_what(ft)}): seed {ft['seed']}, "
                            f"{ft['steps']} steps in {ft['wall_time_s'] / 60:.1f} min on {ft['threads']} CPU thread(s), "
                            f"lr {ft['lr']} (tempo {ft['tempo_lr']}), batch {ft['batch_size']}; evaluated on "
                            f"held-out seeds (engines.diffusion.music_eval.HELDOUT_SEED_BASE)")

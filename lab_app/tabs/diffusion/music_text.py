@@ -23,7 +23,7 @@ EXPLAINER = (
     "clue. \u201can edm track at 128 bpm\u201d pulls towards a kick on every beat; \u201ca slow "
     "classical piece\u201d towards held notes and no drums. The mix slider blends the numbers of two "
     "captions, so the picture lands between two styles. A separate judge, trained only on the app's "
-    "real clips, says which style it hears.</p>"
+    "real clips (single ones, and real mixes of two), says which styles it hears and how much of each.</p>"
 )
 
 NO_MODEL = ("The music model is not trained yet (python tools/train_music.py builds it in about half an hour "
@@ -79,12 +79,18 @@ def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | No
         if share > 0.5:
             heard = (f" Even real 50/50 mixes of two clips sound like {PAIR_NAMES.get(top[2:], top[2:])} to this "
                      f"judge ({np.floor(share * 1000) / 10:g}%), so \u201cbetween\u201d is hard for it to hear.")
+        else:  # a judge that learned real mixes: how it splits a real 50/50 mix, for scale
+            shares = [float(m["real_audio_sum"].get(f"p_{s}", 0.0)) for pair, m in mixes.items()
+                      if isinstance(m.get("real_audio_sum"), dict) for s in pair.split("+")]
+            heard = (f" For scale, it hears real 50/50 mixes of two clips as {min(shares):.0%} to {max(shares):.0%} "
+                     "of each style.")
     clue = ("The number in \u201cat 128 bpm\u201d also goes in on its own, as a tempo clue beside the words. "
             if config.get("tempo") else "")
     score = (f"<p><b>How well?</b> On {n} captions it never trained on, the judge hears the asked style in "
              f"{acc:.0%}. {clue}A beat detector finds the asked tempo (within 10 %) in {tempo:.0%} of those clips. "
              f"Half-way mixes, as the judge splits them: {'; '.join(said)}.{heard}</p>")
+    learned = ("it also learned from real mixes of two styles" if any(r.get("mix_prob") for r in runs)
+               else "the model only learned single styles")
     text = text.replace("captions, so the picture lands between two styles.",
-                        "captions (\u201cA in the style of B\u201d is read as the half-way mix: the model only "
-                        "learned single styles).")
+                        f"captions (\u201cA in the style of B\u201d is read as the half-way mix: {learned}).")
     return text + score
