@@ -247,7 +247,11 @@ class _StoryWriter:
         parts.append(f"{told[0].name} likes to play {told[0].game}.")
         if rng.random() < 0.5:
             parts.append(f"{told[1].name} likes to play {told[1].game}.")
-        return " ".join(parts)
+        text = " ".join(parts)
+        if rng.random() < 0.3:
+            asked = rng.choice(told)
+            text += f"\nwhat does {asked.name} like to play?\n{asked.name} likes to play {asked.game}."
+        return text
 
     def greeting(self) -> str:
         rng = self.rng
