@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import sys
@@ -17,11 +18,45 @@ from engines.core.paths import user_data_dir
 log = logging.getLogger("ai_lab")
 
 
+# What the operating system's error numbers mean, in the words a user needs (errno names → plain words).
+_OS_REASONS = {
+    "EEXIST": "a file of that name is in the way (a folder was needed)",
+    "EISDIR": "that is a folder",
+    "ENOTDIR": "part of that path is a file, not a folder",
+    "ENOENT": "there is no such file or folder",
+    "EACCES": "you do not have permission",
+    "EPERM": "you do not have permission",
+    "EROFS": "that place is read-only",
+    "ENOSPC": "the disk is full",
+    "ENAMETOOLONG": "the name is too long",
+    "EIO": "the system could not read or write it (it may be a device, not a file)",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    return _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""), exc.strerror[:1].lower() + exc.strerror[1:])
+
+
+def plain_os_error(exc: BaseException) -> str:
+    """``exc`` as one short sentence: "name: reason" for operating-system errors ("[Errno 17] File exists: '/…'"
+    becomes "notes.txt: a file of that name is in the way (a folder was needed)"), else its own text."""
+    if not isinstance(exc, OSError) or not exc.strerror:
+        return str(exc) or exc.__class__.__name__
+    why = _os_reason(exc)
+    name = Path(str(exc.filename)).name if exc.filename else ""
+    return f"{name}: {why}" if name else why[:1].upper() + why[1:]
+
+
 def could_not_save(path: str | Path, exc: BaseException) -> str:
     """The sentence shown when a file cannot be written: a folder of that name, no permission, a full disk, a
     device such as /proc/self/mem, or "/" (no file name)."""
     path = Path(path)
-    why = "that is a folder" if path.is_dir() else (getattr(exc, "strerror", None) or str(exc))
+    if path.is_dir():
+        why = "that is a folder"
+    elif isinstance(exc, OSError) and exc.strerror:
+        why = _os_reason(exc)
+    else:
+        why = str(exc)
     return f"Could not save {path.name or path}: {why}. Choose another name or place."
 
 

@@ -45,6 +45,10 @@ class JobFailure:
 
     @property
     def message(self) -> str:
+        if isinstance(self.exception, OSError) and self.exception.strerror:  # "[Errno 5] Input/output error"
+            from lab_app.errors import plain_os_error
+
+            return plain_os_error(self.exception)
         text = str(self.exception) or self.exception.__class__.__name__
         return f"{self.exception.__class__.__name__}: {text}" if not _is_user_facing(self.exception) else text
 

@@ -210,6 +210,8 @@ def read_wav(path: str | Path, rate: int | None = SAMPLE_RATE, mono: bool = True
     """A 16-bit PCM WAV → samples float32 in −1..1, (N,) when ``mono`` else (N, channels), at ``rate``
     (None = the file's own), and what the file held. Raises :class:`AudioFileError`."""
     path = Path(path)
+    if path.is_dir():
+        raise AudioFileError(f"{path.name or path}: that is a folder; pick a .wav file inside it")
     if not path.is_file():
         raise AudioFileError(f"{path.name}: no such file")
     size = path.stat().st_size

@@ -148,3 +148,31 @@ def test_a_job_runs_below_the_windows_priority_so_the_window_gets_a_core_first(w
     window_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert result.args[0] >= min(19, window_nice + 5)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == window_nice  # the window is untouched
+
+
+def test_an_operating_system_error_in_a_job_reads_as_a_sentence(window, qtbot):
+    # Found by the monkey (seed 7): searching /proc/self/mem showed "[Errno 5] Input/output error".
+    import errno
+
+    from engines.core.jobs import call_job
+
+    def read_device():
+        raise OSError(errno.EIO, "Input/output error", "/proc/self/mem")
+
+    runner = window.ctx.new_runner("device")
+    with qtbot.waitSignal(runner.failed, timeout=5000) as failure:
+        runner.start(lambda cancel: call_job(read_device))
+    message = failure.args[0].message
+    assert message.startswith("mem: ") and "Errno" not in message and "device" in message
+
+
+def test_plain_os_error_names_the_file_and_the_reason():
+    import errno
+
+    from lab_app.errors import plain_os_error
+
+    assert plain_os_error(FileExistsError(errno.EEXIST, "File exists", "/tmp/x/a.txt")) == (
+        "a.txt: a file of that name is in the way (a folder was needed)")
+    assert plain_os_error(OSError(errno.ENOSPC, "No space left on device")) == "The disk is full"
+    assert plain_os_error(OSError(errno.EXDEV, "Invalid cross-device link", "/a/b")) == "b: invalid cross-device link"
+    assert plain_os_error(ValueError("type a query to search for")) == "type a query to search for"

@@ -23,6 +23,7 @@ from engines.core.jobs import CancelToken, Frame, Job, Progress
 from engines.neuralnet.datasets import Dataset2D, load_csv
 from engines.neuralnet.export import export_onnx, save_playground_model
 from engines.neuralnet.playground import Playground, PlaygroundConfig, PlaygroundResult, train_playground
+from lab_app.errors import could_not_save
 from lab_app.tabs.neuralnet.playground_controls import CSV, DRAW, FRAME_EVERY, GRID_SIZE, PlaygroundControls
 from lab_app.tabs.neuralnet.playground_history import HistoryBar, SnapshotHistory
 from lab_app.tabs.neuralnet.playground_view import PlaygroundView
@@ -346,7 +347,7 @@ class PlaygroundPage(LabPage):
                 written = save_playground_model(target, model, {"dataset": pg.config.dataset, "epochs": pg.epoch,
                                                                 "test_loss": pg.last.test_loss})
         except Exception as exc:  # noqa: BLE001 - any failure is shown to the user, not raised into Qt
-            self.ctx.errors.report("Export failed", str(exc), traceback.format_exc())
+            self.ctx.errors.report("Export failed", could_not_save(target, exc), traceback.format_exc())
             return None
         self.export_label.setText(f"Saved {written}")
         return str(written)

@@ -64,7 +64,8 @@ def _raw_wav(path, rate=16000, width=2, channels=1, frames=100):
 
 @pytest.mark.parametrize("case, words", [
     ("zero_length", "empty"), ("not_wav", "not a WAV"), ("eight_bit", "8-bit"), ("rate_96k", "96 kHz"),
-    ("truncated", "truncated"), ("no_samples", "no audio"), ("header_only", "damaged"), ("missing", "no such file")])
+    ("truncated", "truncated"), ("no_samples", "no audio"), ("header_only", "damaged"), ("missing", "no such file"),
+    ("folder", "that is a folder")])
 def test_bad_wav_files_raise_a_clear_error(tmp_path, case, words):
     path = tmp_path / f"{case}.wav"
     if case == "zero_length":
@@ -82,5 +83,7 @@ def test_bad_wav_files_raise_a_clear_error(tmp_path, case, words):
         _raw_wav(path, frames=0)
     elif case == "header_only":
         path.write_bytes(b"RIFF" + struct.pack("<I", 36) + b"WAVEjunk")
+    elif case == "folder":  # the monkey (seed 7) was told "folder: no such file"
+        path.mkdir()
     with pytest.raises(AudioFileError, match=words):
         read_wav(path)

@@ -82,6 +82,16 @@ def test_export_writes_onnx_and_safetensors(window, qtbot, tmp_path):
     assert folder and (tmp_path / "net" / "config.json").exists()
 
 
+def test_exporting_into_a_file_says_so_in_plain_words(window, qtbot, tmp_path):
+    # Found by the monkey (seed 7): the folder chosen for safetensors was a file → "[Errno 17] File exists: '/…'".
+    page = _page(window, qtbot)
+    (tmp_path / "notes.txt").write_text("hello")
+    assert page.export("safetensors", str(tmp_path / "notes.txt")) is None
+    title, message = window.ctx.errors.history[-1]
+    assert title == "Export failed"
+    assert message.startswith("Could not save notes.txt:") and "Errno" not in message and "/" not in message
+
+
 def test_plots_follow_the_theme(window, qtbot):
     page = _page(window, qtbot)
     window.ctx.settings.update(theme="dark")
