@@ -47,7 +47,8 @@ RSS_GROWTH_LIMIT_MB = 2000
 BAD_QT_WARNINGS = re.compile(r"deleted|Destroyed while thread|still running|QObject::killTimer|"
                              r"QBasicTimer can only be used|Cannot create children for a parent", re.IGNORECASE)
 # An exception's own text shown raw ("KeyError: 'x'") is not one of the project's clear messages.
-RAW_EXCEPTION = re.compile(r"^\s*(\w+\.)*\w*(Error|Exception)\b\s*:|Traceback \(most recent call last\)")
+# So is an operating-system error's ("[Errno 17] File exists: '/tmp/…'").
+RAW_EXCEPTION = re.compile(r"^\s*(\w+\.)*\w*(Error|Exception)\b\s*:|Traceback \(most recent call last\)|\[Errno \d+\]")
 
 
 def rss_mb() -> float:
