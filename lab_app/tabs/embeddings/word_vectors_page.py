@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engines.core.jobs import CancelToken, Job, Log
 from engines.embeddings.projection import Projection, axes_projection, pca_projection
 from engines.embeddings.vectors import AnalogyResult, WordVectors
 from lab_app.tabs.embeddings import shared
 from lab_app.tabs.embeddings.gl_scene import new_scene, rgba
+from lab_app.tabs.embeddings.word_vectors_controls import build_controls
 from lab_app.tabs.embeddings.word_vectors_text import (ANSWER_COLOUR, CLOUD_COLOUR, EXPLAINER, HIT_COLOUR, LABELLED,
                                                       OFFSET_COLOUR, SOURCES)
 from lab_app.tabs.page import LabPage
@@ -50,116 +49,13 @@ class WordVectorsPage(LabPage):
         self.loader = self.new_runner("word vectors")
         self.loader.finished.connect(self._on_loaded)
         self.loader.failed.connect(lambda f: self.status_label.setText(f"Could not load: {f.message}"))
-        self._build_controls()
+        build_controls(self)
         self._build_picture()
         self.set_explainer(EXPLAINER)
         self.splitter.setSizes([330, 950])
         self.load(self.source_box.currentData())  # all 400k words when the package is installed
 
     # -- layout ---------------------------------------------------------------------------
-    def _build_controls(self) -> None:
-        self.source_box = QComboBox()
-        from engines.embeddings.glove import full_glove_available
-
-        if full_glove_available():
-            self.source_box.addItem(SOURCES["full"], "full")
-        self.source_box.addItem(SOURCES["shipped"], "shipped")
-        self.source_box.addItem(SOURCES["learned"], "learned")
-        self.source_box.addItem(SOURCES["file"], "file")
-        self.source_box.activated.connect(self._on_source)
-        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.source_box.setMinimumContentsLength(16)
-        self.count_box = QSpinBox()
-        self.count_box.setRange(500, 50_000)
-        self.count_box.setSingleStep(1000)
-        self.count_box.setValue(10_000)
-        self.count_box.setToolTip("How many of the most frequent words to draw")
-        self.count_box.editingFinished.connect(self.rebuild_cloud)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: the names need the width
-        form.addRow("Vectors", self.source_box)
-        form.addRow("Words drawn", self.count_box)
-        self.controls.addLayout(form)
-        self.status_label = QLabel("Loading…")
-        self.status_label.setWordWrap(True)
-        self.controls.addWidget(self.status_label)
-
-        proj = QGroupBox("Squeeze to 3D")
-        pl = QVBoxLayout(proj)
-        self.pca_radio = QRadioButton("PCA (directions of most spread)")
-        self.axes_radio = QRadioButton("Your axes (from:to, groups with commas)")
-        self.pca_radio.setChecked(True)
-        self.axis_edits = [QLineEdit(t) for t in ("man:woman", "young:old", "")]
-        self.axis_edits[2].setPlaceholderText("e.g. cold:hot (empty = PCA of the rest)")
-        self.apply_axes_button = QPushButton("Apply")
-        self.apply_axes_button.clicked.connect(self.rebuild_cloud)
-        self.pca_radio.toggled.connect(lambda _on: self.rebuild_cloud())
-        pl.addWidget(self.pca_radio)
-        pl.addWidget(self.axes_radio)
-        for edit in self.axis_edits:
-            edit.returnPressed.connect(lambda: (self.axes_radio.setChecked(True), self.rebuild_cloud()))
-            pl.addWidget(edit)
-        pl.addWidget(self.apply_axes_button)
-        self.controls.addWidget(proj)
-
-        search = QGroupBox("Find a word and its neighbours")
-        sl = QHBoxLayout(search)
-        self.search_edit = QLineEdit("frog")
-        self.search_button = QPushButton("Find")
-        self.search_button.clicked.connect(lambda: self.find(self.search_edit.text()))
-        self.search_edit.returnPressed.connect(self.search_button.click)
-        sl.addWidget(self.search_edit)
-        sl.addWidget(self.search_button)
-        self.controls.addWidget(search)
-
-        arith = QGroupBox("Arithmetic: A − B + C")
-        al = QVBoxLayout(arith)
-        row = QHBoxLayout()
-        self.a_edit, self.b_edit, self.c_edit = QLineEdit("king"), QLineEdit("man"), QLineEdit("woman")
-        for edit, sign in ((self.a_edit, "−"), (self.b_edit, "+"), (self.c_edit, "")):
-            row.addWidget(edit)
-            edit.returnPressed.connect(lambda: self.analogy())
-            if sign:
-                row.addWidget(QLabel(sign))
-        al.addLayout(row)
-        row2 = QHBoxLayout()
-        self.method_box = QComboBox()
-        self.method_box.addItem("3CosAdd", "add")
-        self.method_box.addItem("3CosMul", "mul")
-        self.analogy_button = QPushButton("Compute")
-        self.analogy_button.clicked.connect(lambda: self.analogy())
-        row2.addWidget(self.method_box)
-        row2.addWidget(self.analogy_button)
-        al.addLayout(row2)
-        self.controls.addWidget(arith)
-
-        self.results_title = QLabel("<b>Answers</b>")
-        self.results_title.setWordWrap(True)
-        self.results = QListWidget()
-        self.results.setMinimumHeight(120)  # room for the note above it at 1280×800; it grows when there is room
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.results.setFont(mono)
-
-        odd = QGroupBox("Odd one out")
-        ol = QVBoxLayout(odd)
-        orow = QVBoxLayout()  # the button under the field: the words need the panel's whole width
-        self.odd_edit = QLineEdit("breakfast cereal dinner lunch")
-        self.odd_button = QPushButton("Which?")
-        self.odd_button.clicked.connect(self.odd_one_out)
-        self.odd_edit.returnPressed.connect(self.odd_button.click)
-        orow.addWidget(self.odd_edit)
-        orow.addWidget(self.odd_button)
-        ol.addLayout(orow)
-        self.odd_label = QLabel("")
-        self.odd_label.setWordWrap(True)
-        ol.addWidget(self.odd_label)
-        self.odd_box = odd
-
-        self.fps_button = QPushButton("Measure smoothness (spin 2 s)")
-        self.fps_button.clicked.connect(lambda: self.measure_fps(2.0))
-        self.fps_label = QLabel("")
-        self.fps_label.setWordWrap(True)
-
     def _build_picture(self) -> None:
         host = QWidget()
         layout = QVBoxLayout(host)
