@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--ship", action="store_true", help="replace the shipped model when the new one is better")
+    parser.add_argument("--teacher-rev", default="",
+                        help="git revision whose assets/diffusion/<model> gives the caption encoder to start from and "
+                             "to imitate (e.g. the commit that trained the UNet with it); default: the shipped one")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     from engines.core.model_io import atomic_write_json
     from engines.core.paths import assets_dir
     from engines.diffusion.attributes import evaluate_job, load_judge, score_prompts
-    from engines.diffusion.clue_distill import DistillConfig, distill_job, make_pairs, pair_arrays, probe_prompts
+    from engines.diffusion.clue_distill import (DistillConfig, distill_job, make_pairs, pair_arrays, probe_prompts,
+                                               score_history)
     from engines.diffusion.clue_synonyms import vocabulary
     from engines.diffusion.onnx_export import export_model_folder, onnx_parity
     from engines.diffusion.pipeline import load_diffusion_model, load_torch_modules, save_diffusion_model
@@ -78,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     if folder.resolve() == source.resolve():
         parser.error("--out must be elsewhere (the shipped model is read while distilling); --ship copies it over")
     before = json.loads((source / "metrics.json").read_text(encoding="utf-8"))
-    config, unet, encoder, words = load_torch_modules(source)
+    start = _files_at_rev(args.teacher_rev, args.model, Path(args.out) / "teacher") if args.teacher_rev else source
+    config, unet, encoder, words = load_torch_modules(start)
+    _, shipped_unet, _, _ = load_torch_modules(source)
+    if any((a != b).any() for a, b in zip(unet.state_dict().values(), shipped_unet.state_dict().values())):
+        parser.error(f"the UNet at {args.teacher_rev} differs from the shipped one (the clue must match its UNet)")
     cfg = DistillConfig(steps=args.steps, lr=args.lr, n_pairs=args.n_pairs, p_merge=args.p_merge, seed=args.seed,
                         threads=args.threads)
     max_words = encoder.config.max_words
@@ -89,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"validation token loss {result['loss_start']:.4f} -> {result['loss_end']:.4f} "
           f"({result['wall_time_s']} s)", flush=True)
 
-    distillation = {"command": command, "from": f"assets/diffusion/{args.model} (UNet frozen, unchanged)",
+    origin = f"git {args.teacher_rev}:" if args.teacher_rev else ""
+    distillation = {"command": command, "from": f"{origin}assets/diffusion/{args.model} (UNet frozen, unchanged)",
                     "config": cfg.to_dict(), "vocabulary_words": len(vocabulary()), "words_used": args.words,
                     "val_token_loss": [round(result["loss_start"], 5), round(result["loss_end"], 5)],
                     "distill_time_s": result["wall_time_s"]}
@@ -133,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         (before.get("synonym_note", "") + " ").lstrip() + "Then the clue was distilled on synonyms from a vocabulary "
         "that shares no word or stem with these prompts (engines/diffusion/clue_synonyms.py), the UNet unchanged; "
         "synonym_* is the score after that, synonym_*_before_distillation the one before.")
+    if "clue_distillation" in before and before["clue_distillation"] != before.get("clue_distillation_first"):
+        earlier = before.get("clue_distillation_earlier", [])
+        metrics["clue_distillation_earlier"] = earlier + [before["clue_distillation"]]
+    metrics["synonym_mean_accuracy_history"] = score_history(before, f"this pass ({command})",
+                                                             report["synonym_mean_accuracy"])
     atomic_write_json(folder / "metrics.json", metrics)
     syn_before, syn_after = before.get("synonym_mean_accuracy", 0.0), report["synonym_mean_accuracy"]
     combos = report["heldout_per_attribute"]
@@ -147,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads((assets_dir() / "manifest.json").read_text(encoding="utf-8"))["assets"]
         prior = old.get(f"diffusion/{args.model}/config.json", {})
         headline = ("heldout_mean_accuracy", "heldout_pair_accuracy", "seen_mean_accuracy", "synonym_mean_accuracy",
-                    "synonym_mean_accuracy_before_distillation", "onnx_parity")
+                    "synonym_mean_accuracy_before_distillation", "synonym_mean_accuracy_history", "onnx_parity")
         for file in FILES:
             record_asset(f"diffusion/{args.model}/{file}", made_by=command, wall_time_s=wall,
                          provenance=prior.get("provenance", "") + "; clue distilled on the synonym vocabulary of "
@@ -162,6 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     elif args.ship:
         print("not shipped: not better than the shipped model", flush=True)
     return 0
+
+
+def _files_at_rev(rev: str, model: str, out: Path) -> Path:
+    """The model's config.json and model.safetensors as committed at git revision ``rev``, under ``out``."""
+    import subprocess
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "model.safetensors"):
+        blob = subprocess.run(["git", "show", f"{rev}:assets/diffusion/{model}/{name}"], cwd=ROOT, check=True,
+                              capture_output=True).stdout
+        (out / name).write_bytes(blob)
+    return out
 
 
 if __name__ == "__main__":

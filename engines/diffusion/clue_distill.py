@@ -39,6 +39,7 @@ class DistillConfig:
     p_merge: float = 0.3  # chance that a bare "a face" is merged into one detail
     p_canonical: float = 0.2  # share of captions left entirely canonical (their encoding must not move)
     input_noise: float = 0.0  # std of Gaussian noise added to the student's phrase vectors (smooths the map)
+    mix: float = 0.0  # chance that a phrase vector is blended with another paraphrase of the same plain phrase
     train: str = "all"  # "all" parameters of the caption encoder, or only its input projection ("proj")
     seed: int = 0
     threads: int = 1
@@ -95,6 +96,22 @@ def distill_loss(student: Any, teacher: Any, student_vectors: Any, teacher_vecto
     return (per_token * full_mask).sum() / full_mask.sum()
 
 
+def mix_paraphrases(student: Any, teacher: Any, mask: Any, chance: float, gen: Any) -> Any:
+    """Blend each phrase vector, with ``chance``, with the vector of another phrase in the batch that stands for
+    the same plain phrase (same teacher vector), by a random share: the student then learns the whole stretch
+    between two ways of saying one thing, not only the words themselves."""
+    import torch
+
+    flat, dim = student.reshape(-1, student.shape[-1]), student.shape[-1]
+    key = teacher.reshape(-1, dim) @ torch.linspace(-1.0, 1.0, dim)  # equal teacher vectors ⇔ equal keys
+    real = mask.reshape(-1) > 0
+    same = (key[:, None] == key[None, :]) & real[:, None] & real[None, :]
+    same |= torch.eye(len(key), dtype=torch.bool)
+    partner = torch.multinomial(same.float(), 1, generator=gen)[:, 0]
+    share = torch.rand(len(key), 1, generator=gen) * (torch.rand(len(key), 1, generator=gen) < chance)
+    return (flat + share * (flat[partner] - flat)).reshape(student.shape)
+
+
 def distill_job(encoder: Any, train: tuple[np.ndarray, ...], val: tuple[np.ndarray, ...], cfg: DistillConfig,
                 cancel: CancelToken | None = None) -> Job[dict[str, Any]]:
     """Train a copy of ``encoder`` (a caption encoder) on ``train`` arrays (from :func:`pair_arrays`);
@@ -132,6 +149,8 @@ def distill_job(encoder: Any, train: tuple[np.ndarray, ...], val: tuple[np.ndarr
         for group in opt.param_groups:
             group["lr"] = lr
         s_vec, t_vec, mask = (a[idx] for a in tr)
+        if cfg.mix:
+            s_vec = mix_paraphrases(s_vec, t_vec, mask, cfg.mix, gen)
         if cfg.input_noise:
             s_vec = s_vec + cfg.input_noise * torch.randn(s_vec.shape, generator=gen) * mask[..., None]
         loss = distill_loss(student, teacher, s_vec, t_vec, mask)
@@ -170,3 +189,21 @@ def probe_prompts(part: str = "val") -> list[tuple[str, str, object]]:
     out.append((f"a face {cs.split(cs.GLASSES, part)[0]}", "glasses", True))
     out.append((f"a {cs.split(cs.GLASSES_FACE, part)[0]} face", "glasses", True))
     return out
+
+
+def score_history(before: dict[str, Any], label: str, score: float) -> list[list]:
+    """The held-out synonym score after each pass, oldest first: [label, score] pairs from ``before`` (a model's
+    metrics; older files without a history give their first, pre-distillation and first-pass scores) and this
+    pass's ``score`` under ``label``. The shipped score is added when the history does not end with it."""
+    history = [list(x) for x in before.get("synonym_mean_accuracy_history", [])]
+    if not history:
+        for name, key in (("first score", "synonym_mean_accuracy_first_score"),
+                          ("before distillation", "synonym_mean_accuracy_before_distillation")):
+            if key in before:
+                history.append([name, before[key]])
+        first = before.get("clue_distillation_first", {}).get("synonym_mean_accuracy")
+        if first is not None:
+            history.append(["first distillation pass", first])
+    if "synonym_mean_accuracy" in before and (not history or history[-1][1] != before["synonym_mean_accuracy"]):
+        history.append(["shipped before this pass", before["synonym_mean_accuracy"]])
+    return history + [[label, score]]

@@ -54,3 +54,33 @@ def test_probe_prompts_use_only_validation_words():
         used = [w for w in items if f" {w} " in f" {prompt} "]
         used = [w for w in used if not any(w != u and f" {w} " in f" {u} " for u in used)]  # "coal" in "coal black"
         assert used and all(w in cs.split(items, "val") for w in used), (prompt, used)
+
+
+def test_score_history_keeps_every_earlier_score_in_order():
+    from engines.diffusion.clue_distill import score_history
+
+    old = {"synonym_mean_accuracy_first_score": 0.477, "synonym_mean_accuracy_before_distillation": 0.488,
+           "clue_distillation_first": {"synonym_mean_accuracy": 0.578}, "synonym_mean_accuracy": 0.621}
+    history = score_history(old, "third pass", 0.7)
+    assert [s for _, s in history] == [0.477, 0.488, 0.578, 0.621, 0.7]
+    # a later pass carries the recorded history on instead of rebuilding it
+    again = score_history({**old, "synonym_mean_accuracy_history": history, "synonym_mean_accuracy": 0.7}, "4th", 0.6)
+    assert [s for _, s in again] == [0.477, 0.488, 0.578, 0.621, 0.7, 0.6] and again[-1][0] == "4th"
+
+
+def test_mixing_blends_only_paraphrases_of_the_same_plain_phrase():
+    from engines.diffusion.clue_distill import mix_paraphrases
+
+    gen = torch.Generator().manual_seed(0)
+    teacher = torch.zeros(2, 3, 8)
+    teacher[0, 0] = teacher[1, 1] = 1.0  # two ways of saying one phrase ...
+    teacher[0, 1] = teacher[1, 0] = 2.0  # ... and two of another; the third token is padding
+    student = torch.randn(2, 3, 8)
+    mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
+    assert torch.equal(mix_paraphrases(student, teacher, mask, 0.0, gen), student)
+    out = mix_paraphrases(student, teacher, mask, 1.0, gen)
+    assert not torch.equal(out, student) and torch.equal(out[:, 2], student[:, 2])
+    for (a, b) in (((0, 0), (1, 1)), ((0, 1), (1, 0))):  # each result lies on the segment between the partners
+        d = student[b] - student[a]
+        share = float((out[a] - student[a]) @ d / (d @ d))
+        assert 0.0 <= share <= 1.0 and torch.allclose(out[a], student[a] + share * d, atol=1e-5)
