@@ -37,13 +37,15 @@ def _os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""), exc.strerror[:1].lower() + exc.strerror[1:])
 
 
-def plain_os_error(exc: BaseException) -> str:
+def plain_os_error(exc: BaseException, path: str | Path | None = None) -> str:
     """``exc`` as one short sentence: "name: reason" for operating-system errors ("[Errno 17] File exists: '/…'"
-    becomes "notes.txt: a file of that name is in the way (a folder was needed)"), else its own text."""
+    becomes "notes.txt: a file of that name is in the way (a folder was needed)"), else its own text. ``path``
+    names the file when the error itself does not (a failed read has no file name)."""
     if not isinstance(exc, OSError) or not exc.strerror:
         return str(exc) or exc.__class__.__name__
     why = _os_reason(exc)
-    name = Path(str(exc.filename)).name if exc.filename else ""
+    where = exc.filename or path
+    name = Path(str(where)).name if where else ""
     return f"{name}: {why}" if name else why[:1].upper() + why[1:]
 
 

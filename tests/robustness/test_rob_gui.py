@@ -466,3 +466,13 @@ def test_a_missing_or_folder_points_path_gets_a_message(window, qtbot, tmp_path,
     assert shown == [("Could not load the points", "gone.csv: no such file"),
                      ("Could not load the points", f"{tmp_path.name}: no such file")]
     _no_errors(window)
+
+
+def test_points_that_cannot_be_read_say_why_in_plain_words(window, qtbot, monkeypatch):
+    # Found by the monkey (seed 8): /proc/self/mem as the points file showed "[Errno 5] Input/output error".
+    page = _playground(window, qtbot)
+    shown = []
+    monkeypatch.setattr(playground_page.QMessageBox, "warning", lambda *args: shown.append(args[1:3]))
+    assert page.load_csv_file("/proc/self/mem") is False
+    (title, text), = shown
+    assert title == "Could not load the points" and "Errno" not in text and text.startswith("mem")

@@ -23,7 +23,7 @@ from engines.core.jobs import CancelToken, Frame, Job, Progress
 from engines.neuralnet.datasets import Dataset2D, load_csv
 from engines.neuralnet.export import export_onnx, save_playground_model
 from engines.neuralnet.playground import Playground, PlaygroundConfig, PlaygroundResult, train_playground
-from lab_app.errors import could_not_save
+from lab_app.errors import could_not_save, plain_os_error
 from lab_app.tabs.neuralnet.playground_controls import CSV, DRAW, FRAME_EVERY, GRID_SIZE, PlaygroundControls
 from lab_app.tabs.neuralnet.playground_history import HistoryBar, SnapshotHistory
 from lab_app.tabs.neuralnet.playground_text import EXPLAINER
@@ -199,7 +199,7 @@ class PlaygroundPage(LabPage):
         try:
             data = load_csv(path)
         except (ValueError, OSError) as exc:
-            QMessageBox.warning(self, "Could not load the points", str(exc))
+            QMessageBox.warning(self, "Could not load the points", plain_os_error(exc, path))
             return False
         self.csv_data = data
         self.settings.add_csv(Path(path).name, "regression" if data.task == "regression" else "classification")
