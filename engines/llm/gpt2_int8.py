@@ -75,7 +75,9 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path | None = None) ->
     root.setLevel(max(level, logging.ERROR))  # its "consider pre-processing" warning is for static quantization
     with atomic_path(int8_path) as tmp:
         quantize_dynamic(source, str(tmp), op_types_to_quantize=["MatMul", "Gemm"], per_channel=True,
-                         weight_type=QuantType.QInt8, extra_options={"MatMulConstBOnly": True})
+                         weight_type=QuantType.QInt8,
+                         # its shape inference cannot type the fused (com.microsoft) operators' outputs: all are float
+                         extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT})
         proto = onnx.load(str(tmp))
         kept = {p.key for p in proto.metadata_props}
         for entry in source.metadata_props:  # the GPT config the runner needs

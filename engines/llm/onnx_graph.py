@@ -22,6 +22,10 @@ masked out; the attention weights are the model's own (the same numbers as
 :meth:`engines.llm.gpt.GPT.forward`, tested), computed over the cache plus the new tokens.
 With ``attention_rows`` 0 they are not kept (a prompt's maps are layers × heads × T² numbers).
 
+The graph is written node by node (:mod:`engines.llm.onnx_build`), with ONNX Runtime's fused
+LayerNorm and GELU operators (version 4; version 3 was traced from torch: the same layout, about
+twice as many operators per token).
+
 Files exported before this layout (:data:`EXPORT_VERSION` 1: one ``past`` tensor
 (layers, 2, B, heads, P, head_dim) in, ``present`` and the stacked ``attention`` out) still run.
 """
@@ -29,7 +33,7 @@ Files exported before this layout (:data:`EXPORT_VERSION` 1: one ``past`` tensor
 from __future__ import annotations
 
 import json
-import math
+import re
 from pathlib import Path
 
 from engines.core.model_io import atomic_path
@@ -39,7 +43,10 @@ OPSET = 17
 IR_VERSION = 8
 METADATA_KEY = "gpt_config"
 # Bumped when the graph's layout changes: exports kept in the user data folder are named after it.
-EXPORT_VERSION = 3
+EXPORT_VERSION = 4
+# an export kept in the user data folder: NAME-KEY.vN.onnx (version 3 and before: NAME-KEY.onnx), its int8 copy
+# NAME-KEY.vN.int8.onnx and that copy's check report NAME-KEY.vN.int8.json (see engines.llm.runners.onnx_cache_path)
+CACHED_EXPORT = re.compile(r"^.+-[0-9a-f]{16}(?:\.v(\d+))?(?:\.int8)?\.(?:onnx|json)$")
 STACKED_INPUTS = ("idx", "past")  # the layout of version 1 (shipped model.onnx files may still have it)
 STACKED_OUTPUTS = ("logits", "present", "attention")
 
@@ -60,84 +67,39 @@ def graph_inputs(n_layer: int) -> list[str]:
     return ["idx", "past_length", "attention_rows", *cache_inputs(n_layer)]
 
 
-def _attend(attn, x, keys_t, values, past_length, rows):
-    """One attention layer over the cache slots (masked from ``past_length`` on) and the new tokens (causal).
+def export_onnx(model, path: str | Path, fused: bool = True) -> Path:
+    """Write ``model`` (an :class:`engines.llm.gpt.GPT`) to ``path`` as ONNX, atomically. Returns the path.
 
-    The queries come out of ``c_attn`` already divided by √head_dim (:func:`export_onnx` folds that into the
-    weights), so query × keys is a plain product: ONNX Runtime's fast path for one query row needs no scale.
-    """
-    import torch
-    from torch.nn import functional as F
-
-    B, T, C = x.shape
-    nh, hd = attn.n_head, attn.head_dim
-    q, k, v = attn.c_attn(x).split(C, dim=2)
-    q = q.view(B, T, nh, hd).transpose(1, 2)  # (B, heads, T, hd)
-    k_t = k.view(B, T, nh, hd).permute(0, 2, 3, 1)  # (B, heads, hd, T)
-    v = v.view(B, T, nh, hd).transpose(1, 2)  # (B, heads, T, hd)
-    slots = keys_t.shape[3]
-    old = (q @ keys_t).masked_fill(torch.arange(slots) >= past_length, float("-inf"))  # (B, heads, T, N)
-    new = q @ k_t  # (B, heads, T, T)
-    new = new.masked_fill(torch.arange(T).unsqueeze(0) > torch.arange(T).unsqueeze(1), float("-inf"))
-    att = F.softmax(torch.cat([old, new], dim=-1), dim=-1)
-    y = att[..., :slots] @ values + att[..., slots:] @ v  # (B, heads, T, hd)
-    y = y.transpose(1, 2).contiguous().view(B, T, C)
-    return attn.c_proj(y), k_t, v, att.index_select(2, torch.arange(rows[0]) + (T - rows[0]))  # the last rows
-
-
-def export_onnx(model, path: str | Path) -> Path:
-    """Write ``model`` (an :class:`engines.llm.gpt.GPT`) to ``path`` as ONNX, atomically. Returns the path."""
-    import copy
-    import warnings
-
+    The graph is written by :func:`engines.llm.onnx_build.build_graph` (``fused``: with ONNX Runtime's fused
+    LayerNorm and GELU operators; False: standard operators only)."""
     import onnx
-    import torch
-    from torch import nn
 
-    model = copy.deepcopy(model).cpu().float().eval()
+    from engines.llm.onnx_build import build_graph
+
     cfg = model.config
-    with torch.no_grad():  # the 1/√head_dim of attention goes into the query weights (see _attend)
-        for block in model.transformer.h:
-            block.attn.c_attn.weight[:cfg.n_embd] /= math.sqrt(cfg.head_dim)
-            if block.attn.c_attn.bias is not None:
-                block.attn.c_attn.bias[:cfg.n_embd] /= math.sqrt(cfg.head_dim)
-
-    class _CachedGPT(nn.Module):
-        def __init__(self, gpt) -> None:
-            super().__init__()
-            self.gpt = gpt
-
-        def forward(self, idx, past_length, rows, *cache):
-            tr = self.gpt.transformer
-            x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]) + past_length)
-            kv, attentions = [], []
-            for i, block in enumerate(tr.h):
-                a, k_t, v, att = _attend(block.attn, block.ln_1(x), cache[2 * i], cache[2 * i + 1], past_length, rows)
-                x = x + a
-                x = x + block.mlp(block.ln_2(x))
-                kv += [k_t, v]
-                attentions.append(att)
-            return (self.gpt.lm_head(tr.ln_f(x)), *kv, *attentions)
-
-    inputs, kv_names, att_names = graph_inputs(cfg.n_layer), new_kv_outputs(cfg.n_layer), attention_outputs(cfg.n_layer)
-    cache = [torch.zeros((1, cfg.n_head, cfg.head_dim, 4)) if i % 2 == 0 else torch.zeros((1, cfg.n_head, 4, cfg.head_dim))
-             for i in range(2 * cfg.n_layer)]
-    axes = {"idx": {0: "batch", 1: "new_tokens"}, "logits": {0: "batch", 1: "new_tokens"}}
-    for i, name in enumerate(inputs[3:]):
-        axes[name] = {0: "batch", 3 if i % 2 == 0 else 2: "slots"}
-    for i, name in enumerate(kv_names):
-        axes[name] = {0: "batch", 3 if i % 2 == 0 else 2: "new_tokens"}
-    axes.update({n: {0: "batch", 2: "rows", 3: "keys"} for n in att_names})
+    weights = {name: t.detach().cpu().float().numpy() for name, t in model.state_dict().items()}
+    proto = build_graph(weights, cfg, fused=fused)
+    proto.metadata_props.add(key=METADATA_KEY, value=json.dumps(cfg.to_dict(), sort_keys=True))
+    onnx.checker.check_model(proto)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
-        torch.onnx.export(_CachedGPT(model), (torch.zeros((1, 3), dtype=torch.long), torch.tensor([2]), torch.tensor([3]), *cache),
-                          str(tmp), dynamo=False, opset_version=OPSET, input_names=inputs,
-                          output_names=["logits", *kv_names, *att_names], dynamic_axes=axes)
-        proto = onnx.load(str(tmp))
-        proto.ir_version = IR_VERSION
-        proto.metadata_props.add(key=METADATA_KEY, value=json.dumps(cfg.to_dict(), sort_keys=True))
-        onnx.checker.check_model(proto)
+    with atomic_path(path) as tmp:
         onnx.save(proto, str(tmp))
+    remove_stale_exports(path)
     return path
+
+
+def remove_stale_exports(written: str | Path) -> list[Path]:
+    """When ``written`` is a cached export of this version, delete the cached exports of older versions beside it
+    (and their int8 copies and reports: they are never read again, and GPT-2's take ~800 MB). Returns them."""
+    written = Path(written)
+    match = CACHED_EXPORT.match(written.name)
+    if not match or match.group(1) != str(EXPORT_VERSION):
+        return []
+    removed = []
+    for other in written.parent.iterdir():
+        old = CACHED_EXPORT.match(other.name)
+        if old and int(old.group(1) or 0) < EXPORT_VERSION and other.is_file():
+            other.unlink(missing_ok=True)
+            removed.append(other)
+    return removed

@@ -129,7 +129,7 @@ def onnx_cache_path(folder: Path) -> Path:
     stat = weights.stat()
     stamp = f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{EXPORT_VERSION}"
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    return user_data_dir() / "onnx-cache" / f"{folder.name}-{key}.onnx"
+    return user_data_dir() / "onnx-cache" / f"{folder.name}-{key}.v{EXPORT_VERSION}.onnx"  # older: remove_stale_exports
 
 
 def _load_torch_model(folder: Path, config: dict):

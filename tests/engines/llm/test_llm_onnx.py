@@ -18,11 +18,13 @@ TOKENIZER = CharTokenizer.from_text("abcdefghijklmnopqrstuvwxyz .,")
 CFG = GPTConfig(n_layer=2, n_head=2, n_embd=32, block_size=32, vocab_size=TOKENIZER.vocab_size)
 
 
-@pytest.fixture(scope="module")
-def runners(tmp_path_factory):
+@pytest.fixture(scope="module", params=[True, False], ids=["fused", "standard-ops"])
+def runners(tmp_path_factory, request):
+    """Our torch model and its ONNX export: with ONNX Runtime's fused operators, and with standard ones only."""
     torch.manual_seed(2)
     model = GPT(CFG).eval()
-    path = export_onnx(model, tmp_path_factory.mktemp("onnx") / "gpt.onnx")
+    path = export_onnx(model, tmp_path_factory.mktemp("fused" if request.param else "standard") / "gpt.onnx",
+                       fused=request.param)
     return TorchGPTRunner(model), OnnxGPTRunner(path)
 
 
@@ -70,6 +72,10 @@ def test_the_file_is_readable_by_older_runtimes_and_carries_its_config(runners):
     assert proto.ir_version == IR_VERSION
     assert [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")] == [OPSET]
     assert onnx_runner.config == CFG
+    fused_ops = {n.op_type for n in proto.graph.node if n.domain == "com.microsoft"}
+    # the fused file uses ONNX Runtime's LayerNorm+residual and GELU operators; the other one standard ops only
+    assert fused_ops == ({"SkipLayerNormalization", "FastGelu"} if onnx_runner.path.parent.name.startswith("fused")
+                         else set())
 
 
 def test_an_onnx_file_that_is_not_a_gpt_is_refused(tmp_path):

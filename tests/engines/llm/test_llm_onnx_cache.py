@@ -153,3 +153,25 @@ def test_a_model_trained_here_gets_a_per_layer_export(tmp_path, monkeypatch):
     folder = save_gpt(GPT(CFG).eval(), tmp_path / "mine")
     runner = load_runner(folder, backend="onnx")
     assert runner.path == onnx_cache_path(folder) and not runner.stacked
+
+
+def test_a_new_export_removes_the_older_versions_exports_beside_it(tmp_path, monkeypatch):
+    from engines.llm.gpt import save_gpt
+    from engines.llm.onnx_graph import EXPORT_VERSION
+    from engines.llm.runners import load_runner, onnx_cache_path
+
+    monkeypatch.setenv("AI_LAB_DATA_DIR", str(tmp_path / "data"))
+    cache = tmp_path / "data" / "onnx-cache"
+    cache.mkdir(parents=True)
+    stale = ["mine-0123456789abcdef.onnx", "mine-0123456789abcdef.int8.onnx", "mine-0123456789abcdef.int8.json",
+             f"gpt2-fedcba9876543210.v{EXPORT_VERSION - 1}.onnx", f"gpt2-fedcba9876543210.v{EXPORT_VERSION - 1}.int8.onnx"]
+    kept = ["story-gpt-shipped.int8.onnx", "story-gpt-shipped.int8.json", "notes.json",
+            f"gpt2-00000000000000aa.v{EXPORT_VERSION}.onnx", f"gpt2-00000000000000aa.v{EXPORT_VERSION}.int8.json"]
+    for name in stale + kept:
+        (cache / name).write_bytes(b"x")
+    torch.manual_seed(1)
+    folder = save_gpt(GPT(CFG).eval(), tmp_path / "mine")
+    runner = load_runner(folder, backend="onnx")
+    assert runner.path == onnx_cache_path(folder) and runner.path.name.endswith(f".v{EXPORT_VERSION}.onnx")
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*kept, runner.path.name])
+    assert runner.forward(np.array([[1, 2]]))[0].shape == (1, 2, CFG.vocab_size)
