@@ -81,9 +81,21 @@ class JobBar(QWidget):
             self.bar.setValue(min(progress.step, progress.total))
         else:
             self.bar.setRange(0, 0)
-        metrics = "  ".join(f"{k} {_number(v)}" for k, v in list(progress.metrics.items())[:3])
+        metrics = "  ".join(f"{plain_metric_name(k)} {_number(v)}" for k, v in list(progress.metrics.items())[:3]
+                            if k not in HIDDEN_METRICS)
         text = "  ·  ".join(t for t in (runner.label, progress.message, metrics) if t)
         self.label.setText(text)
+
+
+# Metric keys as jobs report them → words for the status bar (others: "_per_s" → "/s", "_" → " ").
+METRIC_NAMES = {"lr": "learning rate", "val_loss": "validation loss", "test_mse": "test error", "kl": "KL",
+                "elapsed_s": "seconds", "t": "noise step t", "word_accuracy": "words right"}
+HIDDEN_METRICS = {"phase", "total", "step"}  # bookkeeping for the page, not news for the user
+
+
+def plain_metric_name(key: str) -> str:
+    """"tokens_per_s" → "tokens/s", "val_loss" → "validation loss": no raw keys in the status bar."""
+    return METRIC_NAMES.get(key) or key.replace("_per_s", "/s").replace("_", " ")
 
 
 def _number(value: float) -> str:

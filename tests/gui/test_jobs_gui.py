@@ -176,3 +176,23 @@ def test_plain_os_error_names_the_file_and_the_reason():
     assert plain_os_error(OSError(errno.ENOSPC, "No space left on device")) == "The disk is full"
     assert plain_os_error(OSError(errno.EXDEV, "Invalid cross-device link", "/a/b")) == "b: invalid cross-device link"
     assert plain_os_error(ValueError("type a query to search for")) == "type a query to search for"
+
+
+def test_the_status_bar_names_a_jobs_numbers_in_words(window, qtbot):
+    # A newcomer saw "lines_per_s 45.4" and "steps_per_s … lr" in the status bar.
+    runner = window.ctx.new_runner("words")
+    release = []
+
+    def reports(cancel):
+        yield Progress(1, 10, {"tokens_per_s": 1234.0, "lr": 0.002, "phase": 1.0})
+        while not release and not cancel.wait(0.01):
+            pass
+        return 1
+
+    runner.start(reports, label="Training")
+    qtbot.waitUntil(lambda: "tokens/s" in window.job_bar.label.text(), timeout=5000)
+    text = window.job_bar.label.text()
+    assert "tokens/s 1234" in text and "learning rate 0.002" in text
+    assert "_" not in text and "phase" not in text
+    release.append(True)
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=5000)
