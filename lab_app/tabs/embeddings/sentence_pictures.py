@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from lab_app.plotting import pg, themed
+from lab_app.widgets.cell_numbers import new_cell_numbers
 
 POINT_COLOUR = "#3b5bdb"
 
@@ -32,35 +33,26 @@ class SimilarityHeatmap(QWidget):
         self.image = g.ImageItem(np.zeros((1, 1)))
         self.image.setColorMap(g.colormap.get("viridis"))
         self.plot.addItem(self.image)
-        self._texts: list = []
+        self.numbers = new_cell_numbers()
+        self.plot.addItem(self.numbers)
         self.matrix = np.zeros((0, 0))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
     def show_matrix(self, matrix: np.ndarray) -> None:
-        g = pg()
         self.matrix = np.asarray(matrix, dtype=np.float32)
         n = len(self.matrix)
-        for item in self._texts:
-            self.plot.removeItem(item)
-        self._texts = []
         self.image.setImage(np.clip(self.matrix, 0, 1) if n else np.zeros((1, 1)), levels=(0, 1))
         labels = [(i + 0.5, f"S{i + 1}") for i in range(n)]
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setTicks([labels])
         self.plot.setXRange(0, max(n, 1), padding=0.02)
         self.plot.setYRange(0, max(n, 1), padding=0.02)
-        size = 11 if n <= 6 else 9 if n <= 10 else 7
-        for i in range(n):
-            for j in range(n):
-                value = float(self.matrix[i, j])
-                colour = "#000000" if value > 0.6 else "#ffffff"  # viridis is bright yellow at the top
-                text = g.TextItem(f"{value:.2f}", color=colour, anchor=(0.5, 0.5))
-                text.setFont(_font(size))
-                text.setPos(j + 0.5, i + 0.5)
-                self.plot.addItem(text)
-                self._texts.append(text)
+        self.numbers.set_point_size(11 if n <= 6 else 9 if n <= 10 else 7)
+        self.numbers.set_cells([[f"{v:.2f}" for v in row] for row in self.matrix],
+                               # viridis is bright yellow at the top
+                               [["#000000" if v > 0.6 else "#ffffff" for v in row] for row in self.matrix])
 
 
 class SentenceMap(QWidget):
@@ -107,10 +99,3 @@ class SentenceMap(QWidget):
         self.plot.setXRange(-span * 1.15, span * 1.15)
         self.plot.setYRange(-span * 1.15, span * 1.15)
 
-
-def _font(points: int):
-    from PySide6.QtGui import QFont
-
-    font = QFont()
-    font.setPointSize(points)
-    return font

@@ -17,6 +17,7 @@ from lab_app.tabs.neuralnet.draw_pad import DrawPad
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.accessibility import emphasise
+from lab_app.widgets.cell_numbers import new_cell_numbers
 from lab_app.widgets.plot_legend import legend_below
 
 MODELS = (("Plain layers (MLP)", "mlp", "64 pixels → 64 neurons, each wired to every pixel → 10 digit scores"),
@@ -143,13 +144,8 @@ class ClassifierPage(LabPage):
         self.confusion_image.setVisible(False)  # shown once there are counts: an all-zero matrix is one flat block
         self.confusion_plot.addItem(self.confusion_image)
         self.confusion_plot.setToolTip("Rows: the true digit of each test picture; columns: the network's answer")
-        self.confusion_texts: list[Any] = []
-        for r in range(10):
-            for c in range(10):
-                text = g.TextItem("", anchor=(0.5, 0.5), color="w")
-                text.setPos(c + 0.5, r + 0.5)
-                self.confusion_plot.addItem(text)
-                self.confusion_texts.append(text)
+        self.confusion_numbers = new_cell_numbers()
+        self.confusion_plot.addItem(self.confusion_numbers)
 
         self.weights_plot = themed(g.PlotWidget(title="First-layer weights"))
         self.weights_plot.setAspectLocked(True)
@@ -272,10 +268,9 @@ class ClassifierPage(LabPage):
         self.placeholders["confusion"].clear()
         self.confusion_image.setRect(0, 0, 10, 10)
         peak = max(1, int(matrix.max()))
-        for i, text in enumerate(self.confusion_texts):
-            count = int(matrix.flat[i])
-            text.setText(str(count) if count else "")
-            text.setColor("k" if count > 0.6 * peak else "w")
+        counts = matrix.astype(int)
+        self.confusion_numbers.set_cells([[str(n) if n else "" for n in row] for row in counts],
+                                         [["#000000" if n > 0.6 * peak else "#ffffff" for n in row] for row in counts])
 
     def show_weights(self, pictures: np.ndarray) -> None:
         columns = int(np.ceil(np.sqrt(pictures.shape[0])))

@@ -33,6 +33,7 @@ def test_training_shows_accuracy_and_drawing_gives_probabilities(page, qtbot):
     assert accuracy >= 0.9
     assert page.loss_curve.getData()[0] is not None and len(page.loss_curve.getData()[0]) == 12
     assert page.result.confusion.sum() == 360
+    assert sum(int(t) for t in page.confusion_numbers.shown_texts()) == 360  # the counts written in the squares
     assert page.train_button.isEnabled() and not page.cancel_button.isEnabled()
 
     # A real test digit, scaled up onto the pad, is recognised.
