@@ -10,7 +10,8 @@ its KV cache; the time of those steps divided by their number is one measurement
 table shows the median of ``--runs``.
 
 Runners (``--runners``): ``hf`` (transformers fp32), ``onnx`` (ours, fp32), ``int8`` (ours, int8
-weights), optionally ``torch`` and ``torch_nocache`` (our torch model). Ours also return where the
+weights), optionally ``onnx_std`` (ours, fp32, standard ONNX operators only: no fused LayerNorm/GELU),
+``torch`` and ``torch_nocache`` (our torch model). Ours also return where the
 newest position looked, in every layer and head, each step (the Generate page shows it). One CPU thread. Targets (issue 20): int8 ≥ 2.5×
 and fp32 ONNX ≥ 1.5× faster per token than transformers, int8 ≤ 15 ms at context 16.
 Also reported: peak resident memory of a fresh process generating with each (``--no-memory``
@@ -47,9 +48,9 @@ REPO = HERE.parent
 RESULTS = HERE / "results" / "llm.json"
 sys.path.insert(0, str(REPO))
 
-RUNNERS = ("hf", "onnx", "int8", "torch", "torch_nocache")
-LABELS = {"hf": "transformers", "onnx": "ONNX fp32", "int8": "ONNX int8", "torch": "our torch",
-          "torch_nocache": "torch no cache"}
+RUNNERS = ("hf", "onnx", "int8", "onnx_std", "torch", "torch_nocache")
+LABELS = {"hf": "transformers", "onnx": "ONNX fp32", "int8": "ONNX int8", "onnx_std": "fp32 std ops",
+          "torch": "our torch", "torch_nocache": "torch no cache"}
 
 
 def build_folder(args, tmp: Path) -> Path:
@@ -74,10 +75,10 @@ def build_folder(args, tmp: Path) -> Path:
 
 
 def open_runner(kind: str, folder: Path, exports: dict[str, Path]):
-    if kind in ("onnx", "int8"):  # no torch in this process for ONNX (its memory is measured alone)
+    if kind in ("onnx", "int8", "onnx_std"):  # no torch in this process for ONNX (its memory is measured alone)
         from engines.llm.onnx_runner import OnnxGPTRunner
 
-        return OnnxGPTRunner(exports["fp32" if kind == "onnx" else "int8"], threads=1, trusted=True)
+        return OnnxGPTRunner(exports[{"onnx": "fp32", "int8": "int8", "onnx_std": "std"}[kind]], threads=1, trusted=True)
     import torch
 
     torch.set_num_threads(1)
@@ -184,6 +185,13 @@ def measure(args) -> dict[str, Any]:
         prepared = run_job(prepare_job(folder))
         result["export_seconds"] = round(time.perf_counter() - start, 1)  # 0 when the exports already existed
         exports = {"fp32": prepared["fp32"], "int8": prepared["int8"]}
+        if "onnx_std" in args.runners:  # the same graph in standard ONNX operators only (no fused LayerNorm/GELU)
+            from engines.core.model_io import load_config
+            from engines.llm.onnx_graph import export_onnx
+            from engines.llm.runners import _load_torch_model
+
+            model = _load_torch_model(folder, load_config(folder))
+            exports["std"] = export_onnx(model, Path(tmp) / "standard-ops.onnx", fused=False)
         runners = {kind: open_runner(kind, folder, exports) for kind in args.runners}
         cfg = runners.get("onnx", open_runner("onnx", folder, exports)).config
         rows = []
