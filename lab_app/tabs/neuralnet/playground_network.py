@@ -23,7 +23,9 @@ GRAD_BAR_HEIGHT = 26
 def grid_to_qimage(grid: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> QImage:
     """A ``(G, G)`` grid (row 0 = lowest y) → a QImage (top row = highest y) through ``lut`` ``(256, 3)`` uint8."""
     lo, hi = levels
-    scaled = np.clip((np.asarray(grid, dtype=np.float64) - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    span = (hi - lo) if np.isfinite(hi - lo) and hi != lo else 1.0
+    # a network whose numbers blew up (learning rate far too high) gives NaN: shown as the middle colour, unsure
+    scaled = np.nan_to_num(np.clip((np.asarray(grid, dtype=np.float64) - lo) / span, 0.0, 1.0), nan=0.5)
     rgb = np.ascontiguousarray(lut[(scaled[::-1] * 255).astype(np.intp)])  # flip: image rows run downwards
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()

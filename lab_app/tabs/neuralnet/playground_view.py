@@ -19,6 +19,9 @@ from lab_app.widgets.accessibility import emphasise
 CLASS_COLORS = ("#f59322", "#0877bd", "#2f9e44", "#c2255c", "#7048e8",
                 "#868e96", "#e8590c", "#1098ad", "#5c940d", "#862e9c")
 MIDDLE = "#e8eaeb"
+BLEW_UP = "loss: blew up (learning rate too high)"
+BLEW_UP_WHY = ("The network's numbers grew too big to count: each step overshot further than the last. "
+               "Pick a smaller learning rate and press Reset.")
 NEURON_VIEW_HEIGHT = 64
 
 
@@ -168,11 +171,18 @@ class PlaygroundView(QWidget):
         self.epoch_label.setText(f"Epoch {snap['epoch']}")
         acc = snap.get("test_accuracy")
         self.accuracy_label.setText("test accuracy —" if acc is None else f"test accuracy {100 * acc:.1f} %")
-        self.loss_label.setText(f"train loss {snap['train_loss']:.3f} · test loss {snap['test_loss']:.3f}")
+        if np.isfinite(snap["train_loss"]):
+            self.loss_label.setText(f"train loss {snap['train_loss']:.3f} · test loss {snap['test_loss']:.3f}")
+            self.loss_label.setToolTip("How wrong the network is on the training and on the test points (lower is better)")
+        else:
+            self.loss_label.setText(BLEW_UP)
+            self.loss_label.setToolTip(BLEW_UP_WHY)
         x0, x1, y0, y1 = snap["extent"]
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         self.task = snap["task"]
-        grid = snap["output_grid"]
+        grid = np.asarray(snap["output_grid"])
+        if not np.isfinite(grid).all():  # blown up: no answer anywhere, drawn as unsure
+            grid = np.nan_to_num(grid, nan=0.5 if self.task != "regression" else 0.0, posinf=0.0, neginf=0.0)
         if self.task == "multiclass":  # several classes: each spot in its predicted class's colour
             rgb = class_boundary_rgb(grid)
             self.boundary_image.setImage(rgb, levels=(0, 255), autoLevels=False)

@@ -121,3 +121,19 @@ def test_reset_or_new_points_while_playing_rebuild_the_network(window, qtbot, tm
         assert not page.playing and page.playground.epoch == 0 and page.last_snapshot["epoch"] == 0
         assert page.play_button.text() == "▶ Play" and page.step_button.isEnabled()
     assert len(page.playground.train) + len(page.playground.test) == 8
+
+
+def test_a_network_that_blows_up_says_so_instead_of_raising(window, qtbot):
+    # Found by the monkey (seed 9): learning rate 10 with linear neurons made every output NaN and each frame
+    # raised IndexError while drawing the picture.
+    from lab_app.tabs.neuralnet.playground_view import BLEW_UP
+
+    page = _page(window, qtbot)
+    controls = page.settings
+    controls.activation_combo.setCurrentIndex(controls.activation_combo.findData("linear"))
+    qtbot.waitUntil(lambda: not page.runner.is_running(), timeout=TIMEOUT)
+    _idle(page, qtbot)
+    controls.lr_combo.setCurrentIndex(controls.lr_combo.findData(10.0))
+    _steps(page, qtbot, 4)
+    assert page.view.loss_label.text() == BLEW_UP
+    assert not np.isfinite(page.last_snapshot["train_loss"])
