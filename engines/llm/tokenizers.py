@@ -69,6 +69,11 @@ class Tokenizer(Protocol):
     def save(self, folder: str | Path) -> Path: ...
 
 
+# Words counted per call when a tokenizer is trained: Counter counts a whole list in C without letting other
+# threads run, so counting millions of words in one call froze the window for seconds (monkey seed 9).
+COUNT_CHUNK = 50_000
+
+
 def split_words(text: str) -> list[str]:
     """``"My dog's name is Ben."`` → ``["my", "dog", "'s", "name", "is", "ben", "."]``."""
     return [m.group().lower() for m in _WORD_RE.finditer(text)]
@@ -110,7 +115,10 @@ class WordTokenizer:
         """Keep the ``max_vocab`` (specials included) most frequent words seen at least ``min_count`` times."""
         if max_vocab <= len(cls.specials):
             raise ValueError(f"max_vocab must be more than {len(cls.specials)}")
-        counts = Counter(split_words(text))
+        words = split_words(text)
+        counts: Counter[str] = Counter()
+        for start in range(0, len(words), COUNT_CHUNK):  # one long C call would hold the GIL: the window froze
+            counts.update(words[start:start + COUNT_CHUNK])
         ranked = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
         return cls([*cls.specials, *ranked[: max_vocab - len(cls.specials)]])
 
