@@ -179,12 +179,13 @@ def evaluate_only(args: argparse.Namespace, argv: list[str] | None) -> int:
     cfg["recommended_guidance"] = args.guidance
     cfg["recommended_sampling"] = _sampling(args)
     atomic_write_json(folder / "config.json", cfg)
-    judge, _ = load_judge(folder / "judge")
+    judge, judge_config = load_judge(folder / "judge")
     model = load_music_model(folder, "onnx", "cpu", 1)
     report = run_with_progress(evaluate_job(model, judge, n_per_style=args.eval_n, n_mix=args.eval_n,
                                             steps=args.eval_steps, guidance=args.guidance, seed=args.seed))
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     metrics.update(report)
+    metrics["judge"] = judge_config.get("metrics", metrics.get("judge"))  # the judge that scored it
     metrics["sampling"] = {**_sampling(args), "guidance": args.guidance}
     atomic_write_json(folder / "metrics.json", metrics)
     if not args.no_record:

@@ -64,7 +64,7 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
     parity = onnx_parity(work)
     print(f"   ONNX parity: {parity}", flush=True)
     print("== evaluation (ONNX Runtime, 1 thread; held-out seeds)", flush=True)
-    judge, _ = load_judge(work / "judge")
+    judge, judge_config = load_judge(work / "judge")
     model = load_music_model(work, "onnx", "cpu", 1)
     report = run_with_progress(evaluate_job(model, judge, n_per_style=args.eval_n, n_mix=args.eval_n,
                                             steps=args.eval_steps, guidance=args.guidance, seed=args.seed))
@@ -76,6 +76,7 @@ def finetune(args: argparse.Namespace, argv: list[str] | None) -> int:
                             "wall_time_s_all": round(earlier.get("wall", 0.0) + time.monotonic() - t_all, 1)},
                "onnx_parity": parity, "sampling": {**cfg["recommended_sampling"], "guidance": args.guidance},
                **report, "before_finetune": {k: before.get(k) for k in HEADLINE + ("mixes",) if k in before}}
+    metrics["judge"] = judge_config.get("metrics", metrics.get("judge"))  # the judge that scored it
     atomic_write_json(work / "metrics.json", metrics)
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("confusion", "before_finetune")}, indent=1,
                      default=str), flush=True)

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-train", type=int, default=1200, help="real clips that are mixed for training")
     p.add_argument("--n-check", type=int, default=8, help="held-out clip pairs per style pair in the blend table")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--noise-max", type=float, default=0.0, help="train with pixel noise of a random level up to this")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default="", help="root folder (default: the project's assets/)")
     p.add_argument("--no-record", action="store_true", help="do not touch manifest.json")
@@ -65,14 +66,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"== training: {args.steps} steps of {args.batch} mixes, {args.threads} thread(s)", flush=True)
     judge, metrics = run_with_progress(train_blend_judge_job(clips, labels, calib, (test_pics, test_labels),
-                                                             args.steps, args.batch, args.seed))
+                                                             args.steps, args.batch, args.seed, args.noise_max))
     print("== validation: true audio sums of held-out clips (every pair of styles)", flush=True)
     metrics["blend_table"] = blend_table(judge, args.n_check)
     metrics["blend_table_mean_abs_error"] = round(_table_error(metrics["blend_table"]), 4)
     wall = time.monotonic() - t_all
     save_judge(folder, judge, metrics)
     if not args.no_record:
-        headline = {k: metrics[k] for k in ("test_accuracy", "temperature", "blend_table_mean_abs_error", "train_steps")}
+        headline = {k: metrics[k] for k in ("test_accuracy", "test_accuracy_with_noise_0.25", "temperature",
+                                            "blend_table_mean_abs_error", "train_steps")}
         for file in ("config.json", "model.safetensors"):
             record_asset(f"diffusion/music/judge/{file}", root=root, made_by=command, wall_time_s=round(wall, 1),
                          provenance="procedural music clips (engines.diffusion.music.make_dataset, seeds "

@@ -105,10 +105,11 @@ def judge_logits(judge: Any, pictures: np.ndarray) -> np.ndarray:
 
 def train_blend_judge_job(clips: np.ndarray, labels: np.ndarray, calib: tuple[np.ndarray, np.ndarray],
                           test: tuple[np.ndarray, np.ndarray], steps: int = 1500, batch: int = 32, seed: int = 0,
-                          cancel: CancelToken | None = None) -> Job[tuple[Any, dict[str, Any]]]:
+                          noise_max: float = 0.0, cancel: CancelToken | None = None) -> Job[tuple[Any, dict[str, Any]]]:
     """Train the judge on power-domain mixes of ``clips`` (real, rendered), fit its temperature on ``calib``
     (pictures, soft labels: real singles and audio sums), score single-style accuracy on ``test`` (pictures,
-    style indices). Returns (module with ``.temperature``, metrics)."""
+    style indices), also with pixel noise added. ``noise_max`` > 0 trains with pixel noise of a random level up to
+    it (a judge of style should not change its mind over hiss). Returns (module with ``.temperature``, metrics)."""
     import torch
     from torch.nn import functional as F
 
@@ -126,7 +127,7 @@ def train_blend_judge_job(clips: np.ndarray, labels: np.ndarray, calib: tuple[np
         cancel.raise_if_cancelled()
         pics, soft = mixed_batch(powers, labels, batch, rng)
         judge.train()
-        loss = F.cross_entropy(judge(_augment(torch.as_tensor(pics[:, None]), gen)), torch.as_tensor(soft))
+        loss = F.cross_entropy(judge(_augment(torch.as_tensor(pics[:, None]), gen, noise_max)), torch.as_tensor(soft))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -137,7 +138,11 @@ def train_blend_judge_job(clips: np.ndarray, labels: np.ndarray, calib: tuple[np
     yield Log(f"temperature {judge.temperature:.3f} (fitted on {len(calib[1])} held-out real pictures)")
     test_pics, test_labels = test
     pred = style_probabilities(judge, test_pics).argmax(1)
+    hiss = np.clip(test_pics + 0.25 * np.random.default_rng(seed + 9).standard_normal(test_pics.shape), -1, 1)
+    noisy = style_probabilities(judge, hiss.astype(np.float32)).argmax(1)
     metrics = {"test_accuracy": round(float((pred == test_labels).mean()), 4), "test_clips": int(len(test_labels)),
+               "test_accuracy_with_noise_0.25": round(float((noisy == test_labels).mean()), 4),
+               "train_noise_max": noise_max,
                "train_clips": int(len(labels)), "train_steps": steps, "batch": batch,
                "train_time_s": round(time.monotonic() - t0, 1), "temperature": round(judge.temperature, 4),
                "calibration_pictures": int(len(calib[1])),
