@@ -71,6 +71,8 @@ class WalkReport:
     longest_stall_s: float = 0.0
     stall_busy_s: float = 0.0  # CPU time the GUI thread itself used during that stall (the rest it waited)
     stall_queued_s: float = 0.0  # of the wait: ready to run, but every CPU was busy (machine load)
+    gil_wait_s: float = 0.0  # the longest a Python thread waited to run (GIL held elsewhere, or no free CPU)
+    gil_wait_step: str = ""
     stall_load: str = ""  # /proc/loadavg just after it: on a shared machine a long stall with little busy time
     stall_step: str = ""
     seconds: float = 0.0
@@ -94,6 +96,8 @@ class Heartbeat:
         self.longest_busy = 0.0
         self.longest_queued = 0.0
         self.longest_load = ""
+        self.longest_gil_wait = 0.0  # the longest time a Python thread that wanted to run could not (GIL held)
+        self.gil_wait_label = ""
         self.label = ""
         self.worst_label = ""
 
@@ -105,10 +109,23 @@ class Heartbeat:
         self.timer.start()
         self._watching = True
         threading.Thread(target=self._watch, name="monkey-watchdog", daemon=True).start()
+        threading.Thread(target=self._probe_gil, name="monkey-gil-probe", daemon=True).start()
 
     def stop(self) -> None:
         self.timer.stop()
         self._watching = False
+
+    def _probe_gil(self) -> None:
+        """Wake every 2 ms: a late wake-up means some thread held the GIL (or the machine had no free CPU). A long
+        hold in one C call (a big Counter, a NumPy conversion of a huge list) freezes the window however little
+        the GUI thread itself does."""
+        last = time.perf_counter()
+        while self._watching:
+            time.sleep(0.002)
+            now = time.perf_counter()
+            if now - last - 0.002 > self.longest_gil_wait:
+                self.longest_gil_wait, self.gil_wait_label = now - last - 0.002, self.label
+            last = now
 
     def _watch(self) -> None:
         """When the loop has not ticked for a second, note once what each thread is doing (for the report)."""
@@ -357,6 +374,7 @@ class Monkey:
         self.report.stall_step = self.heartbeat.worst_label
         self.report.stall_busy_s = self.heartbeat.longest_busy
         self.report.stall_queued_s = self.heartbeat.longest_queued
+        self.report.gil_wait_s, self.report.gil_wait_step = self.heartbeat.longest_gil_wait, self.heartbeat.gil_wait_label
         self.report.stall_load = self.heartbeat.longest_load
         self.report.stall_stacks = list(self.heartbeat.stall_stacks)
         self.report.seconds = time.monotonic() - start
