@@ -81,6 +81,7 @@ class MusicPage(LabPage):
         self.mix_slider.setRange(0, 100)
         self.mix_slider.valueChanged.connect(self._on_mix)
         self.mix_label = QLabel()
+        self.mix_label.setWordWrap(True)
         for combo in (self.prompt_box, self.mix_box):
             narrow(combo)
         for label, widget in (("Caption", self.prompt_box), ("Seed", self.seed_box), ("Steps", self.steps_box),
@@ -159,6 +160,7 @@ class MusicPage(LabPage):
             self.bars[style] = bar
         layout.addLayout(bars)
         self.set_picture(host)
+        self.splitter.setSizes([330, 750])  # room for the paired buttons (Make music | Cancel, Export | Save PNG)
 
     # -- actions -----------------------------------------------------------------------------------
     def mix(self) -> tuple[str, float] | None:
