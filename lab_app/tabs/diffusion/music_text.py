@@ -76,7 +76,7 @@ def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | No
     if real:
         top = max(real[0], key=lambda k: float(np.mean([r.get(k, 0.0) for r in real])))
         share = float(np.mean([r[top] for r in real]))
-        if share > 0.5:
+        if share > 0.75:  # a judge of single styles: one style takes the whole of a real 50/50 mix
             heard = (f" Even real 50/50 mixes of two clips sound like {PAIR_NAMES.get(top[2:], top[2:])} to this "
                      f"judge ({np.floor(share * 1000) / 10:g}%), so \u201cbetween\u201d is hard for it to hear.")
         else:  # a judge that learned real mixes: how it splits a real 50/50 mix, for scale
