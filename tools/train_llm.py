@@ -62,7 +62,8 @@ FINETUNE_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
 # (storyworld.name_match_story). Fine-tuning the shipped model on them, CPU, 1 thread: weight 30, lr 1e-3: second
 # character 0.60 at step 400 of 1000 (stopped); weight 150 (57 % of the stories), lr 1.5e-3: 0.55 at step 180,
 # 0.62 at 360, 0.56 at 540, 0.60 at 720 of 900 (stopped), the answer now following the first character introduced,
-# not the name, and the plain prompts down to 0.90. The 0.9 target needs a much longer run (a GPU).
+# not the name, and the plain prompts down to 0.90; 600 more steps at a constant 1.5e-3: 0.66 at +450 (share >= 0.9:
+# 0.18, the first sign of the name mattering), 0.63 at +600, plain 0.88. The 0.9 target needs a much longer run.
 # With --name-match-weight these prompts (teaching_eval.make_variants(seed, per_family)) are kept out of the text
 # (every story holding one is left out), so the flagship metrics and the tests measure prompts the model never saw.
 HELD_OUT_VARIANTS = ((1, 40), (7, 15))
