@@ -37,6 +37,7 @@ from engines.llm.storyworld_words import (  # noqa: F401 - re-exported: other mo
     ADJECTIVES,
     COLOURS,
     DAYS,
+    FACTS,
     FEMALE_NAMES,
     HARM_ACTS,
     HARM_ASKS,
@@ -314,25 +315,7 @@ class _StoryWriter:
         if roll == 0:
             x, y = rng.randrange(11), rng.randrange(11)
             return f"what is {NUMBERS[x]} plus {NUMBERS[y]}?\n{NUMBERS[x]} plus {NUMBERS[y]} is {NUMBERS[x + y]}."
-        pairs = [
-            [("what color is the sky?", "the sky is blue."), ("what color is the grass?", "the grass is green."),
-             ("what color is the sun?", "the sun is yellow."), ("what color is snow?", "snow is white.")],
-            [("what do dogs say?", "dogs say woof."), ("what do cats say?", "cats say meow."),
-             ("what do cows say?", "cows say moo."), ("what do ducks say?", "ducks say quack.")],
-            [("what do dogs like to play?", "dogs like to play fetch."),
-             ("what do kids like to play?", "kids like to play soccer."),
-             ("what do cats like to chase?", "cats like to chase mice.")],
-            [("how many legs does a dog have?", "a dog has four legs."),
-             ("how many legs does a bird have?", "a bird has two legs."),
-             ("how many days are in a week?", "there are seven days in a week.")],
-            [("what is the opposite of hot?", "the opposite of hot is cold."),
-             ("what is the opposite of big?", "the opposite of big is small."),
-             ("what is the opposite of up?", "the opposite of up is down.")],
-            [("where do fish live?", "fish live in the water."), ("where do birds live?", "birds live in trees."),
-             ("where do cows live?", "cows live on a farm.")],
-            [(f"what day comes after {d}?", f"{DAYS[(i + 1) % 7]} comes after {d}.") for i, d in enumerate(DAYS)],
-        ]
-        q, a = rng.choice(pairs[roll - 1])
+        q, a = rng.choice(FACTS[roll - 1])
         return f"{q}\n{a}"
 
     def harm_request(self, c: Character, asks: tuple[str, ...] = HARM_ASKS) -> tuple[str, str]:
