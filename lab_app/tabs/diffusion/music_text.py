@@ -56,7 +56,9 @@ def explainer(metrics: dict[str, Any] | None = None, config: dict[str, Any] | No
         return text
     runs = config.get("finetune_runs") or ([config["finetune"]] if config.get("finetune") else [])
     tuned_s = sum(float(r.get("wall_time_s", 0.0)) for r in runs)
-    last = f" (the last {tuned_s / 60:.0f} of them also learning the tempo clue)" if tuned_s else ""
+    what = [w for w, on in (("the tempo clue", any(r.get("tempo_clue", True) for r in runs)),
+                            ("from real mixes of two styles", any(r.get("mix_prob") for r in runs))) if on]
+    last = f" (the last {tuned_s / 60:.0f} of them also learning {' and '.join(what)})" if tuned_s and what else ""
     text = text.replace("trained, for 25 minutes on one CPU core, on 2,000 short clips",
                         f"trained for {minutes:.0f} minutes on one CPU core{last}, on {clips:,} short clips")
     try:

@@ -110,7 +110,7 @@ def test_the_explainer_says_how_a_mix_aware_judge_splits_real_mixes():
     from lab_app.tabs.diffusion.music_text import explainer
 
     config = {"train_time_s": 2520, "data": {"provenance": "make_dataset(2000, seed=...)"},
-              "finetune_runs": [{"wall_time_s": 600, "mix_prob": 0.3}]}
+              "finetune_runs": [{"wall_time_s": 600, "mix_prob": 0.3, "tempo_clue": False}]}
     metrics = {"style_accuracy": 0.9, "confusion": {"rock": {"rock": 9, "jazz": 1}}, "tempo_within_10pct": 0.3,
                "mixes": {"rock+jazz": {"embedding_half_way": {"p_rock": 0.4, "p_jazz": 0.35},
                                        "real_audio_sum": {"p_rock": 0.51, "p_jazz": 0.45}},
@@ -119,6 +119,7 @@ def test_the_explainer_says_how_a_mix_aware_judge_splits_real_mixes():
     text = explainer(metrics, config)
     assert "it hears real 50/50 mixes of two clips as 43% to 56% of each style" in text
     assert "it also learned from real mixes of two styles" in text and "only learned single styles" not in text
+    assert "the last 10 of them also learning from real mixes of two styles)" in text and "tempo clue" not in text
     assert "rock+jazz 40%/35%" in text and "EDM+jazz 60%/30%" in text
 
 
