@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--n-pairs", type=int, default=40000)
     parser.add_argument("--p-merge", type=float, default=0.3)
+    parser.add_argument("--p-canonical", type=float, default=0.2, help="share of captions left unparaphrased")
+    parser.add_argument("--mix", type=float, default=0.0, help="chance of blending two paraphrases of one phrase")
+    parser.add_argument("--input-noise", type=float, default=0.0, help="std of noise on the student's inputs")
     parser.add_argument("--words", default="train", choices=("train", "all"),
                         help="train: three in four of the vocabulary's words (the rest validate); all: every word, "
                              "once settings are chosen (the validation probes then no longer measure new words)")
@@ -52,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--ship", action="store_true", help="replace the shipped model when the new one is better")
+    parser.add_argument("--note", default="", help="how the settings were chosen (kept with the metrics)")
     parser.add_argument("--teacher-rev", default="",
                         help="git revision whose assets/diffusion/<model> gives the caption encoder to start from and "
                              "to imitate (e.g. the commit that trained the UNet with it); default: the shipped one")
@@ -88,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     if any((a != b).any() for a, b in zip(unet.state_dict().values(), shipped_unet.state_dict().values())):
         parser.error(f"the UNet at {args.teacher_rev} differs from the shipped one (the clue must match its UNet)")
     cfg = DistillConfig(steps=args.steps, lr=args.lr, n_pairs=args.n_pairs, p_merge=args.p_merge, seed=args.seed,
-                        threads=args.threads)
+                        threads=args.threads, mix=args.mix, input_noise=args.input_noise,
+                        p_canonical=args.p_canonical)
     max_words = encoder.config.max_words
     print(f"making {cfg.n_pairs} paraphrased captions and reading their phrases with MiniLM", flush=True)
     train = pair_arrays(make_pairs(cfg.n_pairs, cfg.seed, args.words, cfg), max_words)
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     distillation = {"command": command, "from": f"{origin}assets/diffusion/{args.model} (UNet frozen, unchanged)",
                     "config": cfg.to_dict(), "vocabulary_words": len(vocabulary()), "words_used": args.words,
                     "val_token_loss": [round(result["loss_start"], 5), round(result["loss_end"], 5)],
-                    "distill_time_s": result["wall_time_s"]}
+                    "distill_time_s": result["wall_time_s"], **({"note": args.note} if args.note else {})}
     new_config = {k: v for k, v in config.items() if k not in ("vocab", "word_source")}
     new_config["clue_distillation"] = {k: v for k, v in distillation.items() if k != "command"}
     save_diffusion_model(folder, unet, result["encoder"], words, new_config)
