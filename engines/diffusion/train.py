@@ -31,6 +31,11 @@ from engines.diffusion.captions import EncoderConfig, WordVectors, load_word_vec
 CHECKPOINT_DIR = "checkpoint"
 
 
+# Pictures per forward/backward pass when training on the CPU: the working set is ~270 MB per 32 pictures for the
+# small model, so a batch of 256 in one pass held ~2 GB and could not be cancelled for many seconds.
+MICRO_BATCH = 32
+
+
 @dataclass
 class TrainConfig:
     dataset: str = "faces"  # faces | digits | a folder of PNG files
@@ -326,7 +331,11 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
                                 tuple(data.grid_prompts), loss)
 
     def train_step(lr: float):
-        """One optimiser step on a random batch; returns the loss (a tensor on the device)."""
+        """One optimiser step on a random batch; returns the loss (a tensor on the device).
+
+        On the CPU the batch goes through the network MICRO_BATCH pictures at a time and the slices' gradients
+        add up to the whole batch's (no layer mixes pictures of a batch), so memory stays at one slice's
+        working set whatever the batch, and Cancel is honoured between slices instead of after a whole step."""
         for group in opt.param_groups:
             group["lr"] = lr
         B = config.batch_size
@@ -337,19 +346,28 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         ids = torch.where(drop[:, None], torch.zeros_like(ids), ids)
         t = torch.randint(0, T, (B,), device=device, generator=gen)
         noise = torch.randn(x0.shape, device=device, generator=gen)
-        a = abar[t].view(B, 1, 1, 1)
-        x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            vectors = net.word_table[ids]  # (B, L, 50)
-            tokens, mask, pooled = net["encoder"](vectors, (ids > 0).float())
-            eps = net["unet"](x_t, t.float(), tokens, mask, pooled)
-            per_image = (eps.float() - noise).pow(2).mean(dim=(1, 2, 3))
-            loss = (per_image * snr_weight[t]).mean() if snr_weight is not None else per_image.mean()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        total = torch.zeros((), device=device)
+        size = B if on_gpu else MICRO_BATCH
+        for start in range(0, B, size):
+            if start:
+                cancel.raise_if_cancelled()
+            part = slice(start, start + size)
+            a = abar[t[part]].view(-1, 1, 1, 1)
+            x_t = a.sqrt() * x0[part] + (1 - a).sqrt() * noise[part]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+                vectors = net.word_table[ids[part]]  # (b, L, 50)
+                tokens, mask, pooled = net["encoder"](vectors, (ids[part] > 0).float())
+                eps = net["unet"](x_t, t[part].float(), tokens, mask, pooled)
+                per_image = (eps.float() - noise[part]).pow(2).mean(dim=(1, 2, 3))
+                if snr_weight is not None:
+                    per_image = per_image * snr_weight[t[part]]
+                loss = per_image.sum() / B  # this slice's share of the batch mean
+            loss.backward()
+            total += loss.detach()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        return loss
+        return total
 
     def to_cpu() -> None:
         nonlocal device, on_gpu, use_amp, gen, images, ids_all, abar, loss_sum, snr_weight
