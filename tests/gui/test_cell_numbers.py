@@ -1,6 +1,7 @@
 """Numbers in a heatmap's squares: written where the cells are, left out when the cells get too small."""
 
 import numpy as np
+from PySide6.QtCore import QPointF
 
 from lab_app.plotting import pg, themed
 from lab_app.widgets.cell_numbers import new_cell_numbers
@@ -22,24 +23,32 @@ def _heatmap(qtbot, size):
     return plot, numbers
 
 
-def _white_pixels(plot, qtbot) -> int:
-    qtbot.wait(50)
+def _bright_pixels_in_cell(plot, qtbot, row: int, column: int) -> int:
+    """Bright pixels inside cell (row, column), 3 px in from its edges."""
+    qtbot.wait(100)
     image = plot.grab().toImage()
-    return sum(1 for y in range(0, image.height(), 2) for x in range(0, image.width(), 2)
+    view = plot.getViewBox()
+    corners = [plot.mapFromScene(view.mapViewToScene(QPointF(column + dx, row + dy))) for dx, dy in ((0, 0), (1, 1))]
+    x0, x1 = sorted(c.x() for c in corners)
+    y0, y1 = sorted(c.y() for c in corners)
+    ratio = image.devicePixelRatio()
+    return sum(1 for y in range(int((y0 + 3) * ratio), int((y1 - 3) * ratio))
+               for x in range(int((x0 + 3) * ratio), int((x1 - 3) * ratio))
                if image.pixelColor(x, y).lightness() > 200)
 
 
 def test_numbers_are_drawn_in_their_cells_and_hidden_when_cells_are_too_small(qtbot):
     plot, numbers = _heatmap(qtbot, (360, 360))
-    blank = _white_pixels(plot, qtbot)
+    assert _bright_pixels_in_cell(plot, qtbot, 0, 0) == 0  # black squares, nothing written yet
     numbers.set_cells([["1", "", "3"], ["", "55", ""], ["7", "", "999"]], [["#ffffff"] * 3] * 3)
     assert numbers.shown_texts() == ["1", "3", "55", "7", "999"]
-    written = _white_pixels(plot, qtbot)
-    assert written > blank + 10  # white digits on the black squares
+    assert _bright_pixels_in_cell(plot, qtbot, 0, 0) > 5  # white "1" on the black square
+    assert _bright_pixels_in_cell(plot, qtbot, 2, 2) > 5  # "999"
+    assert _bright_pixels_in_cell(plot, qtbot, 0, 1) == 0  # an empty cell stays empty
 
+    view = plot.getViewBox()
     plot.resize(60, 60)  # each cell a few pixels wide: no room for "999"
     qtbot.wait(50)
-    view = plot.getViewBox()
     assert not numbers.fits(numbers.deviceTransform(view.scene().views()[0].viewportTransform()))
     plot.resize(360, 360)
     qtbot.wait(50)
