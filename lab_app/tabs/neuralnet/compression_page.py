@@ -195,14 +195,15 @@ class CompressionPage(LabPage):
     def show_latent(self, codes: np.ndarray, labels: np.ndarray) -> None:
         if codes.shape[1] >= 2:
             xs, ys = codes[:, 0], codes[:, 1]
-            self.latent_plot.setLabel("bottom", "code number 1")
-            self.latent_plot.setLabel("left", "code number 2" + ("" if codes.shape[1] == 2 else
-                                                                  f" (of {codes.shape[1]})"))
+            names = ("code number 1", "code number 2" + ("" if codes.shape[1] == 2 else f" (of {codes.shape[1]})"))
         else:  # one number: spread the digits vertically by their label so they can be told apart
             jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(labels))
             xs, ys = codes[:, 0], labels + jitter
-            self.latent_plot.setLabel("bottom", "the one code number")
-            self.latent_plot.setLabel("left", "true digit (only for show)")
+            names = ("the one code number", "true digit (only for show)")
+        if names != getattr(self, "_latent_axis_names", None):  # not on every snapshot: each setLabel re-lays out
+            self._latent_axis_names = names                     # the axis text (setHtml) and repaints the axis
+            self.latent_plot.setLabel("bottom", names[0])
+            self.latent_plot.setLabel("left", names[1])
         for digit, item in enumerate(self.scatters):
             mask = labels == digit
             item.setData(xs[mask], ys[mask])

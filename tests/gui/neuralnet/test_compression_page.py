@@ -82,3 +82,20 @@ def test_sentence_in_three_numbers(page, qtbot):
     page.sentence_panel.sentence_box.setEditText("the cat sat on the moon")
     page.sentence_panel.squeeze_button.click()
     assert "unknown word" in page.sentence_panel.sentence_result.text()
+
+
+def test_the_maps_axes_name_the_numbers_and_are_set_once_per_kind_of_code(page, monkeypatch):
+    # Each setLabel re-lays out the axis text; done on every training snapshot it sat on the window's busiest path
+    # (the monkey found the window hung inside one such call, seed 4 replay).
+    import numpy as np
+
+    calls = []
+    original = page.latent_plot.setLabel
+    monkeypatch.setattr(page.latent_plot, "setLabel", lambda *a, **k: (calls.append(a), original(*a, **k)))
+    labels = np.arange(20) % 10
+    for _ in range(3):
+        page.show_latent(np.random.default_rng(0).normal(size=(20, 5)), labels)
+    assert calls == [("bottom", "code number 1"), ("left", "code number 2 (of 5)")]
+    page.show_latent(np.zeros((20, 1)), labels)
+    assert calls[-2:] == [("bottom", "the one code number"), ("left", "true digit (only for show)")]
+    assert page.latent_plot.getAxis("left").labelText == "true digit (only for show)"
