@@ -47,6 +47,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results" / "llm.json"
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from memory_floor import weight_read_floor  # noqa: E402  (benchmarks/ is not a package)
 
 RUNNERS = ("hf", "onnx", "int8", "onnx_std", "torch", "torch_nocache")
 LABELS = {"hf": "transformers", "onnx": "ONNX fp32", "int8": "ONNX int8", "onnx_std": "fp32 std ops",
@@ -213,6 +216,8 @@ def measure(args) -> dict[str, Any]:
             rows.append(row)
             print(f"context {context_len}: " + ", ".join(f"{k} {row[k]:.1f} ms" for k in args.runners), file=sys.stderr)
         result["rows"] = rows
+        read_per_token = 12 * cfg.n_layer * cfg.n_embd ** 2 + cfg.vocab_size * cfg.n_embd  # blocks + output layer
+        result["floor"] = weight_read_floor(read_per_token)  # same machine, same run: the fastest fp32 can be
         result["quality"] = int8_quality(folder, exports, args.quality_tokens)
         result["sizes_mb"] = {k: round(Path(p).stat().st_size / 1e6, 1) for k, p in exports.items()}
         if not args.no_memory:
@@ -256,6 +261,11 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{r['context']:>8}" + "".join(f" {r[k]:>15.2f}" for k in kinds)
               + "".join(f" {r['hf'] / r[k]:>10.2f}x" for k in ratios)
               + f" {'yes' if r['fp32_same_tokens'] else 'NO':>17}")
+    if "floor" in result and "hf" in kinds and result["rows"]:
+        f, first = result["floor"], result["rows"][0]
+        print(f"floor: one thread reads the {f['megabytes']:.0f} MB of fp32 weights a token needs in "
+              f"{f['numpy_ms']:.1f} ms (NumPy) / {f['torch_ms']:.1f} ms (torch), nothing else done; "
+              f"1.5x transformers at context {first['context']} needs <= {first['hf'] / 1.5:.1f} ms")
     q = result["quality"]
     print(f"int8 vs fp32 on {q['tokens']} Moby-Dick tokens ({q['tokens_from']}): top-1 agreement "
           f"{q['top1_agreement']:.1%}, mean KL {q['mean_kl']:.5f} nats, perplexity fp32 {q['perplexity_fp32']:.2f} "
