@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +129,8 @@ class Heartbeat:
             last = now
 
     def _watch(self) -> None:
-        """When the loop has not ticked for a second, note once what each thread is doing (for the report)."""
+        """When the loop has not ticked for a second, note what each thread is doing, then sample the GUI thread's
+        stack every 20 ms until the loop ticks again and note its most frequent stacks (a small profiler)."""
         noted_for = None
         main = threading.main_thread().ident
         while self._watching:
@@ -142,9 +144,16 @@ class Heartbeat:
                     if ident == threading.get_ident():
                         continue
                     name = "main" if ident == main else str(ident)
-                    stack = traceback.extract_stack(frame)[-6:]
-                    lines.append(f"  thread {name}: " + " <- ".join(
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+                    lines.append(f"  thread {name}: " + _stack_line(frame, 6))
+                samples: Counter[str] = Counter()
+                while self._watching and self.last == last:
+                    frame = sys._current_frames().get(main)
+                    if frame is not None:
+                        samples[_stack_line(frame, 14)] += 1
+                    time.sleep(0.02)
+                total = sum(samples.values())
+                for stack, n in samples.most_common(3):
+                    lines.append(f"  GUI thread in {n} of {total} samples: {stack}")
                 self.stall_stacks.append("\n".join(lines))
 
     def _tick(self) -> None:
@@ -379,6 +388,11 @@ class Monkey:
         self.report.stall_stacks = list(self.heartbeat.stall_stacks)
         self.report.seconds = time.monotonic() - start
         return self.report
+
+
+def _stack_line(frame, depth: int) -> str:
+    stack = traceback.extract_stack(frame)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
 
 
 def _queued_s() -> float:
