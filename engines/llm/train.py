@@ -69,6 +69,9 @@ class TrainConfig:
     # Share of each batch's windows that begin where a document begins (needs ``doc_starts``): a prompt typed
     # into the app sits at position 0, so the model must have seen texts open there, not only mid-stream.
     doc_start_fraction: float = 0.0
+    # Wall-clock bound (0: none): training stops after this many seconds, and the cosine schedule follows whichever of
+    # steps or time is further along, so a run on a busy CPU still ends at the low learning rate.
+    time_budget_s: float = 0.0
     seed: int = 1337
     device: str = "cpu"
     preset: str = "custom"
@@ -84,14 +87,15 @@ class TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
-    def lr_at(self, step: int) -> float:
-        """Learning rate for ``step`` (0-based): linear warm-up, then constant or cosine down to ``min_lr_ratio``."""
+    def lr_at(self, step: int, time_fraction: float = 0.0) -> float:
+        """Learning rate for ``step`` (0-based): linear warm-up, then constant or cosine down to ``min_lr_ratio``;
+        ``time_fraction`` (share of ``time_budget_s`` used) moves the cosine on when it is ahead of the steps."""
         if self.warmup_steps and step < self.warmup_steps:
             return self.lr * (step + 1) / self.warmup_steps
         if self.schedule == "const":
             return self.lr
         span = max(1, self.max_steps - self.warmup_steps)
-        progress = min(1.0, (step - self.warmup_steps) / span)
+        progress = min(1.0, max((step - self.warmup_steps) / span, time_fraction))
         low = self.lr * self.min_lr_ratio
         return low + 0.5 * (1.0 + math.cos(math.pi * progress)) * (self.lr - low)
 
@@ -349,26 +353,29 @@ def train_gpt(
     val_loss = float(previous.get("val_loss", float("nan")))
     loss_value = float(previous.get("loss", float("nan")))
     diverged = False
+    out_of_time = False
     # A loss far above that of uniform guessing means the weights have blown up (e.g. learning rate 10),
     # even while it is still finite: stop then, before a checkpoint of the broken weights is saved.
     chance_loss = math.log(max(2, vocab_size))
     loss_ceiling = 3.0 * chance_loss + 5.0
     try:
-        while step < config.max_steps:
+        while step < config.max_steps and not out_of_time:
             cancel.raise_if_cancelled()
-            lr = config.lr_at(step)
+            used = (time.perf_counter() - started) / config.time_budget_s if config.time_budget_s else 0.0
+            lr = config.lr_at(step, used)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             batch = _batch(train_data, config.block_size, config.batch_size, gen,  # on the CPU
                            train_doc_starts, config.doc_start_fraction)
             loss_value = yield from on_gpu_else_cpu(f"Training (step {step + 1})", train_step, batch)
             step += 1
+            out_of_time = bool(config.time_budget_s) and time.perf_counter() - started >= config.time_budget_s
             window_steps += 1
             elapsed = time.perf_counter() - window_start
             tokens_per_s = window_steps * tokens_per_step / max(elapsed, 1e-9)
             if elapsed > 2.0:
                 window_start, window_steps = time.perf_counter(), 0
-            if step % config.eval_interval == 0 or step == config.max_steps:
+            if step % config.eval_interval == 0 or step == config.max_steps or out_of_time:
                 val_loss = yield from on_gpu_else_cpu(f"Evaluating (step {step})", evaluate)
                 if not math.isfinite(val_loss):
                     diverged = True
@@ -384,7 +391,7 @@ def train_gpt(
                 sample = yield from on_gpu_else_cpu(f"Sampling (step {step})", _sample_text, model, tokenizer,
                                                     prompt_ids, config.sample_tokens, config.seed)
                 yield Frame({"step": step, "sample": sample, "loss": loss_value, "val_loss": val_loss}, step=step)
-            if step % config.checkpoint_interval == 0 or step == config.max_steps:
+            if step % config.checkpoint_interval == 0 or step == config.max_steps or out_of_time:
                 save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics)
                 last_good = step
                 yield Log(f"Checkpoint saved at step {step} in {out_dir}")

@@ -112,6 +112,20 @@ def test_learning_rate_schedules():
     assert {const.lr_at(s) for s in range(10)} == {0.5}
 
 
+def test_a_time_budget_ends_the_run_at_the_low_learning_rate(tmp_path, monkeypatch):
+    import engines.llm.train as train
+
+    clock = iter(range(0, 10_000))  # every reading of the clock is one second later
+    monkeypatch.setattr(train.time, "perf_counter", lambda: float(next(clock)))
+    config = small_config(max_steps=10_000, warmup_steps=2, sample_interval=0, time_budget_s=60.0)
+    assert config.lr_at(50, time_fraction=1.0) == pytest.approx(config.lr * config.min_lr_ratio)
+    events, result = collect(train_gpt(IDS, config, tmp_path / "m", TOKENIZER))
+    steps = [e for e in events if isinstance(e, Progress)]
+    assert 5 < result.steps < 100  # stopped by the clock, long before max_steps
+    assert steps[-1].metrics["lr"] < 0.2 * config.lr  # the schedule followed the clock to its end
+    assert read_train_state(tmp_path / "m")["step"] == result.steps  # and the last step was saved
+
+
 def test_presets():
     assert TrainConfig.preset_config("tiny").preset == "tiny"
     assert TrainConfig.preset_config("small", max_steps=3).max_steps == 3
