@@ -1,8 +1,9 @@
 """What the 3D scene and its flat 2D fallback share: colours, arrow strokes, label sets and label placement.
 
 Labels do not pile on each other: each one tries a few spots around its point (right, left, above, below) and is
-left out when every spot is taken. Labels asked for with ``force`` (the words a query is about) are placed first and
-always drawn; the rest fill the free room in the order they were given.
+left out when every spot is taken. No label covers another labelled point's dot, so each text sits next to its own.
+Labels asked for with ``force`` (the words a query is about) are placed first and always drawn; the rest fill the free
+room in the order they were given. A label pushed a line or more away from its point gets a thin leader line to it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from lab_app.theme import PLOT_COLORS, current_theme
 
@@ -79,18 +80,24 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
     """Draw every set with ``painter``; ``to_screen`` maps (n, 3) positions to a list of QPointF in the painter's
     coordinates (None for a point that is behind the camera or off the picture). Forced texts get a thin halo of
     the background colour, so they stay readable over a dense cloud."""
-    placer = LabelPlacer(bounds)
+    ordered = sorted(sets, key=lambda s: not s.force)  # stable: forced sets first, then in the given order
+    anchors = [to_screen(labels.positions) for labels in ordered]
+    dots = [(at.x(), at.y()) for labels, ats in zip(ordered, anchors) if not labels.centred for at in ats
+            if at is not None]
+    placer = LabelPlacer(bounds, dots=dots)
     halo = QColor(PLOT_COLORS[current_theme()][0])
-    for labels in sorted(sets, key=lambda s: not s.force):  # stable: forced sets first, then in the given order
+    for labels, ats in zip(ordered, anchors):
         metrics = QFontMetricsF(labels.font)
         painter.setFont(labels.font)
         if len(labels.widths) != len(labels.texts):
             labels.widths = [metrics.horizontalAdvance(text) for text in labels.texts]
         labels.drawn = []
-        for at, text, width in zip(to_screen(labels.positions), labels.texts, labels.widths):
+        for at, text, width in zip(ats, labels.texts, labels.widths):
             spot = None if at is None else placer.place(metrics, at, width, labels.centred, labels.force)
             if spot is None:
                 continue
+            if placer.far:  # a line or more away from its point: a faint leader line says whose label it is
+                _draw_leader(painter, at, placer.taken[-1], labels.colour)
             colour = QColor(labels.colour)
             if placer.crowded:  # a forced label with no free room left: faded, so a pile stays readable
                 colour.setAlphaF(0.45)
@@ -101,6 +108,15 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
             painter.setPen(colour)
             painter.drawText(spot, text)
             labels.drawn.append((text, placer.taken[-1]))
+
+
+def _draw_leader(painter: QPainter, at: QPointF, rect: QRectF, colour: QColor) -> None:
+    """A thin faded line from the point ``at`` to the nearest edge of its label's box."""
+    end = QPointF(min(max(at.x(), rect.left()), rect.right()), min(max(at.y(), rect.top()), rect.bottom()))
+    faded = QColor(colour)
+    faded.setAlphaF(0.5)
+    painter.setPen(QPen(faded, 1.0))
+    painter.drawLine(at, end)
 
 
 class LabelGroups:
@@ -122,11 +138,22 @@ class LabelGroups:
 class LabelPlacer:
     """Finds a free spot for each label's text near its point, remembering the room already taken."""
 
-    def __init__(self, bounds: QRectF, gap: float = 1.0) -> None:
+    def __init__(self, bounds: QRectF, gap: float = 1.0, dots: Sequence[tuple[float, float]] = (),
+                 dot_radius: float = 5.0) -> None:
         self.bounds = bounds
         self.gap = gap
         self.taken: list[QRectF] = []
+        self.dots = list(dots)  # on-screen centres of the labelled points: no label covers another one's dot
+        self.dot_radius = dot_radius
         self.crowded = False  # the last forced label found no free spot
+        self.far = False  # the last label sits a line or more away from its point
+
+    def _covers_a_dot(self, rect: QRectF, x: float, y: float) -> bool:
+        """Whether ``rect`` covers the dot of a labelled point other than the one at (x, y)."""
+        r = self.dot_radius
+        left, top, right, bottom = rect.left() - r, rect.top() - r, rect.right() + r, rect.bottom() + r
+        return any(left < dx < right and top < dy < bottom and (abs(dx - x) > 1.5 or abs(dy - y) > 1.5)
+                   for dx, dy in self.dots)
 
     def place(self, metrics: QFontMetricsF, anchor: QPointF, width: float, centred: bool = False,
               force: bool = False) -> QPointF | None:
@@ -134,7 +161,7 @@ class LabelPlacer:
         forced). A forced label also tries a column of spots up to five lines above and below before it settles,
         crowded, beside it."""
         ascent, descent = metrics.ascent(), metrics.descent()
-        self.crowded = False
+        self.crowded = self.far = False
         x, y = anchor.x(), anchor.y()
         if centred:
             spots = [(x - width / 2, y)]
@@ -148,13 +175,14 @@ class LabelPlacer:
                 line = ascent + descent + 2
                 spots += [(side, y + half - 2 + k * line) for k in (-2, 2, -3, 3, -4, 4, -5, 5)
                           for side in (right, left)]
-        for sx, sy in spots:
+        for i, (sx, sy) in enumerate(spots):
             rect = QRectF(sx, sy - ascent, width, ascent + descent)
             if not centred and not self.bounds.contains(rect):
                 continue
             grown = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
-            if not any(grown.intersects(t) for t in self.taken):
+            if not any(grown.intersects(t) for t in self.taken) and (centred or not self._covers_a_dot(rect, x, y)):
                 self.taken.append(rect)
+                self.far = i >= 8  # the first eight spots touch the point; the rest are a line or more away
                 return QPointF(sx, sy)
         if force:
             sx, sy = spots[0]

@@ -45,3 +45,29 @@ def test_forced_labels_come_first_and_are_always_written(qapp):
     assert _overlaps([rect for _, rect in query.drawn]) == 0  # twelve fit in the column of spots beside the point
     assert _overlaps([rect for s in (plain, query) for _, rect in s.drawn]) == 0
     assert plain.placed < 5
+
+
+def test_a_label_never_covers_the_dot_of_another_labelled_point(qapp):
+    # queen and princess 20 px apart on one row (the 3-number universe): "queen" written to the right of its dot
+    # would sit on princess's dot and read as its label
+    points = np.array([[150.0, 150.0, 0.0], [170.0, 150.0, 0.0]])
+    labels = LabelSet(points, ["queen", "princess"], QColor("black"), QFont(), force=True)
+    _draw([labels])
+    assert labels.placed == 2
+    for (text, rect), own, other in zip(labels.drawn, points, points[::-1]):
+        assert not rect.adjusted(-4, -4, 4, 4).contains(QPointF(other[0], other[1])), f"{text} covers a dot"
+        assert rect.center().x() < own[0] if text == "queen" else rect.center().x() > own[0]
+
+
+def test_a_label_pushed_away_from_its_point_has_a_leader_line(qapp):
+    spot = np.array([[200.0, 150.0, 0.0]])
+    labels = LabelSet(np.repeat(spot, 12, axis=0), [f"found{i}" for i in range(12)], QColor("black"), QFont(),
+                      force=True)
+    image = _draw([labels])
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(300, 400, 4)[..., :3].min(axis=2)
+    far = [rect for _, rect in labels.drawn if abs(rect.center().y() - 150) > 3 * rect.height()]
+    assert far  # twelve labels on one point: some are several lines away
+    for rect in far:  # half-way along the line from the point to the nearest corner of its box, something is drawn
+        end = QPointF(min(max(200, rect.left()), rect.right()), min(max(150, rect.top()), rect.bottom()))
+        x, y = int(round((200 + end.x()) / 2)), int(round((150 + end.y()) / 2))
+        assert pixels[y - 1:y + 2, x - 1:x + 2].min() < 235, f"no leader to the label at {rect.center()}"
