@@ -241,7 +241,7 @@ class WordVectorsPage(LabPage):
         """Turn the camera towards ``points`` (n, 3) and come close enough to read their labels."""
         centre = points.mean(axis=0)
         spread = float(np.linalg.norm(points - centre, axis=1).max()) if len(points) > 1 else 0.3
-        self.scene.frame(centre, max(0.4, 2.0 * spread))
+        self.scene.frame(centre, max(0.4, 1.25 * spread))  # room for the labels around them, little more
 
     def odd_one_out(self) -> str | None:
         if self.store is None:

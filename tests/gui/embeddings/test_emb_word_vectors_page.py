@@ -125,3 +125,22 @@ def test_the_sum_is_drawn_where_it_lies_nearest_its_answer(page):
     page.axis_edits[1].setText("")
     page.analogy_button.click()
     assert page.axis_edits[0].text() == "young:old"
+
+
+@pytest.mark.gl
+@needs_gl
+def test_the_analogy_fills_the_view(window, page, qtbot):
+    # the four words of king - man + woman are spread over most of the picture, not a small patch in its middle
+    window.resize(1280, 800)
+    view = page.scene.view
+    qtbot.waitExposed(view)
+    if not view.context() or not view.context().isValid():
+        pytest.skip("no valid OpenGL context")
+    page.analogy()
+    view.grab()  # paints, which places the labels
+    labels = page.scene.items("answer_labels")[0]
+    rects = {text: rect for text, rect in labels.drawn}
+    assert {"king", "man", "woman", "queen"} <= set(rects)
+    ys = [rects[w].center().y() for w in ("king", "man", "woman", "queen")]
+    xs = [rects[w].center().x() for w in ("king", "man", "woman", "queen")]
+    assert max(ys) - min(ys) > 0.45 * view.height() or max(xs) - min(xs) > 0.45 * view.width()
