@@ -64,6 +64,8 @@ class AttentionPage(LabPage):
         self._build_picture()
         self.set_explainer(EXPLAINER)
         self.debounce = Debouncer(self, 250, self.compute)
+        self.ticks_debounce = Debouncer(self, 100, self._update_ticks)  # a window being dragged bigger: once, at rest
+        self._ticks_shown: dict[str, list] = {}
         self.prompt_box.textChanged.connect(self.debounce.poke)
         self.picker.model_changed.connect(lambda _name: self.compute())
         self.compute()
@@ -149,7 +151,7 @@ class AttentionPage(LabPage):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        self.redraw()  # as many token labels as now fit under the heatmap
+        self.ticks_debounce.poke()  # as many token labels as now fit under the heatmap
 
     # -- work -------------------------------------------------------------------------------
     def compute(self) -> None:
@@ -213,11 +215,7 @@ class AttentionPage(LabPage):
         n = len(tokens)
         self.heat_image.setImage(matrix, levels=(0, max(float(matrix.max()), 1e-6)))
         self.heat_image.setRect(0, 0, n, n)
-        # every k-th label on long prompts, so they do not overlap: rows need ~16 px, columns ~TICK_PX
-        for axis, room in (("left", self.heat_plot.height() // 16), ("bottom", self.heat_plot.width() // TICK_PX)):
-            every = max(1, int(np.ceil(n / max(2, min(MAX_TICKS, room)))))
-            ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
-            self.heat_plot.getAxis(axis).setTicks(ticks)
+        self._update_ticks()
         self.heat_plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
         head = self.head_box.currentText()
         self.heat_plot.setTitle(f"Layer {self.layer_box.value()}, {head}")
@@ -226,6 +224,20 @@ class AttentionPage(LabPage):
         self.lines_scroll.ensureVisible(0, int(self.lines.row_centre(query)), 0, 60)
         head_data = self.head_box.currentData()
         self.grid.select(self.layer_box.value(), None if head_data in (None, AVERAGE) else int(head_data))
+
+    def _update_ticks(self) -> None:
+        """Every k-th token under the heatmap on long prompts, so labels do not overlap: rows need ~16 px, columns
+        ~TICK_PX. Only this depends on the page's size."""
+        if self.data is None:
+            return
+        tokens = self.data["tokens"]
+        n = len(tokens)
+        for axis, room in (("left", self.heat_plot.height() // 16), ("bottom", self.heat_plot.width() // TICK_PX)):
+            every = max(1, int(np.ceil(n / max(2, min(MAX_TICKS, room)))))
+            ticks = [[(i + 0.5, visible(t)[:10]) for i, t in enumerate(tokens) if i % every == 0]]
+            if ticks != self._ticks_shown.get(axis):  # unchanged: keep the painted axis
+                self._ticks_shown[axis] = ticks
+                self.heat_plot.getAxis(axis).setTicks(ticks)
 
     def _open_head(self, layer: int, head: int) -> None:
         """A thumbnail was clicked: show that layer and head big, in the heatmap and the lines."""

@@ -127,3 +127,26 @@ def test_attention_note_says_why_when_the_model_cannot_load(llm_page, qtbot, mon
     with qtbot.waitSignal(page.runner.failed, timeout=10_000):
         page.compute()
     assert page.placeholder.is_showing() and "damaged" in page.placeholder.text()
+
+
+def test_attention_resizing_only_refits_the_token_labels_once_at_rest(llm_page, qtbot, window, monkeypatch):
+    """Dragging the window edge sends many resizes: the heatmap and the lines are not redrawn for each; the labels
+    under the heatmap are refitted once the size rests, fewer of them when the plot got narrower."""
+    from lab_app.tabs.llm.attention_page import TICK_PX
+
+    window.resize(1600, 1000)
+    page = llm_page(ATTENTION)
+    page.prompt_box.setPlainText(" ".join([BEN] * 6))
+    qtbot.waitUntil(lambda: page.data is not None and len(page.data["tokens"]) >= 30, timeout=30_000)
+    qtbot.wait(300)
+    labels = lambda: len(page.heat_plot.getAxis("bottom")._tickLevels[0])  # noqa: E731
+    wide = labels()
+    redraws = []
+    monkeypatch.setattr(page.lines, "set_data", lambda *a, **k: redraws.append(a))
+    for width in (1500, 1300, 1100, 900, 800):
+        window.resize(width, 1000)
+        qtbot.wait(10)
+    assert labels() == wide  # not refitted while the size is still changing
+    qtbot.waitUntil(lambda: labels() < wide, timeout=3_000)
+    assert labels() <= max(2, page.heat_plot.width() // TICK_PX)
+    assert redraws == []  # the heatmap's picture and the lines did not change, so they were not redrawn
