@@ -176,6 +176,8 @@ class LabelPlacer:
                 spots += [(side, y + half - 2 + k * line) for k in (-2, 2, -3, 3, -4, 4, -5, 5)
                           for side in (right, left)]
         for i, (sx, sy) in enumerate(spots):
+            if not centred and i in (6, 7):  # over/under the point: slid sideways to stay inside the picture
+                sx = max(self.bounds.left(), min(sx, self.bounds.right() - width))
             rect = QRectF(sx, sy - ascent, width, ascent + descent)
             if not centred and not self.bounds.contains(rect):
                 continue

@@ -71,3 +71,15 @@ def test_a_label_pushed_away_from_its_point_has_a_leader_line(qapp):
         end = QPointF(min(max(200, rect.left()), rect.right()), min(max(150, rect.top()), rect.bottom()))
         x, y = int(round((200 + end.x()) / 2)), int(round((150 + end.y()) / 2))
         assert pixels[y - 1:y + 2, x - 1:x + 2].min() < 235, f"no leader to the label at {rect.center()}"
+
+
+def test_a_long_label_near_the_edge_goes_over_its_point_instead_of_off_the_picture(qapp):
+    # a point near the left of a 220-px picture, its label ~175 px long: it fits neither beside the point nor
+    # centred over it
+    labels = LabelSet(np.array([[50.0, 250.0, 0.0]]), ["S3 everybody loves new york"], QColor("black"), QFont(),
+                      force=True)
+    _draw([labels], size=(220, 300))
+    (_, rect), = labels.drawn
+    assert rect.width() > 150
+    assert QRectF(0, 0, 220, 300).contains(rect)  # all of it on the picture, none cut off
+    assert not rect.contains(QPointF(50, 250))  # and not on its own point
