@@ -19,20 +19,38 @@ from lab_app.widgets.scene_parts import LabelGroups, LabelSet, arrow_segments, a
 _plot_class = None
 
 
-def _flat_plot_class():
-    """A PlotWidget that paints its scene's labels over everything, spread so they do not pile up."""
+def labelled_plot_class():
+    """A PlotWidget that paints the label sets its ``owner`` gives (``owner.label_sets()``) over everything,
+    spread so they do not pile up and clear of the labelled points (:func:`scene_parts.draw_label_sets`)."""
     global _plot_class
     if _plot_class is None:
-        class FlatScenePlot(pg().PlotWidget):
-            owner: FlatScene | None = None
+        class LabelledPlot(pg().PlotWidget):
+            owner = None
 
             def drawForeground(self, painter, rect) -> None:  # noqa: N802 - Qt override
                 super().drawForeground(painter, rect)
                 if self.owner is not None:
-                    self.owner._paint_labels(painter)
+                    paint_plot_labels(self, self.owner.label_sets(), painter)
 
-        _plot_class = FlatScenePlot
+        _plot_class = LabelledPlot
     return _plot_class
+
+
+def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter) -> None:
+    """Draw ``sets`` (positions in the plot's data coordinates, first two numbers) over ``plot``'s view box."""
+    if not sets:
+        return
+    box = plot.getPlotItem().vb
+
+    def to_screen(positions: np.ndarray) -> list:
+        return [box.mapViewToScene(QPointF(float(x), float(y))) for x, y, _ in positions]
+
+    bounds = box.sceneBoundingRect()
+    painter.save()
+    painter.setClipRect(bounds)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    draw_label_sets(painter, sets, to_screen, bounds)
+    painter.restore()
 
 
 def _brushes(colours, count: int):
@@ -67,7 +85,7 @@ class FlatScene(LabelGroups):
         self.notice.setStyleSheet("color: #b07d00")  # amber: readable on the light and the dark theme
         self.notice.setToolTip("The 3D views need OpenGL 2.1 or newer; without it they show the first two of "
                                "their three axes, with the same points, colours and labels.")
-        self.plot = themed(_flat_plot_class()())
+        self.plot = themed(labelled_plot_class()())
         self.plot.owner = self
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -154,18 +172,5 @@ class FlatScene(LabelGroups):
         return np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine() // 4, 4)[:, :width]
 
     # -- labels, painted over the plot ----------------------------------------------------------
-    def _paint_labels(self, painter: QPainter) -> None:
-        sets = [item for items in self._groups.values() for item in items if isinstance(item, LabelSet)]
-        if not sets:
-            return
-        box = self.plot.getPlotItem().vb
-
-        def to_screen(positions: np.ndarray) -> list:
-            return [box.mapViewToScene(QPointF(float(x), float(y))) for x, y, _ in positions]
-
-        bounds = box.sceneBoundingRect()
-        painter.save()
-        painter.setClipRect(bounds)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        draw_label_sets(painter, sets, to_screen, bounds)
-        painter.restore()
+    def label_sets(self) -> list[LabelSet]:
+        return [item for items in self._groups.values() for item in items if isinstance(item, LabelSet)]

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from lab_app.plotting import pg, themed
 from lab_app.widgets.cell_numbers import new_cell_numbers
+from lab_app.widgets.scene_flat import labelled_plot_class
+from lab_app.widgets.scene_parts import LabelSet
 
 POINT_COLOUR = "#3b5bdb"
 
@@ -56,12 +59,15 @@ class SimilarityHeatmap(QWidget):
 
 
 class SentenceMap(QWidget):
-    """The sentence vectors squeezed to 2D by PCA: a dot per sentence, labelled S1, S2, … and its first words."""
+    """The sentence vectors squeezed to 2D by PCA: a dot per sentence, labelled S1, S2, … and its first words.
+    The labels are placed on screen as the 3D views place theirs: beside their dot, never on another label or
+    another sentence's dot, with a leader line when pushed further off."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         g = pg()
-        self.plot = themed(g.PlotWidget())
+        self.plot = themed(labelled_plot_class()())
+        self.plot.owner = self
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setTitle("Sentences as points (PCA to 2D)")
@@ -69,33 +75,28 @@ class SentenceMap(QWidget):
         self.plot.setLabel("left", "second direction")
         self.scatter = g.ScatterPlotItem(size=12, brush=g.mkBrush(POINT_COLOUR), pen=g.mkPen("w", width=1))
         self.plot.addItem(self.scatter)
-        self._labels: list = []
+        self.labels: LabelSet | None = None
         self.coords = np.zeros((0, 2))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
+    def label_sets(self) -> list[LabelSet]:
+        if self.labels is None:
+            return []
+        self.labels.colour = self.plot.getAxis("bottom").textPen().color()  # follows a theme switch
+        return [self.labels]
+
     def show_points(self, coords: np.ndarray, texts: list[str]) -> None:
-        g = pg()
         self.coords = np.asarray(coords, dtype=np.float32)[:, :2]  # the two directions of most spread
-        for item in self._labels:
-            self.plot.removeItem(item)
-        self._labels = []
         self.scatter.setData(pos=self.coords)
-        foreground = self.plot.getAxis("bottom").textPen().color()
+        font = QFont()
+        font.setPointSize(10)
+        self.labels = LabelSet(np.c_[self.coords, np.zeros(len(self.coords))],
+                               [f"S{i + 1} {short(text, 24)}" for i, text in enumerate(texts)],
+                               self.plot.getAxis("bottom").textPen().color(), font, force=True)
         span = float(np.abs(self.coords).max()) if len(self.coords) else 1.0
         span = span or 1.0
-        placed: list[tuple[float, float, bool]] = []
-        for i, ((x, y), text) in enumerate(zip(self.coords, texts)):
-            # labels run away from the middle; a point on top of an earlier one gets its label below it
-            crowded = any(abs(x - px) < 0.15 * span and abs(y - py) < 0.12 * span and above
-                          for px, py, above in placed)
-            placed.append((float(x), float(y), not crowded))
-            label = g.TextItem(f"S{i + 1} {short(text, 24)}", color=foreground,
-                               anchor=(1.0 if x > 0 else 0.0, 0.0 if crowded else 1.0))
-            label.setPos(float(x), float(y))
-            self.plot.addItem(label)
-            self._labels.append(label)
         self.plot.setXRange(-span * 1.15, span * 1.15)
         self.plot.setYRange(-span * 1.15, span * 1.15)
-
+        self.plot.viewport().update()

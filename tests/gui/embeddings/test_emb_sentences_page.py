@@ -63,3 +63,24 @@ def test_example_sets(page, qtbot):
     assert encoded.texts[1] == "the food was not good"
     sim = encoded.similarity
     assert sim[1, 2] > sim[1, 0]  # "not good" is nearer "bad" than "good" for the transformer
+
+
+def test_the_map_labels_do_not_pile_up(window, page, qtbot):
+    # at 1280x800 the five labels of the talk's sentences sit beside their own dots: none on another label or on
+    # another sentence's dot, none cut off at the picture's edge (S4/S5 and S1/S2 lie close together)
+    from PySide6.QtCore import QPointF
+
+    window.resize(1280, 800)
+    qtbot.wait(200)
+    page.map.plot.grab()  # paints, which places the labels
+    drawn = page.map.labels.drawn
+    assert len(drawn) == 5
+    box = page.map.plot.getPlotItem().vb
+    bounds = box.sceneBoundingRect()
+    dots = [box.mapViewToScene(QPointF(float(x), float(y))) for x, y in page.map.coords]
+    rects = [rect for _, rect in drawn]
+    for i, (text, rect) in enumerate(drawn):
+        assert bounds.contains(rect), f"{text} cut off"
+        assert not any(rect.intersects(other) for other in rects[i + 1:]), f"{text} on another label"
+        assert not any(rect.adjusted(-4, -4, 4, 4).contains(dot) for j, dot in enumerate(dots) if j != i), \
+            f"{text} on another sentence's dot"
