@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engines.core.jobs import Log, Progress
 from lab_app.jobs import QtJobRunner
+from lab_app.widgets.calm_progress import CalmProgressBar
 
 
 class JobBar(QWidget):
@@ -21,7 +22,7 @@ class JobBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel()
-        self.bar = QProgressBar()
+        self.bar = CalmProgressBar()  # jobs report up to 30 times a second; a repaint each time froze the window
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")

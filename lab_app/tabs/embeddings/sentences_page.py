@@ -6,12 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from engines.core.jobs import Progress
 from engines.embeddings.sentences import EncodedSentences, SearchResult, encode_job, search_file_job
 from lab_app.tabs.embeddings.sentence_pictures import SentenceMap, SimilarityHeatmap, short
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.calm_progress import CalmProgressBar
 
 PRESETS = ("lion is the king of the jungle", "the tiger hunts in this forest", "everybody loves new york",
            "dog bites man", "man bites dog")
@@ -145,7 +146,7 @@ class SentencesPage(LabPage):
         row.addWidget(self.file_button)
         row.addWidget(self.sample_button)
         sl.addLayout(row)
-        self.search_progress = QProgressBar()
+        self.search_progress = CalmProgressBar()
         self.search_progress.setVisible(False)
         sl.addWidget(self.search_progress)
         self.search_status = QLabel("")
