@@ -13,7 +13,7 @@ from engines.core.jobs import Frame, Progress
 from engines.neuralnet.digits import DigitsClassifier, DigitsConfig, DigitsResult, train_digits
 from engines.neuralnet.drawing import GREY_LEVELS, drawing_to_digit
 from lab_app.plotting import pg, themed
-from lab_app.tabs.neuralnet.draw_pad import DrawPad
+from lab_app.tabs.neuralnet.draw_pad import PAD_SIZE, DrawPad
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.accessibility import emphasise
@@ -39,7 +39,7 @@ small tiles are the first layer's weights, in the same colours as on the other p
 to fire, orange ones hold it back, so each tile is a rough stencil of the strokes that neuron looks for (the
 CNN's tiles are 3×3 stroke detectors that slide over the whole picture).</p>
 <p><b>Draw a digit.</b> Your drawing is cropped, shrunk to 8×8 and given the same 17 grey levels (0 to 16) as
-the training pictures, then classified as you draw; the bars are its 10 scores turned into probabilities that add up to 1. The small picture <i>What it sees</i>, left of your drawing,
+the training pictures, then classified as you draw; the bars are its 10 scores turned into probabilities that add up to 1. The small picture <i>What it sees</i>, beside your drawing,
 is exactly those 64 numbers, the only thing the network gets. It is often less sure about your handwriting than
 about the test set: the training digits all came from one set of forms, drawn with a pen, not a mouse.</p>
 """
@@ -161,19 +161,12 @@ class ClassifierPage(LabPage):
         self.weights_plot.setToolTip("What each first-layer neuron looks for: blue pixels push it to fire, "
                                      "orange ones hold it back")
 
-        pad_box = QWidget()
-        pad_layout = QVBoxLayout(pad_box)
-        pad_layout.setContentsMargins(0, 0, 0, 0)
         self.pad = DrawPad()
         self.pad.changed.connect(self.update_prediction)
         self.clear_button = QPushButton("Clear drawing")
         self.clear_button.clicked.connect(self.pad.clear)
         self.prediction_label = QLabel("Train a model, then draw a digit.")
-        pad_layout.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignHCenter)
-        pad_row = QHBoxLayout()
-        pad_row.addWidget(self.clear_button)
-        pad_row.addWidget(self.prediction_label, 1)
-        pad_layout.addLayout(pad_row)
+        self.prediction_label.setWordWrap(True)
 
         self.bar_plot = themed(g.PlotWidget(title="What the network thinks you drew"))
         self.bar_plot.setLabel("bottom", "digit")
@@ -199,17 +192,30 @@ class ClassifierPage(LabPage):
         self.seen_plot.setRange(xRange=(0, 8), yRange=(0, 8), padding=0.02)
         self.seen_input: np.ndarray | None = None  # (8, 8) in 0..1: exactly what the network was given
 
-        grid.addWidget(self.curve_plot, 0, 0)
-        grid.addWidget(self.confusion_plot, 0, 1)
-        grid.addWidget(self.weights_plot, 0, 2)
-        grid.addWidget(pad_box, 1, 0)
-        grid.addWidget(self.bar_plot, 1, 1, 1, 2)
-        # beside the drawing pad, under the controls (the picture grid has no room left for a fourth column)
-        self.seen_plot.setFixedHeight(170)
-        self.controls.addSpacing(8)
-        self.controls.addWidget(self.seen_plot)
-        grid.setRowStretch(0, 1)
-        grid.setRowStretch(1, 1)
+        # one row as tall as the pad: the drawing, right beside it the 8×8 picture it becomes (with the guess and
+        # Clear), then the bars; the training pictures above take the rest of the height
+        seen_box = QWidget()
+        seen_box.setFixedWidth(PAD_SIZE)
+        seen_layout = QVBoxLayout(seen_box)
+        seen_layout.setContentsMargins(0, 0, 0, 0)
+        seen_layout.setSpacing(2)
+        seen_layout.addWidget(self.seen_plot, 1)
+        seen_layout.addWidget(self.prediction_label)
+        seen_layout.addWidget(self.clear_button)
+        bottom = QWidget()
+        bottom.setFixedHeight(PAD_SIZE)
+        bottom_layout = QHBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.pad)
+        bottom_layout.addWidget(seen_box)
+        bottom_layout.addWidget(self.bar_plot, 1)
+        grid.addWidget(self.confusion_plot, 0, 0)
+        grid.addWidget(self.weights_plot, 0, 1)
+        grid.addWidget(bottom, 1, 0, 1, 2)
+        # the training curve under the controls that start it (three plots in a row left each too narrow)
+        self.curve_plot.setFixedHeight(190)
+        self.controls.addSpacing(6)
+        self.controls.addWidget(self.curve_plot)
         self.set_picture(host)
         from lab_app.widgets.placeholder import Placeholder
 

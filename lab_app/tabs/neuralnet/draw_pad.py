@@ -7,8 +7,8 @@ from PySide6.QtCore import QElapsedTimer, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-PAD_SIZE = 280
-PEN_WIDTH = 22
+PAD_SIZE = 208
+PEN_WIDTH = 16  # about the same share of the pad as 22 px on the earlier 280-px pad
 THROTTLE_MS = 60  # at most ~16 predictions a second while the mouse moves
 
 

@@ -73,3 +73,29 @@ def test_on_is_yellow_never_the_orange_of_a_negative_weight(qtbot):
     assert on.name() == FIRING.name()  # the pixel grid and the diagram share one "on" colour
     # one meaning per colour: "on" is at least 25° of hue away from the orange of a negative weight
     assert abs(_hue(on) - _hue(NEGATIVE)) * 360 > 25 and abs(_hue(on) - _hue(POSITIVE)) * 360 > 90
+
+
+def test_at_1280x800_the_pictures_are_big_enough_to_read(window, qtbot):
+    # the confusion matrix's counts are written in squares large enough for them, and the 8×8 picture the
+    # network gets sits right beside the drawing, big enough to see its pixels (it was ~50 px and under the
+    # controls)
+    from PySide6.QtCore import QPoint, QRectF
+
+    window.resize(1280, 800)
+    page = window.select("neuralnet", 2, build_now=True).pages[2].page
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
+    page.show_confusion(np.diag(np.full(10, 36)))
+    qtbot.wait(100)
+    box = page.confusion_plot.getPlotItem().vb
+    matrix = box.mapViewToScene(QRectF(0, 0, 10, 10)).boundingRect()
+    assert min(matrix.width(), matrix.height()) >= 120, matrix  # squares of 12 px or more
+    assert page.confusion_numbers.fits(box.childTransform() * box.sceneTransform())  # counts are written
+
+    page.pad.set_image(load_digits().test_images[0])
+    qtbot.wait(100)
+    seen_box = page.seen_plot.getPlotItem().vb.mapViewToScene(QRectF(0, 0, 8, 8)).boundingRect()
+    seen = page.seen_plot.mapFromScene(seen_box).boundingRect().translated(page.seen_plot.mapTo(page, QPoint(0, 0)))
+    pad = page.pad.rect().translated(page.pad.mapTo(page, QPoint(0, 0)))
+    assert min(seen.width(), seen.height()) >= 110, seen  # ~14 px per pixel or more
+    assert 0 <= seen.left() - pad.right() < 80, (pad, seen)  # to the right of the drawing, close by
+    assert seen.top() < pad.bottom() and pad.top() < seen.bottom(), (pad, seen)  # on the same row
