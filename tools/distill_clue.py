@@ -8,7 +8,8 @@ words (disjoint from the held-out synonym prompts). Settings are compared on val
 vocabulary's validation words (seed ``--val-seed``); the held-out synonym prompts and combinations are scored
 once, on the test seed, with the model's recommended guidance and steps (as ``tools/tune_guidance.py`` does).
 ``--ship`` copies the new files over ``assets/diffusion/<model>`` only when the held-out synonym score beats the
-shipped one and every held-out combination attribute stays ≥ 0.95, and records them in the manifest.
+shipped one, every held-out combination attribute stays ≥ 0.95 and the seen captions' score does not drop, and
+records them in the manifest.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--p-canonical", type=float, default=0.2, help="share of captions left unparaphrased")
     parser.add_argument("--mix", type=float, default=0.0, help="chance of blending two paraphrases of one phrase")
     parser.add_argument("--input-noise", type=float, default=0.0, help="std of noise on the student's inputs")
+    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--contrast", type=float, default=0.0,
+                        help="weight of the contrastive term (each paraphrase nearer its own plain phrase than others)")
+    parser.add_argument("--temperature", type=float, default=0.05, help="temperature of the contrastive term")
     parser.add_argument("--words", default="train", choices=("train", "all"),
                         help="train: three in four of the vocabulary's words (the rest validate); all: every word, "
                              "once settings are chosen (the validation probes then no longer measure new words)")
@@ -93,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the UNet at {args.teacher_rev} differs from the shipped one (the clue must match its UNet)")
     cfg = DistillConfig(steps=args.steps, lr=args.lr, n_pairs=args.n_pairs, p_merge=args.p_merge, seed=args.seed,
                         threads=args.threads, mix=args.mix, input_noise=args.input_noise,
-                        p_canonical=args.p_canonical)
+                        p_canonical=args.p_canonical, weight_decay=args.weight_decay, contrast=args.contrast,
+                        temperature=args.temperature)
     max_words = encoder.config.max_words
     print(f"making {cfg.n_pairs} paraphrased captions and reading their phrases with MiniLM", flush=True)
     train = pair_arrays(make_pairs(cfg.n_pairs, cfg.seed, args.words, cfg), max_words)
@@ -155,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_json(folder / "metrics.json", metrics)
     syn_before, syn_after = before.get("synonym_mean_accuracy", 0.0), report["synonym_mean_accuracy"]
     combos = report["heldout_per_attribute"]
-    better = syn_after > syn_before and min(combos.values()) >= MIN_COMBINATION
+    seen_kept = report["seen_mean_accuracy"] >= before.get("seen_mean_accuracy", 0.0)
+    better = syn_after > syn_before and min(combos.values()) >= MIN_COMBINATION and seen_kept
     print(json.dumps({"synonyms_before": syn_before, "synonyms_after": syn_after, "heldout_per_attribute": combos,
+                      "seen_before": before.get("seen_mean_accuracy"), "seen_after": report["seen_mean_accuracy"],
                       "per_prompt": {p: [before.get("synonym_accuracy", {}).get(p), v]
                                      for p, v in report["synonym_accuracy"].items()},
                       "better": better, "wall_time_s": wall}, indent=1), flush=True)
