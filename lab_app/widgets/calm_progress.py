@@ -6,6 +6,7 @@ every repaint makes Qt compose the whole window again through OpenGL — on a ma
 software that took 8–19 ms per call, most of the time the window had. Nobody reads a bar 30 times a
 second: this one shows a new value at once if the last one was shown long enough ago, else keeps it
 and shows the newest when the interval is up. Reaching the maximum, or a new range, shows at once.
+"At once" means with the window's next ordinary repaint, never a repaint of its own.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ class CalmProgressBar(QProgressBar):
         self._timer.stop()
         self._waiting = None
         self._shown_at = now
+        self.setUpdatesEnabled(False)  # no repaint at once: it would compose the whole window on its own
         super().setValue(value)
+        self.setUpdatesEnabled(True)  # ...an ordinary update instead, painted with the rest of the window
 
     def _show_waiting(self) -> None:
         if self._waiting is not None:
