@@ -219,6 +219,24 @@ def overlap_problems(page: QWidget) -> list[str]:
     return problems
 
 
+def controls_gap_problems(page: QWidget) -> list[str]:
+    """Labels in the page's controls column given far more height than their text needs: the column spreads its
+    spare height as blank gaps between the controls (a vertically expanding widget there defeats its top
+    alignment). One such label alone is allowed: it may keep a line free for a longer text it changes to."""
+    controls = getattr(page, "controls", None)
+    if controls is None:
+        return []
+    problems = []
+    for label in _laid_out(controls):
+        if not isinstance(label, QLabel) or not label.isVisible() or not label.text().strip():
+            continue
+        needed = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+        needed = max(needed, label.minimumHeight())
+        if label.height() - needed > 12:
+            problems.append(f"{_name(label)} stands in {label.height() - needed} px of blank space")
+    return problems if len(problems) > 1 else []
+
+
 def page_problems(page: QWidget) -> list[str]:
     """Every cut-off text on the visible part of ``page``."""
     problems: list[str] = []
@@ -238,4 +256,5 @@ def page_problems(page: QWidget) -> list[str]:
         elif isinstance(widget, QTextEdit) and widget.horizontalScrollBar().maximum() > 0:
             bar = widget.horizontalScrollBar()  # text areas may scroll down, but not sideways at first sight
             problems.append(f"{type(widget).__name__}: {bar.maximum()} px of its text hidden at the side")
-    return problems + overlap_problems(page) + plot_title_problems(page) + legend_problems(page)
+    return (problems + overlap_problems(page) + plot_title_problems(page) + legend_problems(page)
+            + controls_gap_problems(page))

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSlider,
-                               QSpinBox, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QSizePolicy, QSlider, QSpinBox, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from engines.core.jobs import CancelToken, Frame
 from lab_app.tabs.llm.common import NO_MODEL_TEXT, ModelPicker, device_for, escape, open_cached
@@ -110,6 +110,9 @@ class GeneratePage(LabPage):
         self.controls.addWidget(QLabel("Prompt:"))
         self.prompt_box = QPlainTextEdit(DEFAULT_PROMPT)
         self.prompt_box.setMaximumHeight(80)
+        # not vertically expanding: a capped box that asks to grow made the column spread its spare height as
+        # gaps between the controls
+        self.prompt_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.controls.addWidget(self.prompt_box)
         self.temp_label = QLabel()
         self.temp_slider = QSlider(Qt.Orientation.Horizontal)

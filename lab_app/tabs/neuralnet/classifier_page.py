@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from engines.core.jobs import Frame, Progress
 from engines.neuralnet.digits import DigitsClassifier, DigitsConfig, DigitsResult, train_digits
@@ -214,6 +214,7 @@ class ClassifierPage(LabPage):
         grid.addWidget(bottom, 1, 0, 1, 2)
         # the training curve under the controls that start it (three plots in a row left each too narrow)
         self.curve_plot.setFixedHeight(190)
+        self.curve_plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)  # no gaps above it
         self.controls.addSpacing(6)
         self.controls.addWidget(self.curve_plot)
         self.set_picture(host)
