@@ -219,7 +219,9 @@ class ScalePage(LabPage):
 
     @staticmethod
     def _label(plot, text: str, x: float, y: float, colour: str) -> None:
-        item = pg().TextItem(text, color=colour, anchor=(-0.15, 0.5))
+        # above and right of the point: the curves come down from the upper left and the dashed fit runs on to
+        # the lower right, so a label beside the point sat on a line ("L" and "M" were crossed out)
+        item = pg().TextItem(text, color=colour, anchor=(-0.1, 1.0))
         item.setPos(np.log10(x), np.log10(y))  # log axes place items by log10 of the value
         plot.addItem(item)
 
