@@ -73,7 +73,7 @@ class CompressionPage(LabPage):
         self.ratio_label.setWordWrap(True)
         self.view3d_box = QCheckBox("Show k = 3 as a 3D cloud")
         self.view3d_box.setToolTip("Drag to turn the cloud; the decoded picture follows the 2D map")
-        self.view3d_box.toggled.connect(lambda _on: self._update_latent_view())
+        self.view3d_box.toggled.connect(self._on_view3d)
         for widget in (self.ratio_label, self.view3d_box, self.train_button, self.status_label, self.error_label):
             self.controls.addWidget(widget)
         self.controls.addSpacing(12)
@@ -84,6 +84,16 @@ class CompressionPage(LabPage):
         self.sweep_label.setWordWrap(True)
         self.controls.addWidget(self.sweep_button)
         self.controls.addWidget(self.sweep_label)
+
+    def _on_view3d(self, on: bool) -> None:
+        """Ticked with another k, or before a k = 3 network exists: set k to 3 and say what to press, rather
+        than change nothing."""
+        codes = getattr(self, "_latent", (None, None))[0]
+        if on and (codes is None or codes.shape[1] != 3):
+            self.k_box.setValue(3)
+            if not self.runner.is_running():
+                self.status_label.setText("k is now 3: press Train to see the codes as a 3D cloud.")
+        self._update_latent_view()
 
     def _show_ratio(self, k: int) -> None:
         self.ratio_label.setText(f"64 numbers → {k}: {compression_ratio(k):.3g}× smaller")

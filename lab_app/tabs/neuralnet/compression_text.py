@@ -19,7 +19,8 @@ fewer bits it takes to write the text down.</p>
 is. Similar-looking digits land near each other, although the network was never told the labels.
 Click or drag anywhere and the decoder draws the picture that point stands for: between two clusters you
 see a blend of the two digits, and far from any dots shapes that look like no digit, because nothing taught it
-what belongs there. With k = 3 tick "3D" to turn the cloud around.</p>
+what belongs there. Tick <i>Show k = 3 as a 3D cloud</i> and train with k = 3 to turn a cloud of three numbers
+around.</p>
 <p><b>The price.</b> The sweep trains one network per k (the grey labels say how many times smaller the code
 is: 64/k). Fewer numbers means a smaller code but a blurrier rebuild: the error (the average squared difference
 per pixel) falls quickly at first, then flattens once k is big enough to hold what matters. The sentence

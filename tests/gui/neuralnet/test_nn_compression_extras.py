@@ -58,8 +58,9 @@ def test_dragging_in_the_latent_map_decodes_live(page, qtbot):
     assert abs(marker_x[0] - end.x()) < 0.05 * rect.width() and abs(marker_y[0] - end.y()) < 0.05 * rect.height()
     # a left drag decodes; it neither pans nor re-fits the view
     np.testing.assert_allclose(view.viewRange(), before_range, atol=1e-6)
-    page.view3d_box.setChecked(True)  # k = 2: the box changes nothing
+    page.view3d_box.setChecked(True)  # k = 2: the 2D map stays, and the page says how to get the 3D cloud
     assert page.latent_stack.currentWidget() is page.latent_plot and page.latent_3d is None
+    assert page.k_box.value() == 3 and "press Train" in page.status_label.text()
 
 
 def test_k3_shows_a_3d_cloud(page, qtbot):
