@@ -37,8 +37,13 @@ def pg():
 
 
 def themed(widget):
-    """Register a pyqtgraph widget (PlotWidget, GraphicsLayoutWidget…) to follow theme changes."""
+    """Register a pyqtgraph widget (PlotWidget, GraphicsLayoutWidget…) to follow theme changes. Its axes write
+    the plain numbers (0.02, not 20 with a "(×0.001)" added to the axis name, which was cut off or missed)."""
     _themed.add(widget)
+    plot_item = widget.getPlotItem() if hasattr(widget, "getPlotItem") else None
+    if plot_item is not None:
+        for name in ("left", "bottom", "right", "top"):
+            plot_item.getAxis(name).enableAutoSIPrefix(False)
     _restyle(widget, current_theme())
     return widget
 

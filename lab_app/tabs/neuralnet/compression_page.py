@@ -140,7 +140,7 @@ class CompressionPage(LabPage):
 
         self.sweep_plot = themed(g.PlotWidget(title="Price of squeezing: rebuild error vs k"))
         self.sweep_plot.setLabel("bottom", "k (numbers in the bottleneck)")
-        self.sweep_plot.setLabel("left", "average squared error per pixel")
+        self.sweep_plot.setLabel("left", "error per pixel")  # the explainer says which error
         self.sweep_plot.showGrid(x=True, y=True, alpha=0.2)
         self.sweep_curve = self.sweep_plot.plot([], [], pen=g.mkPen("#2e86de", width=2), symbol="o",
                                                 symbolBrush="#2e86de", symbolSize=7)

@@ -81,3 +81,17 @@ def test_k3_shows_a_3d_cloud(page, qtbot):
     image = cloud.view.renderToArray((200, 160))
     assert image[..., :3].std() > 5
 
+
+
+def test_the_sweep_axis_shows_the_errors_as_they_are(page):
+    # the sweep's errors are ~0.02-0.06 per pixel; the axis used to write them as 20-60 and put "(×0.001)" on an
+    # axis name that was cut off, so the picture disagreed with the text beside it ("k = 1: error 0.0613")
+    from engines.neuralnet.autoencoder import SweepPoint
+
+    page.show_sweep([SweepPoint(k, 0.06 / k ** 0.5, 64 / k) for k in (1, 2, 4, 8, 16)])
+    axis = page.sweep_plot.getAxis("left")
+    low, high = page.sweep_plot.getPlotItem().vb.viewRange()[1]
+    # the scale pyqtgraph writes the ticks with (it multiplies by autoSIPrefixScale when it rescales)
+    ticks = [float(t) for t in axis.tickStrings([0.02, 0.04, 0.06], axis.autoSIPrefixScale * axis.scale, 0.02)]
+    assert ticks == [0.02, 0.04, 0.06] and high < 0.1
+    assert "0.001" not in axis.labelString() and "(m" not in axis.labelString()
