@@ -45,6 +45,7 @@ class MusicPage(LabPage):
         self.runner.frame.connect(self.show_frame)
         self.runner.finished.connect(self._on_finished)
         show_stop_reasons(self.runner, self._set_status)
+        self.runner.running_changed.connect(lambda _running: self._update_buttons())
         self._build_controls()
         self._build_picture()
         self.set_explainer(explainer())
@@ -316,6 +317,10 @@ class MusicPage(LabPage):
         for b in (self.play_button, self.export_button, self.png_button, self.noise_slider):
             b.setEnabled(have)
         self.original_button.setEnabled(self.original is not None)
+        running = self.runner.is_running()  # Cancel only while something runs, Make music only when not
+        self.cancel_button.setEnabled(running)
+        self.make_button.setEnabled(not running)
+        self.open_button.setEnabled(not running)
 
     def _set_status(self, text: str) -> None:
         self.status_label.setText(text)

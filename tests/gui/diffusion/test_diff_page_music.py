@@ -32,8 +32,13 @@ def test_make_music_shows_frames_then_a_clip_to_export(page, qtbot, tmp_path):
     text = page.explainer.text().lower()
     assert "spectrogram" in text and "caption" in text and "griffin-lim" in text
     assert not page.play_button.isEnabled() and not page.export_button.isEnabled()
+    assert not page.cancel_button.isEnabled()  # nothing to cancel yet
     page.steps_box.setValue(6)
+    seen = []
+    page.runner.frame.connect(lambda _f: seen.append((page.cancel_button.isEnabled(), page.make_button.isEnabled())))
     _wait(page, qtbot, page.make_button.click)
+    assert seen and all(state == (True, False) for state in seen)  # while it paints: Cancel on, Make music off
+    assert not page.cancel_button.isEnabled() and page.make_button.isEnabled()
     assert page.frames_seen >= 1
     assert page.picture.shape == (64, 64) and page.audio.shape == (audio.CLIP_SAMPLES,)
     assert np.isfinite(page.audio).all()
