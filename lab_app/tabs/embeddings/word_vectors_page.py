@@ -9,7 +9,7 @@ from engines.core.jobs import CancelToken, Job, Log
 from engines.embeddings.projection import Projection, axes_projection, pca_projection
 from engines.embeddings.vectors import AnalogyResult, WordVectors
 from lab_app.tabs.embeddings import shared
-from lab_app.tabs.embeddings.gl_scene import new_scene, rgba
+from lab_app.tabs.embeddings.gl_scene import new_scene, rgba, text_colour
 from lab_app.tabs.embeddings.word_vectors_controls import build_controls
 from lab_app.tabs.embeddings.word_vectors_text import (ANSWER_COLOUR, CLOUD_COLOUR, EXPLAINER, HIT_COLOUR, LABELLED,
                                                       OFFSET_COLOUR, SOURCES)
@@ -52,6 +52,7 @@ class WordVectorsPage(LabPage):
         build_controls(self)
         self._build_picture()
         self.set_explainer(EXPLAINER)
+        ctx.theme_changed.connect(self._draw_sample_dots)
         self.splitter.setSizes([330, 950])
         self.load(self.source_box.currentData())  # all 400k words when the package is installed
 
@@ -128,11 +129,18 @@ class WordVectorsPage(LabPage):
         self.scene.points("cloud", self.coords, colours, size=2.5)
         self.scene.frame((0.0, 0.0, 0.0), 1.25)  # 98% of the words lie within 1 of the centre
         self.scene.axes("axes", 1.1, self.projection.labels, origin=(0, 0, 0))
-        labelled = [w for w in LABELLED if w in store]
-        self.scene.points("labelled", self.project_words(labelled), rgba("#333333", 0.9), size=6)
+        self._draw_sample_dots()
         for key in ("hits", "hit_labels", "arrows", "answer", "answer_labels", "answer_link"):
             self.scene.clear(key)
         self.highlight({})
+
+    def _draw_sample_dots(self, *_theme) -> None:
+        """The labelled sample's dots, in the text colour of the theme (dark grey ones vanished on dark)."""
+        if self.store is None or self.projection is None:
+            return
+        labelled = [w for w in LABELLED if w in self.store]
+        colour = text_colour()
+        self.scene.points("labelled", self.project_words(labelled), rgba(colour.name(), 0.9), size=6)
 
     def highlight(self, key_words: dict[str, list[str]]) -> None:
         """Remember which words a query labels in bold (group key → words) and label the fixed sample

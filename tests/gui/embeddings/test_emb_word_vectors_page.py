@@ -144,3 +144,18 @@ def test_the_analogy_fills_the_view(window, page, qtbot):
     ys = [rects[w].center().y() for w in ("king", "man", "woman", "queen")]
     xs = [rects[w].center().x() for w in ("king", "man", "woman", "queen")]
     assert max(ys) - min(ys) > 0.45 * view.height() or max(xs) - min(xs) > 0.45 * view.width()
+
+
+def test_the_sample_dots_show_in_the_dark_theme(window, page):
+    # the labelled sample words' dots were dark grey, invisible on the dark background: they follow the theme
+    def dot_lightness():
+        item = page.scene.items("labelled")[0]
+        colour = item.color if hasattr(item, "color") else item.opts["brush"].color().getRgbF()
+        return float(np.mean(np.asarray(colour, dtype=float).reshape(-1)[:3]))
+
+    window.ctx.settings.update(theme="dark")
+    try:
+        assert dot_lightness() > 0.6
+    finally:
+        window.ctx.settings.update(theme="light")
+    assert dot_lightness() < 0.4
