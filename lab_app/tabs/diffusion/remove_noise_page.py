@@ -136,15 +136,14 @@ class RemoveNoisePage(LabPage):
         self.branches.branch_clicked.connect(self.branch)
         self.noise_view.set_placeholder("Press Run: the network's guess of the noise in the picture appears here")
         self.x0_view.set_placeholder("…and here what it thinks the clean picture is")
-        grid.addWidget(self.xt_view, 0, 0, 2, 1)
+        # one row, read left to right: the noisy picture, the noise the network sees in it, the clean picture
+        # that leaves (stacked on the right at 1280×800 the two guesses were 64 px each; in a row all are ~150)
+        grid.addWidget(self.xt_view, 0, 0)
         grid.addWidget(self.noise_view, 0, 1)
-        grid.addWidget(self.x0_view, 1, 1)
-        grid.addWidget(self.branches, 2, 0, 1, 2)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.x0_view, 0, 2)
+        grid.addWidget(self.branches, 1, 0, 1, 3)
         grid.setRowStretch(0, 2)
-        grid.setRowStretch(1, 2)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(1, 1)
         self.set_picture(host)
 
     # -- actions ------------------------------------------------------------------------------

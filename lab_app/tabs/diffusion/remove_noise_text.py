@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 EXPLAINER = """
-<p><b>Running it backwards.</b> Start from pure random noise (the big picture at the top, left of the network's
-two guesses, before you press Run). At every step the <i>same</i> network looks at the noisy picture, is told
-how noisy it is (t) and what the caption says, and guesses the noise in it (top right). Taking that guess away
-and scaling up what is left gives its guess of the clean picture (bottom right). The sampler then makes a less
+<p><b>Running it backwards.</b> Start from pure random noise (the picture on the left, before you press
+Run). At every step the <i>same</i> network looks at the noisy picture, is told
+how noisy it is (t) and what the caption says, and guesses the noise in it (middle). Taking that guess away
+and scaling up what is left gives its guess of the clean picture (right). The sampler then makes a less
 noisy picture, the clean guess plus a smaller dose of noise, and the network looks again. Early guesses are
 blurry; each step pins down more.</p>
 <p><b>Where to step.</b> How big each step is matters, and two plans are offered. At the very start the noise is

@@ -29,20 +29,20 @@ def _plain(html: str) -> str:
 
 
 def _where(layout, widget) -> str:
-    """'top right' etc. for a widget in a 2-column grid (rows 0 and 1 of the right column, or the left)."""
-    row, col, _rows, _cols = layout.getItemPosition(layout.indexOf(widget))
-    return "left" if col == 0 else ("top right" if row == 0 else "bottom right")
+    """'left', 'middle' or 'right' for a widget in a row of three pictures."""
+    _row, col, _rows, _cols = layout.getItemPosition(layout.indexOf(widget))
+    return ("left", "middle", "right")[col]
 
 
 def test_remove_noise_names_its_panels_and_quotes_the_schedule(window):
     page = page_of(window, 1)
     text = _plain(page.explainer.body.text())
     grid = page.noise_view.parentWidget().layout()
-    # flag 14: the panels are named by where they are on the page, not "middle" / "right"
+    # flag 14: the panels are named by where they are on the page (a row of three: left, middle, right)
     assert f"guesses the noise in it ({_where(grid, page.noise_view)})" in text
     assert f"its guess of the clean picture ({_where(grid, page.x0_view)})" in text
-    assert _where(grid, page.xt_view) == "left" and "(the big picture at the top, left of the network's two guesses" in text
-    assert "middle" not in text and "x_t" not in text and "x_T" not in text
+    assert _where(grid, page.xt_view) == "left" and "(the picture on the left, before you press Run)" in text
+    assert "x_t" not in text and "x_T" not in text
 
     # flag 15: the numbers are the sampler's own, for the page's default number of steps
     steps = page.steps_box.value()

@@ -140,3 +140,17 @@ def test_pause_change_the_caption_branch_and_save_the_tree(window, qtbot, tmp_pa
     image, meta = read_png(path)
     assert image.shape[0] == page.branches.image.shape[0] * 4
     assert "new noise" in meta["branch 1"] and meta["trunk"] == "trunk"
+
+
+def test_at_1280x800_the_two_guesses_are_as_big_as_the_picture(window, qtbot):
+    # the noisy picture, the noise guess and the clean guess stand in one row, read left to right, each at least
+    # 100 px (stacked on the right, the two guesses were 64 px at this size)
+    window.resize(1280, 800)
+    page = page_of(window, 1)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
+    qtbot.wait(100)
+    views = (page.xt_view, page.noise_view, page.x0_view)
+    sides = [min(v.width(), v.height() - 18) for v in views]
+    assert min(sides) >= 100, sides
+    lefts = [v.mapTo(page, v.rect().topLeft()).x() for v in views]
+    assert lefts == sorted(lefts)
