@@ -280,6 +280,7 @@ class TrainPage(LabPage):
 
     def _on_finished(self, result) -> None:
         self.result = result
+        self.log_label.clear()  # its last line ("saved /…/my-digits after 40 steps") repeated the status below
         self._status(f"Done: {result.steps} steps in {result.wall_time_s:.0f} s, final loss {result.loss:.3f}. "
                      f"Saved to {result.folder}."
                      + (f" Pick “Mine: {Path(result.folder).name}” on the sampling pages to use it."

@@ -22,6 +22,8 @@ def test_few_steps_then_cancel(window, qtbot, tmp_path):
     assert page.result.steps == 10 and (tmp_path / "model" / "config.json").is_file()
     assert page.snapshots >= 1 and page.grid_view.image is not None
     assert len(page.losses) >= 1 and "Done" in page.status_label.text()
+    # the folder is named once, in the status, not again in the grey log line under it
+    assert str(tmp_path / "model") in page.status_label.text() and not page.log_label.text()
 
     page.steps_box.setValue(100_000)
     page.train_button.click()
