@@ -39,6 +39,8 @@ def test_engine_race_times_torch_and_onnx_with_and_without_cache(llm_page, qtbot
     assert page.table.rowCount() == len(labels)
     cached = page.results["PyTorch CPU, cache"]["cache"]
     assert cached == sorted(cached) and cached[-1] > cached[0]  # the cache grows one position per token
+    # the int8 rows made the int8 copy: the note under "ONNX precision" says what its check found, not "no copy yet"
+    assert "int8 check on" in page.precision_label.text()
 
 
 def test_a_pasted_paragraph_as_the_model_name_gives_a_usable_folder(tmp_path, monkeypatch):
@@ -54,3 +56,20 @@ def test_a_pasted_paragraph_as_the_model_name_gives_a_usable_folder(tmp_path, mo
     second.mkdir()
     assert first.name.startswith("the-little-dog-plays-fetch") and len(first.name) <= 60
     assert second.name == first.name + "-2"
+
+
+def test_the_race_table_shows_every_engine_in_full(llm_page, window, qtbot):
+    # at 1280x800 each engine's name fits its cell on one line and all six CPU rows show without scrolling
+    window.resize(1280, 800)
+    page = llm_page(HOOD)
+    page._show({label: {"ms": [1.0, 1.0], "cached": "no cache" not in label, "cache": [1, 2], "weights_mb": 4}
+                for label in ("PyTorch CPU, cache", "PyTorch CPU, no cache", "ONNX Runtime CPU fp32, cache",
+                              "ONNX Runtime CPU fp32, no cache", "ONNX Runtime CPU int8, cache",
+                              "ONNX Runtime CPU int8, no cache")})
+    qtbot.wait(100)
+    table = page.table
+    assert table.verticalScrollBar().maximum() == 0
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        text = table.item(row, 0).text()
+        assert metrics.horizontalAdvance(text) + 12 <= table.columnWidth(0), text
