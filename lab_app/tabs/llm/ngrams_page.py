@@ -117,7 +117,7 @@ class NGramsPage(LabPage):
         guesses.addWidget(self.gpt_bars, 1)
         bottom.addLayout(guesses, 1)
         bottom.addWidget(self.size_view, 1)
-        layout.addLayout(bottom, 2)
+        layout.addLayout(bottom, 3)  # 3:3 - the size table's three rows show at 1280×800 (3:2 cut the last)
         self.set_picture(host)
         self.set_explainer(EXPLAINER)
 

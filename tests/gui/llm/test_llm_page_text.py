@@ -125,3 +125,19 @@ def test_stepping_appends_tokens_and_temperature_zero_repeats(llm_page, qtbot):
     with qtbot.waitSignal(page.runner.finished, timeout=20_000):
         page.play_button.click()
     assert len(page.new_ids) == 5
+
+
+def test_the_spreadsheet_size_table_shows_all_its_rows_at_1280x800(llm_page, window, qtbot):
+    # the "How big is the spreadsheet?" table ends with the 3-words row (6.25 × 10¹⁸ cells, which the explainer
+    # quotes): it is on screen without scrolling the box
+    window.resize(1280, 800)
+    page = llm_page(NGRAMS)
+    qtbot.waitUntil(lambda: page.model is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
+    qtbot.wait(200)
+    view = page.size_view
+    last_row = view.document().find("10¹⁸")
+    assert not last_row.isNull(), view.toPlainText()[:300]
+    view.verticalScrollBar().setValue(0)
+    assert view.cursorRect(last_row).bottom() <= view.viewport().height(), (view.cursorRect(last_row),
+                                                                           view.viewport().height())
