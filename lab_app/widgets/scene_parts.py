@@ -138,7 +138,7 @@ class LabelGroups:
 class LabelPlacer:
     """Finds a free spot for each label's text near its point, remembering the room already taken."""
 
-    def __init__(self, bounds: QRectF, gap: float = 1.0, dots: Sequence[tuple[float, float]] = (),
+    def __init__(self, bounds: QRectF, gap: float = 3.0, dots: Sequence[tuple[float, float]] = (),
                  dot_radius: float = 5.0) -> None:
         self.bounds = bounds
         self.gap = gap

@@ -29,7 +29,8 @@ def test_a_crowd_of_labels_gives_way_instead_of_piling_up(qapp):
     labels = LabelSet(crowd, [f"word{i}" for i in range(30)], QColor("black"), QFont())
     image = _draw([labels])
     assert 4 <= labels.placed < 30  # the free room around the blob is used, the rest is left out
-    assert _overlaps([rect for _, rect in labels.drawn]) == 0
+    # not even touching: two labels side by side keep a few pixels apart, so they do not read as one phrase
+    assert _overlaps([rect.adjusted(-1, -1, 1, 1) for _, rect in labels.drawn]) == 0
     assert all(QRectF(0, 0, 400, 300).contains(rect) for _, rect in labels.drawn)
     dark = np.frombuffer(image.constBits(), np.uint8).reshape(300, 400, 4)[..., :3].min(axis=2) < 128
     assert dark.sum() > 50 * labels.placed  # the texts were really painted
