@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from lab_app.theme import PLOT_COLORS, current_theme
 
+MAX_LABEL_PX = 260  # a longer label (a pasted paragraph, a 5,000-letter 'word') is cut with "…"
 GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
                  "#bcbd22", "#7f7f7f")
 
@@ -69,6 +70,7 @@ class LabelSet:
     centred: bool = False
     drawn: list = field(default_factory=list, compare=False)  # (text, QRectF) drawn last time, on screen
     widths: list = field(default_factory=list, compare=False)  # each text's width in pixels, measured once
+    shown: list = field(default_factory=list, compare=False)  # each text as drawn: cut to MAX_LABEL_PX with "…"
 
     @property
     def placed(self) -> int:
@@ -90,9 +92,11 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
         metrics = QFontMetricsF(labels.font)
         painter.setFont(labels.font)
         if len(labels.widths) != len(labels.texts):
-            labels.widths = [metrics.horizontalAdvance(text) for text in labels.texts]
+            cut = Qt.TextElideMode.ElideRight
+            labels.shown = [metrics.elidedText(text, cut, MAX_LABEL_PX) for text in labels.texts]
+            labels.widths = [metrics.horizontalAdvance(text) for text in labels.shown]
         labels.drawn = []
-        for at, text, width in zip(ats, labels.texts, labels.widths):
+        for at, text, width in zip(ats, labels.shown, labels.widths):
             spot = None if at is None else placer.place(metrics, at, width, labels.centred, labels.force)
             if spot is None:
                 continue

@@ -84,3 +84,13 @@ def test_a_long_label_near_the_edge_goes_over_its_point_instead_of_off_the_pictu
     assert rect.width() > 150
     assert QRectF(0, 0, 220, 300).contains(rect)  # all of it on the picture, none cut off
     assert not rect.contains(QPointF(50, 250))  # and not on its own point
+
+
+def test_a_label_of_thousands_of_letters_is_cut_short_with_an_ellipsis(qapp):
+    from lab_app.widgets.scene_parts import MAX_LABEL_PX
+
+    labels = LabelSet(np.array([[200.0, 150.0, 0.0]]), ["a" * 5000], QColor("black"), QFont(), force=True)
+    _draw([labels])
+    (text, rect), = labels.drawn
+    assert text.endswith("…") and len(text) < 100
+    assert rect.width() <= MAX_LABEL_PX + 1

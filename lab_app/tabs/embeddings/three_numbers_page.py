@@ -12,6 +12,7 @@ from lab_app.tabs.embeddings.gl_scene import GROUP_COLOURS, new_scene, rgba
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.accessibility import emphasise
 
+MAX_WORD_LETTERS = 24  # a word, not a pasted paragraph: it becomes a table row and a label in the picture
 DIMENSIONS = ("royalty", "masculinity", "femininity")
 PRESET: dict[str, tuple[float, float, float]] = {
     "king": (0.95, 0.95, 0.05), "queen": (0.95, 0.05, 0.95),
@@ -60,12 +61,14 @@ class ThreeNumbersPage(LabPage):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setMinimumSectionSize(60)
         self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setMaximumWidth(150)  # a long word is cut with "…", not the page made 40,000 px wide
         self.table.setMinimumHeight(250)
         self.table.itemChanged.connect(self._on_item_changed)
         self.controls.addWidget(self.table)
         row = QHBoxLayout()
         self.new_word = QLineEdit()
         self.new_word.setPlaceholderText("new word")
+        self.new_word.setMaxLength(MAX_WORD_LETTERS)
         self.add_word_button = QPushButton("Add word")
         self.add_word_button.clicked.connect(lambda: self.add_word(self.new_word.text()))
         self.new_word.returnPressed.connect(self.add_word_button.click)
@@ -161,7 +164,7 @@ class ThreeNumbersPage(LabPage):
         self.table.item(row, col).setText(f"{value:.2f}")
 
     def add_word(self, word: str, numbers=None) -> None:
-        word = word.strip().lower()
+        word = word.strip().lower()[:MAX_WORD_LETTERS]  # it is shown in the table, the sums and the picture
         if not word or word in self.words():
             return
         self._filling = True

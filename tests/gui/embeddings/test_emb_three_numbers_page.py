@@ -54,3 +54,18 @@ def test_3d_view_draws_pixels(page, qtbot):
     image = page.scene.render_array(320, 240)
     assert image[..., :3].std() > 5
     assert len(page.scene.items("labels")[0].texts) == 8
+
+
+def test_a_pasted_paragraph_is_not_taken_as_a_new_word(page, qtbot):
+    """Typing 5,000 letters into 'new word' keeps a word's length; the table and the picture stay usable."""
+    from lab_app.tabs.embeddings.three_numbers_page import MAX_WORD_LETTERS
+
+    qtbot.keyClicks(page.new_word, "a" * 500)
+    assert len(page.new_word.text()) == MAX_WORD_LETTERS
+    page.add_word_button.click()
+    assert "a" * MAX_WORD_LETTERS in page.words()
+    page.add_word("b" * 5000)  # a word that comes another way is cut to a word's length too
+    page.word_a.setCurrentText("b" * MAX_WORD_LETTERS)
+    qtbot.wait(100)
+    assert "b" * MAX_WORD_LETTERS in page.words()
+    assert page.minimumSizeHint().width() < 3000  # the page fits a screen (5,000 letters asked for 37,000 px)
