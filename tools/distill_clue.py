@@ -10,6 +10,15 @@ once, on the test seed, with the model's recommended guidance and steps (as ``to
 ``--ship`` copies the new files over ``assets/diffusion/<model>`` only when the held-out synonym score beats the
 shipped one, every held-out combination attribute stays ≥ 0.95 and the seen captions' score does not drop, and
 records them in the manifest.
+
+Tried, not shipped (issue 19): input noise 0.03, chosen with tools/sweep_clue_distill.py on the clue readout of 441
+validation-word paraphrases (noise 0: 0.730, 0.01: 0.755, 0.02: 0.757, 0.03: 0.801, 0.04: 0.785; weight decay 0.1:
+0.728; --contrast 0.3: 0.748, 1.0: 0.730), one pass on every word from the undistilled clue (``--teacher-rev 92b851c
+--words all --val-per 0 --input-noise 0.03``, 16 min): held-out synonyms 0.613 against the shipped 0.621 (fair hair
+0 -> 0.88, snowy 0.13 -> 0.63, crimson 0.88 -> 0, magenta 0.63 -> 0.13; scarlet, navy, emerald, mint, ebony, circular
+stay 0), combinations and seen captions unchanged. The readout gain on validation words did not carry over to the
+held-out words; read after that run, the readout of the held-out prompts themselves matched the drawn result on
+most prompts (0.58 shipped, 0.61 new), so the clue, not the UNet, still decides.
 """
 
 from __future__ import annotations
