@@ -45,7 +45,9 @@ STALL_LIMIT_S = 2.0
 # (+794 once its jobs ended). The bound only catches a runaway leak.
 RSS_GROWTH_LIMIT_MB = 2000
 BAD_QT_WARNINGS = re.compile(r"deleted|Destroyed while thread|still running|QObject::killTimer|"
-                             r"QBasicTimer can only be used|Cannot create children for a parent", re.IGNORECASE)
+                             r"QBasicTimer can only be used|Cannot create children for a parent|"
+                             # a view grown past what OpenGL can draw (a 5,000-letter word made a page 32,000 px wide)
+                             r"Framebuffer incomplete|Failed to create wrapper texture", re.IGNORECASE)
 # An exception's own text shown raw ("KeyError: 'x'") is not one of the project's clear messages.
 # So is an operating-system error's ("[Errno 17] File exists: '/tmp/…'").
 RAW_EXCEPTION = re.compile(r"^\s*(\w+\.)*\w*(Error|Exception)\b\s*:|Traceback \(most recent call last\)|\[Errno \d+\]")
