@@ -11,8 +11,10 @@ Why pooled phrase vectors and not MiniLM's per-token hidden states: the shipped 
 the pooled vector only (one implementation, one 23 MB file shared with the Embeddings tab), the
 pooled vector is the one MiniLM was trained to make meaningful, and a caption here is a list of
 independent details, so one vector per detail still lets the UNet's cross-attention look at
-"the hair" and "the hat" separately. The small caption transformer then mixes the phrase
-vectors exactly as it mixes GloVe word vectors.
+"the hair" and "the hat" separately. Measured (``tools/probe_minilm_tokens.py``): the colour word's
+own token states, at any of MiniLM's layers, tell a detail's value no better than the pooled phrase vector
+(hat colour 0.67–0.70 vs 0.68 by cross-validation over the synonym vocabulary). The small caption
+transformer then mixes the phrase vectors exactly as it mixes GloVe word vectors.
 
 Captions are a finite set: each distinct phrase is encoded once and kept (:func:`phrase_vectors`).
 """
