@@ -78,6 +78,8 @@ class WalkReport:
     stall_step: str = ""
     seconds: float = 0.0
     stall_stacks: list[str] = field(default_factory=list)
+    widest_page_px: int = 0  # the widest any page asked to be (its layout's minimum), checked every 25 steps
+    widest_page_step: str = ""
 
     def tail(self, n: int = 25) -> str:
         return "\n".join(self.log[-n:])
@@ -370,6 +372,11 @@ class Monkey:
                     TRACE.write(f"step {n}: starting\n")
                     TRACE.flush()
                 what = self.step()
+                if n % 25 == 0:  # user text must never make a page wider than a screen
+                    page = self.page_widget()
+                    wide = page.minimumSizeHint().width() if page is not None else 0
+                    if wide > self.report.widest_page_px:
+                        self.report.widest_page_px, self.report.widest_page_step = wide, f"step {n}"
                 self.report.log.append(f"step {n}: {what} ({time.perf_counter() - t0:.2f} s, GUI thread busy "
                                        f"{time.thread_time() - c0:.2f} s, RSS {_rss_mb():.0f} MB)")
                 if TRACE:

@@ -44,6 +44,7 @@ STALL_LIMIT_S = 2.0
 # Measured (2 shared cores, Xvfb): seed 1, 60 s: +310 MB; seed 2, 300 s: +537; seeds 4 and 5, 600 s: +928, +898
 # (+794 once its jobs ended). The bound only catches a runaway leak.
 RSS_GROWTH_LIMIT_MB = 2000
+PAGE_WIDTH_LIMIT_PX = 3000  # pages need ~900 px; wider means user text widened a layout (it reached 37,000 px)
 BAD_QT_WARNINGS = re.compile(r"deleted|Destroyed while thread|still running|QObject::killTimer|"
                              r"QBasicTimer can only be used|Cannot create children for a parent|"
                              # a view grown past what OpenGL can draw (a 5,000-letter word made a page 32,000 px wide)
@@ -138,7 +139,7 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
           f"{start_rss:.0f} at start, {before:.0f} after opening every page, {after:.0f} MB after the walk "
           f"({after - before:+.0f} MB), {stopped_rss:.0f} MB once its jobs ended and freed memory was handed back "
           f"({stopped_rss - before:+.0f} MB); "
-          f"message boxes {len(shown)}; Qt warnings {len(qt_warnings)}")
+          f"message boxes {len(shown)}; Qt warnings {len(qt_warnings)}; widest page {report.widest_page_px} px")
     print("\n".join(report.log))  # shown with -s, and with a failure's captured output
     print("\n".join(report.stall_stacks))
     print("Qt warnings (each once):\n" + "\n".join(sorted(set(qt_warnings))))
@@ -151,6 +152,8 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
     assert not raw, f"errors shown as raw exception text {raw} {where}"
     bad = [m for m in qt_warnings if BAD_QT_WARNINGS.search(m)]
     assert not bad, f"Qt warnings {bad[:5]} {where}"
+    assert report.widest_page_px < PAGE_WIDTH_LIMIT_PX, \
+        f"a page asked to be {report.widest_page_px} px wide at {report.widest_page_step} {where}"
     assert report.longest_stall_s < STALL_LIMIT_S, f"the event loop stood still {stall} {where}"
     assert after - before < RSS_GROWTH_LIMIT_MB, f"RSS grew {after - before:.0f} MB {where}"
     assert stopped and not left, f"job threads still running after close: {left} {where}"
