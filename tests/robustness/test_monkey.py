@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("torch")
 
-from monkey import Monkey, path_catalogue  # noqa: E402
+from monkey import TRACE, Monkey, path_catalogue  # noqa: E402
 from monkey_memory import held_memory  # noqa: E402
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
@@ -68,6 +68,9 @@ def qt_warnings():
     def handler(kind, _context, message):
         if kind in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
             caught.append(message)
+            if TRACE:  # in the trace, after the step that caused it
+                TRACE.write(f"Qt warning: {message[:200]}\n")
+                TRACE.flush()
 
     previous = qInstallMessageHandler(handler)
     yield caught
