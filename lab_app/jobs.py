@@ -280,6 +280,11 @@ class QtJobRunner(QObject):
         # A pending job stays pending while the outcome is delivered, so a handler that starts a job
         # (e.g. a fresh snapshot after a cancel) queues behind it instead of running beside it.
         handing_over = self._pending is not None
+        if handing_over and kind == "ok":
+            # Ended on its own just before a newer job replaced it: the page has already moved on to the new job
+            # (its mode, its controls), so the old result is stale; it is reported as cancelled, like one that
+            # stopped in time (seed 14: a 'compare clues' result read as a caption strip -> KeyError).
+            kind = "cancelled"
         if not handing_over:
             self.running_changed.emit(False)
         if kind == "ok":

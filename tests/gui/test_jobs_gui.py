@@ -205,3 +205,17 @@ def test_with_job_runners_the_window_gets_the_gil_back_within_a_millisecond(wind
 
     window.ctx.new_runner("any")
     assert sys.getswitchinterval() <= 0.001
+
+
+def test_a_result_that_lands_after_a_newer_job_replaced_it_is_not_delivered_as_finished(window, qtbot):
+    # Found by the monkey (seed 14): a job ended on its own just as the page started another (changing its mode);
+    # the old result then arrived as `finished` and was read as the new kind -> KeyError in the page.
+    runner = window.ctx.new_runner("replaced")
+    results, cancelled = [], []
+    runner.finished.connect(results.append)
+    runner.cancelled.connect(lambda: cancelled.append(True))
+    runner.start(lambda cancel: slow_count(1, cancel, delay=0), label="old")
+    runner._thread.wait(5000)  # it has ended, but no event was processed: its outcome waits in the mailbox
+    runner.start(lambda cancel: slow_count(3, cancel, delay=0), label="new")
+    qtbot.waitUntil(lambda: results == [3], timeout=5000)
+    assert results == [3] and cancelled == [True]
