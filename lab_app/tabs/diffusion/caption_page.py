@@ -372,8 +372,8 @@ class CaptionPage(SteerTree, LabPage):
         """Write the last result (enlarged 4×, nearest neighbour) with its settings as PNG text."""
         from engines.diffusion.png import write_png
 
-        if self.result is None:
-            raise ValueError("nothing generated yet")
+        if self.result is None or self.mode == "tree":
+            raise ValueError("nothing generated yet" if self.result is None else "save the tree with its own button")
         s = self.result["settings"]
         mosaic = self.grid_view.image if self.mode == "clues" else self._mosaic(np.asarray(self.result["images"]))
         big = np.repeat(np.repeat(mosaic, 4, axis=0), 4, axis=1)

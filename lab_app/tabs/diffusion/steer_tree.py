@@ -45,6 +45,7 @@ class SteerTree:
     def _start_row(self, row: int, trunk_settings=None) -> None:
         ctx, name, tree, gate = self.ctx, self.tree_model, self.tree, self.gate
         self.mode, self.result = "tree", None
+
         self.pause_button.setChecked(False)
         gate.set_paused(False)
         if row == 0:

@@ -182,3 +182,18 @@ def test_both_clues_side_by_side(window, qtbot):
     assert page.grid_view.image.shape == (36, 2 * 36 + 6, 3)  # two pictures, a gap between
     text = page.words_label.text()
     assert "<i>crimson</i> →" in text and "<i>wearing a crimson hat</i> → <b>wearing a red hat</b>" in text
+
+
+def test_after_a_tree_run_the_pictures_save_button_is_off_the_tree_has_its_own(window, qtbot):
+    # Found by the monkey (seed 14): Save PNG stayed enabled from a caption run, a tree ran, and pressing it read the
+    # tree's result as a caption result -> KeyError 'settings'
+    page = page_of(window, 2)
+    page.steps_box.setValue(4)
+    page.grid_box.setCurrentIndex(0)
+    generate(page, qtbot)
+    assert page.save_button.isEnabled()
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.tree_button.click()
+    assert not page.save_button.isEnabled()
+    with pytest.raises(ValueError):
+        page.save_png("/tmp/never-written.png")
