@@ -5,8 +5,9 @@ matrix of the model once: each weight is read from memory once and used for one 
 For GPT-2 124M in fp32 that is ~500 MB per token — far more than any CPU cache — so the
 speed of memory, not of arithmetic, sets the pace. This module times the bare minimum: one
 matrix–vector product over a matrix holding as many fp32 numbers as the model has weights
-(NumPy's BLAS and torch, one thread, median of ``runs``). No runner that keeps fp32 weights can
-make a token faster than this on the same machine; only fewer bytes per weight (int8) can.
+(NumPy's BLAS held to one thread by threadpoolctl where installed, and torch; median of ``runs``).
+No runner that keeps fp32 weights can make a token faster than this on the same machine; only
+fewer bytes per weight (int8) can.
 
 Run on its own::
 
@@ -42,11 +43,14 @@ def weight_read_floor(params: int, runs: int = 7, width: int = WIDTH) -> dict[st
     rows = max(1, params // width)
     weights = np.ones((rows, width), dtype=np.float32)  # touched, so every page is really in memory
     vector = np.ones(width, dtype=np.float32)
-    result = {
-        "params": float(rows * width),
-        "megabytes": rows * width * 4 / 1e6,
-        "numpy_ms": _median_ms(lambda: weights @ vector, runs),
-    }
+    result = {"params": float(rows * width), "megabytes": rows * width * 4 / 1e6, "numpy_ms": float("nan")}
+    try:  # NumPy's BLAS uses every core unless told: one thread, like the runners (threadpoolctl comes with [bench])
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(limits=1):
+            result["numpy_ms"] = _median_ms(lambda: weights @ vector, runs)
     tw, tv = torch.from_numpy(weights), torch.from_numpy(vector)
     result["torch_ms"] = _median_ms(lambda: tw @ tv, runs)
     return result
