@@ -45,7 +45,7 @@ class SteerTree:
     def _start_row(self, row: int, trunk_settings=None) -> None:
         ctx, name, tree, gate = self.ctx, self.tree_model, self.tree, self.gate
         self.mode, self.result = "tree", None
-
+        self.save_button.setEnabled(False)  # the tree has its own Save PNG (the branch panel's)
         self.pause_button.setChecked(False)
         gate.set_paused(False)
         if row == 0:
