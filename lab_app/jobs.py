@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from engines.core.device import set_cpu_threads
 from engines.core.jobs import CancelToken, Event, Frame, Job, JobCancelled, Log, Progress, run_job
+from lab_app.gui_gc import collect_on_gui_thread
 
 JobFactory = Callable[[CancelToken], Job]
 FRAME_INTERVAL_MS = 33
@@ -184,6 +185,7 @@ class QtJobRunner(QObject):
         super().__init__(parent)
         if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:  # jobs may run: let the window get the GIL back sooner
             sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        collect_on_gui_thread()  # never free Qt objects on a job thread (a deadlock with Qt's locks)
         self.name = name
         self.threads = threads
         self.show_in_status_bar = show_in_status_bar
