@@ -75,9 +75,9 @@ def caption_variants(songs: list, variants: int = 4, drop: float = 0.35, seed: i
 
 def train_data(songs: list, pictures: np.ndarray, variants: int = 4, drop: float = 0.35, seed: int = 0,
                max_words: int = 32) -> Any:
-    """An :class:`engines.diffusion.train.TrainData` for ``train_job``: folded pictures and caption variants
+    """An :class:`engines.diffusion.train_data.TrainData` for ``train_job``: folded pictures and caption variants
     (the full caption, then versions with details left out, so short prompts work too)."""
-    from engines.diffusion.train import TrainData, _ids
+    from engines.diffusion.train_data import TrainData, _ids
 
     vocab = caption_vocabulary()
     caps = caption_variants(songs, variants, drop, seed)

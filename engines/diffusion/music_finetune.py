@@ -158,7 +158,7 @@ class _Mixer:
 
     def __init__(self, songs: list, vocab: list[str], max_words: int, seed: int) -> None:
         from engines.diffusion.music import NOUNS, STYLES
-        from engines.diffusion.train import _ids
+        from engines.diffusion.train_data import _ids
 
         self.styles = np.array([STYLES.index(s.style) for s in songs])
         self.by_style = [np.flatnonzero(self.styles == i) for i in range(len(STYLES))]

@@ -39,7 +39,8 @@ def test_minilm_reads_new_words_by_meaning_not_spelling():
 def test_a_tiny_minilm_model_trains_saves_and_runs_the_same_in_onnx(tmp_path):
     from engines.diffusion.onnx_export import export_model_folder
     from engines.diffusion.pipeline import load_diffusion_model
-    from engines.diffusion.train import TrainConfig, TrainData, _ids, train_job
+    from engines.diffusion.train import TrainConfig, train_job
+    from engines.diffusion.train_data import TrainData, _ids
 
     captions = ["a red hat", "a blue hat, on a pink background", "grey hair"]
     vocab = sorted({p for c in captions for p in split_phrases(c)})

@@ -27,7 +27,7 @@ def test_mixed_rows_are_blends_of_two_styles_with_their_weights():
     from engines.diffusion.music import NOUNS, STYLES
     from engines.diffusion.music_finetune import _Mixer
     from engines.diffusion.music_judge_blend import mix_pictures
-    from engines.diffusion.train import _ids
+    from engines.diffusion.train_data import _ids
 
     songs, _, data = _data()
     ids_all = torch.from_numpy(data.caption_ids)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from engines.core.jobs import CancelToken, Frame, JobCancelled, Progress, collect, run_job
-from engines.diffusion.train import TrainConfig, TrainData, TrainingSnapshot, _ids, train_job
+from engines.diffusion.train import TrainConfig, TrainingSnapshot, train_job
+from engines.diffusion.train_data import TrainData, _ids
 
 VOCAB = ["a", "red", "square", "blue", "circle"]
 
@@ -77,7 +78,7 @@ def test_training_yields_loss_and_sample_grids_then_cancels_and_resumes(tmp_path
 
 def test_a_folder_of_pngs_becomes_captioned_training_data(tmp_path):
     from engines.diffusion.png import write_png
-    from engines.diffusion.train import prepare_data
+    from engines.diffusion.train_data import prepare_data
 
     for name, colour in (("red_apple", (220, 20, 20)), ("green-pear", (20, 200, 40))):
         write_png(tmp_path / f"{name}.png", np.tile(np.array(colour, np.uint8), (20, 24, 1)))
