@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
 from engines.core.jobs import Frame, Progress
 from engines.diffusion.model_store import CLUES, default_prompts, get_model
 from engines.diffusion.sample import image_grid
-from engines.diffusion.steer import caption_job, clues_job, walk_job, walk_weights
+from engines.diffusion.steer import caption_job, walk_job, walk_weights
 from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.branch_panel import BranchPanel
 from lab_app.tabs.diffusion.caption_numbers import caption_heatmap, show_encoding
-from lab_app.tabs.diffusion.caption_text import clue_readings_html, explainer_text
+from lab_app.tabs.diffusion.caption_text import explainer_text
+from lab_app.tabs.diffusion.clue_compare import ClueCompare
 from lab_app.tabs.diffusion.common import (
     apply_recommended_guidance,
     backend_for,
@@ -49,13 +50,7 @@ def _with_model(ctx, name: str, make_job):
     return (yield from make_job(get_model(name, backend, device, ctx.current.threads)))
 
 
-def _clue_models(ctx):
-    backend, device = backend_for(ctx)
-    return {label: get_model(key, backend, device, ctx.current.threads) for label, key in
-            (("GloVe words", CLUES["glove"]), ("MiniLM phrases", CLUES["minilm"]))}
-
-
-class CaptionPage(SteerTree, LabPage):
+class CaptionPage(SteerTree, ClueCompare, LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.result: dict[str, Any] | None = None
@@ -246,17 +241,6 @@ class CaptionPage(SteerTree, LabPage):
         self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: walk_job(
             m, settings, kind, prompt_b, seed_b, frames, cancel)), label="Sampling an interpolation strip")
 
-    def compare_clues(self) -> None:
-        """The first caption from both faces models (GloVe words, MiniLM phrases), the same noise for each."""
-        n = int(self.grid_box.currentData())
-        settings, ctx = self._settings((self.prompt_edit.text(),) * n), self.ctx
-        self.mode, self.result = "clues", None
-        self._hide_tree()
-        self.save_button.setEnabled(False)
-        self._status(f"Drawing the caption with both clues, {n} picture(s) each…")
-        self.runner.start(lambda cancel: clues_job(_clue_models(ctx), settings, cancel),
-                          label="Comparing the two clues")
-
     def _can_start(self) -> bool:
         error = self.model_box.current_entry().error
         if error:
@@ -295,8 +279,7 @@ class CaptionPage(SteerTree, LabPage):
             self._tree_frame(frame.payload, frame.step)
             return
         if self.mode == "clues":
-            self.grid_view.set_image(self._mosaic(frame.payload["x0"]))
-            self.grid_view.set_title(f"Step {frame.step}: one clue's current guess")
+            self._clues_frame(frame.payload, frame.step)
             return
         if self.mode == "strip":
             self._show_strip(frame.payload["x0"])
@@ -309,17 +292,6 @@ class CaptionPage(SteerTree, LabPage):
     def show_encoding(self, encoded) -> None:
         phrases = self.model_box.current_entry().config.get("word_source") == "minilm"
         show_encoding(self.heat_plot, self.heat_item, self.heat_placeholder, self.words_label, encoded, phrases)
-
-    def _show_clues(self, result: dict[str, Any]) -> None:
-        """Two mosaics side by side (GloVe left, MiniLM right) and how each clue read the new words."""
-        names = list(result["images"])
-        mosaics = [self._mosaic(result["images"][n]) for n in names]
-        gap = np.full((mosaics[0].shape[0], 6, 3), 255, np.uint8)
-        self.grid_view.set_image(np.concatenate([mosaics[0], gap, mosaics[1]], axis=1))
-        self.grid_view.set_title(f"Same noise: {names[0]} (left), {names[1]} (right)")
-        self.words_label.setText(clue_readings_html(result["readings"]))
-        self.save_button.setEnabled(True)
-        self._status("Done: the same caption and noise, read by two clues. New words decide the difference.")
 
     def _on_finished(self, result: dict[str, Any]) -> None:
         self.result = result
