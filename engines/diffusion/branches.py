@@ -26,6 +26,7 @@ import numpy as np
 from engines.core.jobs import CancelToken, Frame, Job
 
 TILE_PAD = 2
+GUTTER = 6  # left of the first column: room for the lines from a parent row down to its branches
 
 
 @dataclass
@@ -173,6 +174,13 @@ def tree_columns(tree: BranchTree, max_columns: int = 26) -> list[int]:
     return sorted(set(range(0, total, stride)) | {total} | {b.start for b in tree.branches})
 
 
+def columns_that_fit(width_px: float, size: int, frame_px: int) -> int:
+    """How many columns :func:`tree_image` may use so that, drawn ``width_px`` wide, each ``size``-px frame is
+    at least ``frame_px`` on screen (never fewer than 4; a branch start off the stride adds one)."""
+    scale = frame_px / size
+    return max(4, int((width_px / scale - GUTTER - TILE_PAD) // (size + TILE_PAD)))
+
+
 def tree_image(tree: BranchTree, max_columns: int = 26, show: str = "x0",
                background: int = 235) -> tuple[np.ndarray, list[Cell]]:
     """The tree as one uint8 (H, W, 3) picture and the frame cells (for clicks).
@@ -189,7 +197,7 @@ def tree_image(tree: BranchTree, max_columns: int = 26, show: str = "x0",
     shape = rows[0].x_start.shape[1:]
     size = int(shape[-1])
     step_px = size + TILE_PAD
-    gutter = 6
+    gutter = GUTTER
     height = len(rows) * step_px + TILE_PAD
     width = gutter + len(cols) * step_px + TILE_PAD
     img = np.full((height, width, 3), background, np.uint8)

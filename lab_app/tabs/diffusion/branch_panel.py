@@ -11,18 +11,21 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QWidget
 
 from engines.core.jobs import Frame
+from engines.diffusion.branches import columns_that_fit
 from engines.diffusion.model_store import get_model
 from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.common import backend_for
 from lab_app.widgets.pixel_view import PixelView
 
+FRAME_PX = 64  # each frame of the tree on screen: twice a 32-px picture, big enough to see what it shows
 HINT = ("Pause at any step (or click any frame of the tree), change the caption, guidance or seed on the left, "
         "then press <b>Branch from here</b>: the picture goes on from that frame with the change, as a new row.")
 
 
-def tree_job(ctx, model_name: str, tree, row_id: int, gate, cancel, trunk_settings=None):
+def tree_job(ctx, model_name: str, tree, row_id: int, gate, cancel, trunk_settings=None, max_columns: int = 26):
     """Run (or go on with) row ``row_id`` of ``tree``, pausing at ``gate``; a new tree's trunk is made first
-    from ``trunk_settings`` (it needs the model's picture size). Frame payload: {"step", "branch", "tree", "cells"}."""
+    from ``trunk_settings`` (it needs the model's picture size). The picture has at most ``max_columns`` steps
+    (see :meth:`BranchPanel.columns_that_fit`). Frame payload: {"step", "branch", "tree", "cells"}."""
     from engines.diffusion.branches import tree_image
 
     backend, device = backend_for(ctx)
@@ -34,11 +37,11 @@ def tree_job(ctx, model_name: str, tree, row_id: int, gate, cancel, trunk_settin
         while True:
             event = next(job)
             if isinstance(event, Frame):
-                image, cells = tree_image(tree)
+                image, cells = tree_image(tree, max_columns)
                 event = Frame({**event.payload, "tree": image, "cells": cells}, step=event.step)
             yield event
     except StopIteration as stop:
-        image, cells = tree_image(tree)
+        image, cells = tree_image(tree, max_columns)
         return {"images": stop.value.states[stop.value.total], "branch": row_id, "tree": image, "cells": cells}
 
 
@@ -75,6 +78,11 @@ class BranchPanel(QWidget):
         grid.addWidget(self.save_button, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setRowStretch(0, 1)
+
+    def columns_that_fit(self, size: int) -> int:
+        """How many steps the tree may show side by side at the view's width, each frame ``FRAME_PX`` wide
+        (a long run shows every n-th step; at 1280×800 all 26 frames of a 25-step run were 25 px)."""
+        return columns_that_fit(self.view.width(), size, FRAME_PX)
 
     def clear(self) -> None:
         self.picked, self.cells, self.image = None, [], None

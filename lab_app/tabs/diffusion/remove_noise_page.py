@@ -129,7 +129,7 @@ class RemoveNoisePage(LabPage):
         host = QWidget()
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
-        self.xt_view = PixelView("Now: the noisy picture the sampler holds", 120)
+        self.xt_view = PixelView("Now: the noisy picture the sampler holds", 100)
         self.noise_view = PixelView("The network's guess of the noise")
         self.x0_view = PixelView("…so its guess of the clean picture")
         self.branches = BranchPanel()
@@ -142,8 +142,8 @@ class RemoveNoisePage(LabPage):
         grid.addWidget(self.noise_view, 0, 1)
         grid.addWidget(self.x0_view, 0, 2)
         grid.addWidget(self.branches, 1, 0, 1, 3)
-        grid.setRowStretch(0, 2)
-        grid.setRowStretch(1, 1)
+        grid.setRowStretch(0, 1)  # the tree gets the larger share: three rows of frames still read at 1280×800
+        grid.setRowStretch(1, 2)
         self.set_picture(host)
 
     # -- actions ------------------------------------------------------------------------------
@@ -208,10 +208,10 @@ class RemoveNoisePage(LabPage):
         gate.set_paused(False)
         self.tree, self.tree_model = BranchTree(), name
         self.branches.clear()
-        tree = self.tree
+        tree, columns = self.tree, self.branches.columns_that_fit(self.model_box.current_entry().image_shape[-1])
         self._set_status(f"Loading the {name} model and sampling {settings.steps} steps…")
-        self.runner.start(lambda cancel: tree_job(ctx, name, tree, 0, gate, cancel, trunk_settings=settings),
-                          label="Removing noise")
+        self.runner.start(lambda cancel: tree_job(ctx, name, tree, 0, gate, cancel, trunk_settings=settings,
+                                                  max_columns=columns), label="Removing noise")
 
     def branch(self) -> None:
         """Go on from the picked frame with the caption, guidance and seed now set (a new row of the tree)."""
@@ -229,10 +229,12 @@ class RemoveNoisePage(LabPage):
             self._set_status(str(exc))
             return
         ctx, name, tree, gate = self.ctx, self.tree_model, self.tree, self.gate
+        columns = self.branches.columns_that_fit(model.image_shape[-1])
         self.pause_button.setChecked(False)
         gate.set_paused(False)
         self._set_status(f"Branch {child.id}: {child.note}.")
-        self.runner.start(lambda cancel: tree_job(ctx, name, tree, child.id, gate, cancel), label="Branching")
+        self.runner.start(lambda cancel: tree_job(ctx, name, tree, child.id, gate, cancel, max_columns=columns),
+                          label="Branching")
 
     def set_paused(self, paused: bool) -> None:
         self.gate.set_paused(paused)

@@ -12,25 +12,22 @@ how noisy it is (t) and what the caption says, and guesses the noise in it (midd
 and scaling up what is left gives its guess of the clean picture (right). The sampler then makes a less
 noisy picture, the clean guess plus a smaller dose of noise, and the network looks again. Early guesses are
 blurry; each step pins down more.</p>
-<p><b>Where to step.</b> How big each step is matters, and two plans are offered. At the very start the noise is
-{sigma_end} times stronger than the picture, so small mistakes in the network's noise guess are blown up about
-{sigma_end}-fold when it works out the clean picture. The even plan spaces the steps evenly, so with {steps}
-steps its first jump lands at about {even_second:.0f} times. The Karras plan (named after Tero Karras, who
-proposed it) starts at noise about {karras_start:.0f} times the picture and shrinks it by a similar factor each
-step (about {f_first:.1f}× at first, {f_last:.1f}× at the end). On the faces model it took backgrounds from 7 in
-10 right to all 40 in a test, before any extra training. Pick a plan and compare.</p>
+<p><b>Where to step.</b> At the start the noise is {sigma_end} times stronger than the picture, so small
+mistakes in the noise guess are blown up about {sigma_end}-fold in the clean guess: step sizes matter. The even
+plan's first jump ({steps} steps) lands at about {even_second:.0f} times; the Karras plan (after Tero Karras)
+starts at noise about {karras_start:.0f} times the picture and shrinks it by a similar factor each step (about
+{f_first:.1f}× at first, {f_last:.1f}× at the end). On faces it took backgrounds from 7 in 10 right to all 40
+in a test.</p>
 <p><b>Two samplers.</b> Both make the next picture from the clean guess plus less noise. The fast one, DDIM,
 re-uses the network's own noise guess and adds nothing new, so 25–50 big steps are enough and the picture
-depends only on the starting noise (blend two starting noises and the pictures blend: the walk between two
-seeds on Steer with a caption). The original one, DDPM, mixes in fresh random noise at every step and needs
-hundreds of small steps. That noise is drawn from the seed too, so with either sampler the same seed gives the
-same picture.</p>
-<p><b>Pause and branch.</b> Pause at any step (or click any frame of the tree), change the caption, the guidance
-or the seed, and press Branch from here: the run goes on from that very picture with the change, as a new row.
-With nothing changed a branch repeats its parent exactly, so every difference comes from the change. A new seed
-keeps the clean picture guessed so far and swaps only the remaining noise. Branch early and the layout (colours,
-hat, background) still follows the new caption; branch late and only details (the mouth, the skin) can change:
-the big decisions are made in the first steps.</p>
+depends only on the starting noise (blend two noises and the pictures blend: Steer with a caption walks
+between two seeds). The original one, DDPM, mixes in fresh random noise at every step and needs hundreds of
+small steps; that noise is drawn from the seed too, so with either sampler the same seed gives the same
+picture.</p>
+<p><b>Pause and branch.</b> A branch goes on from the picked frame of the tree with your change, as a new
+row; with nothing changed it repeats its parent exactly. A new seed keeps the clean picture guessed so far and
+swaps only the remaining noise. Branch early and the layout (colours, hat, background) still follows a new
+caption; branch late and only details (the mouth, the skin) change: the big decisions come first.</p>
 <p><b>Honest note:</b> these are small models. {training} Faces match their caption almost always; hat colours
 are the weak spot. The digits come out blurry, like the 8×8 scans they learned from, but are the digit asked for
 {digits_right}.</p>

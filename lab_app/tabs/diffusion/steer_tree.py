@@ -52,9 +52,12 @@ class SteerTree:
             self.branches.clear()
         self.branches.setVisible(True)
         self._picture_grid.setRowStretch(3, 2)
+        self._picture_grid.activate()  # the tree's width now, shown: how many frames fit side by side
+        size = tree.branches[0].x_start.shape[-1] if tree.branches else self.model_box.current_entry().image_shape[-1]
+        columns = self.branches.columns_that_fit(size)
         self._status("Press Pause at any step, or click a frame, then change the caption and Branch from here."
                      if row == 0 else f"Branch {row}: {tree.get(row).note}.")
-        self.runner.start(lambda cancel: tree_job(ctx, name, tree, row, gate, cancel, trunk_settings),
+        self.runner.start(lambda cancel: tree_job(ctx, name, tree, row, gate, cancel, trunk_settings, columns),
                           label="Sampling a tree")
 
     def _hide_tree(self) -> None:

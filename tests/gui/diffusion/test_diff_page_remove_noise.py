@@ -18,6 +18,14 @@ def run_and_wait(page, qtbot):
     return page.result
 
 
+def _trunk_runs_start_to_end(panel, steps: int) -> bool:
+    """The trunk's row shows the first step, the finished picture and evenly spaced steps between (as many as fit
+    the width at the start of the run: at least 4 frames)."""
+    shown = sorted(c.step for c in panel.cells if c.branch == 0)
+    gaps = {b - a for a, b in zip(shown[:-2], shown[1:-1])}
+    return shown[0] == 0 and shown[-1] == steps and len(shown) >= 4 and len(gaps) == 1
+
+
 def test_short_run_shows_frames_and_finishes(window, qtbot):
     page = page_of(window, 1)
     assert isinstance(page, RemoveNoisePage)
@@ -27,7 +35,7 @@ def test_short_run_shows_frames_and_finishes(window, qtbot):
     assert page.frames_seen >= 1 and page.last_step.total == 10
     assert page.noise_view.image.shape == (32, 32, 3)
     assert page.x0_view.image.shape == (32, 32, 3)
-    assert page.branches.view.image.shape[1] > 10 * 32  # the trunk's filmstrip: one frame per step + the end
+    assert _trunk_runs_start_to_end(page.branches, 10)  # the trunk's filmstrip, from the first step to the end
     assert "Done" in page.status_label.text()
 
     again = run_and_wait(page, qtbot).copy()
@@ -95,7 +103,7 @@ def test_step_plans_visit_different_noise_levels(window, qtbot):
         first_t[key] = int(scheduler.timesteps[0])
         pictures[key] = run_and_wait(page, qtbot).copy()
         assert page.last_step.total == 10
-        assert page.branches.view.image.shape[1] > 10 * 32 and "Done: 10 steps" in page.status_label.text()
+        assert _trunk_runs_start_to_end(page.branches, 10) and "Done: 10 steps" in page.status_label.text()
     assert first_t["even"] == 999  # the classic plan starts at the schedule's last step
     assert first_t["karras"] < 999  # Karras starts where noise is ~40× the image
     assert not np.allclose(pictures["even"], pictures["karras"])
@@ -154,3 +162,30 @@ def test_at_1280x800_the_two_guesses_are_as_big_as_the_picture(window, qtbot):
     assert min(sides) >= 100, sides
     lefts = [v.mapTo(page, v.rect().topLeft()).x() for v in views]
     assert lefts == sorted(lefts)
+
+
+def _frame_px(panel) -> float:
+    """How many screen pixels wide one frame of the tree is drawn."""
+    cell = panel.cells[0]
+    return cell.size * panel.view._target.width() / panel.image.shape[1]
+
+
+def test_at_1280x800_the_tree_frames_are_big_enough_to_see(window, qtbot):
+    # the explainer reads in full and the tree's frames are still pictures, not a strip of 25-px stamps: at least
+    # 56 px each for the trunk alone and with a branch under it (two rows)
+    window.resize(1280, 800)
+    page = page_of(window, 1)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=3000)
+    run_and_wait(page, qtbot)
+    qtbot.wait(100)
+    assert page.explainer.text_fully_visible()
+    assert _frame_px(page.branches) >= 56, _frame_px(page.branches)
+    cell = next(c for c in page.branches.cells if c.branch == 0 and c.step >= 6)
+    page.branches._on_click(cell.x + 1, cell.y + 1)
+    page.prompt_box.setCurrentText("a frowning face with grey hair wearing a yellow hat, on a green background")
+    with qtbot.waitSignal(page.runner.finished, timeout=30_000):
+        page.branches.branch_button.click()
+    qtbot.wait(100)
+    assert {c.branch for c in page.branches.cells} == {0, 1}
+    assert _frame_px(page.branches) >= 56, _frame_px(page.branches)
+    assert page.explainer.text_fully_visible()
