@@ -21,20 +21,21 @@ from PySide6.QtWidgets import (
 )
 
 from engines.core.jobs import Frame, Progress
-from engines.diffusion.model_store import CLUES, default_prompts, get_model
+from engines.diffusion.model_store import CLUES, default_prompts
 from engines.diffusion.sample import image_grid
-from engines.diffusion.steer import caption_job, walk_job, walk_weights
+from engines.diffusion.steer import caption_job
 from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.branch_panel import BranchPanel
 from lab_app.tabs.diffusion.caption_numbers import caption_heatmap, show_encoding
 from lab_app.tabs.diffusion.caption_text import explainer_text
+from lab_app.tabs.diffusion.caption_walk import CaptionWalk
 from lab_app.tabs.diffusion.clue_compare import ClueCompare
 from lab_app.tabs.diffusion.common import (
     apply_recommended_guidance,
-    backend_for,
     model_combo,
     narrow,
     show_stop_reasons,
+    with_model,
 )
 from lab_app.tabs.diffusion.steer_tree import SteerTree
 from lab_app.tabs.diffusion.walk_panel import WalkControls, WalkStrip
@@ -44,13 +45,8 @@ from lab_app.widgets.wrapping_field import WrappingField
 
 GRIDS = ((1, "1 picture"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4"))
 
-def _with_model(ctx, name: str, make_job):
-    """Open the model (cached, on the app's backend), then run ``make_job(model)``."""
-    backend, device = backend_for(ctx)
-    return (yield from make_job(get_model(name, backend, device, ctx.current.threads)))
 
-
-class CaptionPage(SteerTree, ClueCompare, LabPage):
+class CaptionPage(SteerTree, ClueCompare, CaptionWalk, LabPage):
     def __init__(self, ctx, spec, parent: QWidget | None = None) -> None:
         super().__init__(ctx, spec, parent)
         self.result: dict[str, Any] | None = None
@@ -226,21 +222,6 @@ class CaptionPage(SteerTree, ClueCompare, LabPage):
         prompts = (self.prompt_edit.text(), self.prompt_b_edit.text())
         self._start(self._settings(prompts), same_noise=True, mode="compare")
 
-    def walk(self) -> None:
-        """One strip of pictures between the two captions (same seed) or the two seeds (same caption)."""
-        kind, frames = str(self.walk_box.currentData()), self.frames_box.value()
-        settings = self._settings((self.prompt_edit.text(),))
-        prompt_b, seed_b, ctx, name = self.prompt_b_edit.text(), self.seed_b_box.value(), self.ctx, self.model_name()
-        if not self._can_start():
-            return
-        self.mode, self.result = "strip", None
-        self._hide_tree()
-        self.save_button.setEnabled(False)
-        self._prepare_strip(walk_weights(frames), kind, settings.seed, seed_b)
-        self._status(f"Sampling a strip of {frames} pictures in one batch, {settings.steps} steps…")
-        self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: walk_job(
-            m, settings, kind, prompt_b, seed_b, frames, cancel)), label="Sampling an interpolation strip")
-
     def _can_start(self) -> bool:
         error = self.model_box.current_entry().error
         if error:
@@ -255,18 +236,8 @@ class CaptionPage(SteerTree, ClueCompare, LabPage):
         self._hide_tree()
         self.save_button.setEnabled(False)
         self._status(f"Sampling {len(settings.prompts)} picture(s), {settings.steps} steps…")
-        self.runner.start(lambda cancel: _with_model(ctx, name, lambda m: caption_job(m, settings, same_noise, cancel)),
+        self.runner.start(lambda cancel: with_model(ctx, name, lambda m: caption_job(m, settings, same_noise, cancel)),
                           label="Sampling from a caption")
-
-    def _prepare_strip(self, weights: list[float], kind: str, seed: int, seed_b: int) -> None:
-        self.strip_host.prepare(weights, kind, seed, seed_b)
-        self.strip_host.setVisible(True)
-        self._picture_grid.setRowStretch(2, 1)  # (no stretch while hidden: no empty band under the pictures)
-
-    def _show_strip(self, images: np.ndarray) -> None:
-        self.strip_host.show_images(images)
-        self.grid_view.set_image(image_grid(np.asarray(images)[[0, -1]], 2, pad=2, fill=150))
-        self.grid_view.set_title("The walk's two ends: w = 0 (left) and w = 1 (right); all steps below")
 
     # -- drawing ------------------------------------------------------------------------------
     def _mosaic(self, images: np.ndarray) -> np.ndarray:
@@ -282,8 +253,7 @@ class CaptionPage(SteerTree, ClueCompare, LabPage):
             self._clues_frame(frame.payload, frame.step)
             return
         if self.mode == "strip":
-            self._show_strip(frame.payload["x0"])
-            self.show_encoding(frame.payload["encoded"])
+            self._strip_frame(frame.payload)
             return
         self.grid_view.set_image(self._mosaic(frame.payload["x0"]))
         self.grid_view.set_title(f"Step {frame.step}: the network's current guess")
@@ -301,14 +271,10 @@ class CaptionPage(SteerTree, ClueCompare, LabPage):
         if self.mode == "clues":
             self._show_clues(result)
             return
-        images = np.asarray(result["images"])
         if self.mode == "strip":
-            self._show_strip(images)
-            self.show_encoding(result["encoded"])
-            self.save_button.setEnabled(True)
-            what = "captions" if result["kind"] == "prompts" else "seeds"
-            self._status(f"Done: {len(images)} pictures between the two {what}, left (w = 0) to right (w = 1).")
+            self._strip_finished(result)
             return
+        images = np.asarray(result["images"])
         self.grid_view.set_image(self._mosaic(images))
         s = result["settings"]
         if self.mode == "compare":

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from engines.diffusion.model_store import ModelEntry, list_models, sampling_backend
+from engines.diffusion.model_store import ModelEntry, get_model, list_models, sampling_backend
 
 DEFAULT_GUIDANCE = 3.0
 
@@ -84,6 +84,12 @@ class ModelChooser(QComboBox):
 def backend_for(ctx) -> tuple[str, str]:
     """(backend, device) for sampling with the app's current choice (see ``model_store.sampling_backend``)."""
     return sampling_backend(getattr(ctx, "backend", "onnx"), getattr(ctx, "device", None))
+
+
+def with_model(ctx, name: str, make_job):
+    """Job: open the model ``name`` (cached, on the app's backend), then run ``make_job(model)``."""
+    backend, device = backend_for(ctx)
+    return (yield from make_job(get_model(name, backend, device, ctx.current.threads)))
 
 
 def model_combo() -> ModelChooser:
