@@ -73,6 +73,7 @@ class WalkReport:
     stall_queued_s: float = 0.0  # of the wait: ready to run, but every CPU was busy (machine load)
     gil_wait_s: float = 0.0  # the longest a Python thread waited to run (GIL held elsewhere, or no free CPU)
     gil_wait_step: str = ""
+    longest_gc: str = ""  # the longest cycle collection during the walk, and where it ran
     stall_load: str = ""  # /proc/loadavg just after it: on a shared machine a long stall with little busy time
     stall_step: str = ""
     seconds: float = 0.0
@@ -309,6 +310,7 @@ class Monkey:
         self.report.gil_wait_s, self.report.gil_wait_step = self.heartbeat.longest_gil_wait, self.heartbeat.gil_wait_label
         self.report.stall_load = self.heartbeat.longest_load
         self.report.stall_stacks = list(self.heartbeat.stall_stacks)
+        self.report.longest_gc = self.heartbeat.longest_gc
         self.report.seconds = time.monotonic() - start
         return self.report
 

@@ -6,6 +6,7 @@ A 50 ms heartbeat timer records the longest gap between ticks; a watchdog thread
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -37,17 +38,34 @@ class Heartbeat:
 
         self.stall_stacks: list[str] = []  # what every thread was doing during stalls over 1 s
         self._watching = False
+        self._gc_started = 0.0
+        self.longest_gc = ""  # the longest cycle collection: seconds, generation, thread, step
+        self._longest_gc_s = 0.0
 
     def start(self) -> None:
         self.last, self.last_cpu, self.last_queued = time.perf_counter(), time.thread_time(), _queued_s()
         self.timer.start()
         self._watching = True
+        gc.callbacks.append(self._on_gc)
         threading.Thread(target=self._watch, name="monkey-watchdog", daemon=True).start()
         threading.Thread(target=self._probe_gil, name="monkey-gil-probe", daemon=True).start()
 
     def stop(self) -> None:
         self.timer.stop()
         self._watching = False
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        """Time every cycle collection: a full one on a big heap holds the GIL (and so the window) for a while."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_started
+        if took > self._longest_gc_s:
+            self._longest_gc_s = took
+            self.longest_gc = (f"{took:.2f} s (generation {info.get('generation')}, thread "
+                               f"{threading.current_thread().name}, {self.label})")
 
     def _probe_gil(self) -> None:
         """Wake every 2 ms: a late wake-up means some thread held the GIL (or the machine had no free CPU). A long

@@ -139,7 +139,8 @@ def test_monkey_walk_finds_no_crash_error_stall_or_leak(monkey_window, qtbot, qt
     left = [o for o in gc.get_objects() if type(o) is _JobThread and o.isRunning()]
     stall = (f"{report.longest_stall_s:.2f} s (at {report.stall_step}; the GUI thread busy {report.stall_busy_s:.2f} s "
              f"of it, waiting for a free CPU {report.stall_queued_s:.2f} s, load average {report.stall_load}; "
-             f"longest wait of any Python thread to run {report.gil_wait_s:.2f} s at {report.gil_wait_step})")
+             f"longest wait of any Python thread to run {report.gil_wait_s:.2f} s at {report.gil_wait_step}; longest "
+             f"garbage collection {report.longest_gc or 'none'})")
     print(f"\nmonkey: seed {SEED}, {report.steps} steps in {report.seconds:.0f} s; longest stall {stall}; RSS "
           f"{start_rss:.0f} at start, {before:.0f} after opening every page, {after:.0f} MB after the walk "
           f"({after - before:+.0f} MB), {stopped_rss:.0f} MB once its jobs ended and freed memory was handed back "
