@@ -13,7 +13,7 @@ from engines.core.jobs import Frame, Progress
 from engines.neuralnet.digits import DigitsClassifier, DigitsConfig, DigitsResult, train_digits
 from engines.neuralnet.drawing import GREY_LEVELS, drawing_to_digit
 from lab_app.plotting import pg, themed
-from lab_app.tabs.neuralnet.draw_pad import PAD_SIZE, DrawPad
+from lab_app.tabs.neuralnet.draw_pad import DrawPad, PadRow
 from lab_app.tabs.neuralnet.playground_view import CLASS_COLORS, boundary_colormap
 from lab_app.tabs.page import LabPage
 from lab_app.widgets.accessibility import emphasise
@@ -195,20 +195,13 @@ class ClassifierPage(LabPage):
         # one row as tall as the pad: the drawing, right beside it the 8×8 picture it becomes (with the guess and
         # Clear), then the bars; the training pictures above take the rest of the height
         seen_box = QWidget()
-        seen_box.setFixedWidth(PAD_SIZE)
         seen_layout = QVBoxLayout(seen_box)
         seen_layout.setContentsMargins(0, 0, 0, 0)
         seen_layout.setSpacing(2)
         seen_layout.addWidget(self.seen_plot, 1)
         seen_layout.addWidget(self.prediction_label)
         seen_layout.addWidget(self.clear_button)
-        bottom = QWidget()
-        bottom.setFixedHeight(PAD_SIZE)
-        bottom_layout = QHBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.pad)
-        bottom_layout.addWidget(seen_box)
-        bottom_layout.addWidget(self.bar_plot, 1)
+        bottom = PadRow(self.pad, seen_box, self.bar_plot, host)  # the pad grows with the page, square
         grid.addWidget(self.confusion_plot, 0, 0)
         grid.addWidget(self.weights_plot, 0, 1)
         grid.addWidget(bottom, 1, 0, 1, 2)

@@ -1,13 +1,16 @@
-"""A square pad you draw a digit on with the mouse: white strokes on black, kept as a NumPy array."""
+"""A square pad you draw a digit on with the mouse: white strokes on black, kept as a NumPy array; and the row
+that keeps it square and lets it grow with the page (:class:`PadRow`)."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
-PAD_SIZE = 208
+PAD_SIZE = 208  # the drawing's own pixels (what image() gives); on screen the pad is this size or larger
+MAX_SIDE = 420  # on screen: larger than this, a mouse stroke would be a long walk
+REST_MIN = 280  # what the row leaves at least for the picture after the pad and its neighbour (the bars)
 PEN_WIDTH = 16  # about the same share of the pad as 22 px on the earlier 280-px pad
 THROTTLE_MS = 60  # at most ~16 predictions a second while the mouse moves
 
@@ -15,7 +18,8 @@ THROTTLE_MS = 60  # at most ~16 predictions a second while the mouse moves
 class DrawPad(QWidget):
     """Paint with the left mouse button; ``changed`` fires (throttled) while drawing and on release.
 
-    ``image()`` gives the drawing as ``uint8 (PAD_SIZE, PAD_SIZE)``, 255 = ink.
+    ``image()`` gives the drawing as ``uint8 (PAD_SIZE, PAD_SIZE)``, 255 = ink, whatever size the pad is shown at
+    (the drawing is scaled to the widget; strokes keep the same share of it).
     """
 
     changed = Signal()
@@ -30,7 +34,8 @@ class DrawPad(QWidget):
         self._late = QTimer(self)  # delivers the last move after a throttled burst
         self._late.setSingleShot(True)
         self._late.timeout.connect(self._emit_now)
-        self.setFixedSize(PAD_SIZE, PAD_SIZE)
+        self.setMinimumSize(PAD_SIZE, PAD_SIZE)
+        self.resize(PAD_SIZE, PAD_SIZE)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit here with the mouse")
@@ -93,9 +98,10 @@ class DrawPad(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.drawImage(0, 0, self._canvas)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QRect(0, 0, self.width(), self.height()), self._canvas)
         painter.setPen(QPen(QColor(90, 90, 90), 1))
-        painter.drawRect(0, 0, PAD_SIZE - 1, PAD_SIZE - 1)
+        painter.drawRect(0, 0, self.width() - 1, self.height() - 1)
         if self.is_empty():
             painter.setPen(QColor(140, 140, 140))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "draw a digit here")
@@ -104,16 +110,21 @@ class DrawPad(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = None
-            self._draw_to(event.position())
+            self._draw_to(self._on_canvas(event))
+
+    def _on_canvas(self, event: QMouseEvent) -> QPointF:
+        """The mouse position in the drawing's own pixels (the pad may be shown larger)."""
+        pos = event.position()
+        return QPointF(pos.x() * PAD_SIZE / max(1, self.width()), pos.y() * PAD_SIZE / max(1, self.height()))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.buttons() & Qt.MouseButton.LeftButton:
-            self._draw_to(event.position())
+            self._draw_to(self._on_canvas(event))
             self._throttled_emit()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
-            self._draw_to(event.position())
+            self._draw_to(self._on_canvas(event))
             self._last = None
             self._emit_now()
 
@@ -127,3 +138,37 @@ class DrawPad(QWidget):
         self._late.stop()
         self._clock.restart()
         self.changed.emit()
+
+
+def pad_side(height: int, width: int) -> int:
+    """The pad's side in a picture area ``width`` × ``height``: about half its height (the pictures above keep the
+    rest), leaving ``REST_MIN`` px of the row after the pad and its same-width neighbour; never under PAD_SIZE."""
+    return max(PAD_SIZE, min(int(0.47 * height), (width - REST_MIN) // 2, MAX_SIDE))
+
+
+class PadRow(QWidget):
+    """One row: the pad, ``beside`` it a widget as wide as the pad (the 8×8 picture the network gets), then
+    ``rest``. The pad stays square and grows with ``host`` (see :func:`pad_side`); it was 208 px on any screen."""
+
+    def __init__(self, pad: DrawPad, beside: QWidget, rest: QWidget, host: QWidget) -> None:
+        super().__init__()
+        self.pad, self.beside = pad, beside
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(pad)
+        layout.addWidget(beside)
+        layout.addWidget(rest, 1)
+        self.set_side(PAD_SIZE)
+        host.installEventFilter(self)
+
+    def set_side(self, side: int) -> None:
+        self.pad.setFixedSize(side, side)
+        self.beside.setFixedWidth(side)
+        self.setFixedHeight(side)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            side = pad_side(watched.height(), watched.width())
+            if side != self.pad.width():
+                self.set_side(side)
+        return False

@@ -99,3 +99,34 @@ def test_at_1280x800_the_pictures_are_big_enough_to_read(window, qtbot):
     assert min(seen.width(), seen.height()) >= 110, seen  # ~14 px per pixel or more
     assert 0 <= seen.left() - pad.right() < 80, (pad, seen)  # to the right of the drawing, close by
     assert seen.top() < pad.bottom() and pad.top() < seen.bottom(), (pad, seen)  # on the same row
+
+
+def test_on_a_large_window_the_drawing_pad_grows_and_stays_square(window, qtbot):
+    # the pad was a fixed 208 px on every screen; on a large window it grows with the page, stays square, keeps
+    # the 8×8 picture right beside it, and a stroke lands where the mouse drew it
+    from PySide6.QtCore import QPoint, Qt
+
+    page = window.select("neuralnet", 2, build_now=True).pages[2].page
+    sides = {}
+    for size in ((1280, 800), (1920, 1080)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
+        qtbot.wait(100)
+        sides[size] = (page.pad.width(), page.pad.height())
+        seen = page.seen_plot.geometry().translated(page.seen_plot.mapTo(page, QPoint(0, 0)) - page.seen_plot.pos())
+        pad = page.pad.rect().translated(page.pad.mapTo(page, QPoint(0, 0)))
+        assert 0 <= seen.left() - pad.right() < 80 and seen.top() < pad.bottom(), (size, pad, seen)
+    small, large = sides[(1280, 800)], sides[(1920, 1080)]
+    assert small[0] == small[1] >= 200 and large[0] == large[1], sides
+    assert large[0] >= 1.4 * small[0], sides
+    side = large[0]
+    qtbot.mousePress(page.pad, Qt.MouseButton.LeftButton, pos=QPoint(side // 2, side // 5))
+    for y in range(side // 5, side * 4 // 5, 10):
+        qtbot.mouseMove(page.pad, QPoint(side // 2, y))
+    qtbot.mouseRelease(page.pad, Qt.MouseButton.LeftButton, pos=QPoint(side // 2, side * 4 // 5))
+    ink = page.pad.image()
+    columns = np.flatnonzero(ink.max(axis=0) > 0)
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    middle = ink.shape[1] / 2
+    assert abs(columns.mean() - middle) < 0.05 * ink.shape[1]  # the stroke is in the middle of the drawing ...
+    assert rows.min() < 0.3 * ink.shape[0] and rows.max() > 0.7 * ink.shape[0]  # ... from near the top to the bottom
