@@ -43,3 +43,23 @@ def restore_optimizer(optimizer: Any, tensors: dict[str, Any], param_groups: lis
         if "betas" in group:
             group["betas"] = tuple(group["betas"])
     optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def random_state_tensors(batch_generator: Any, prefix: str = "rng") -> dict[str, Any]:
+    """The random sources a resumed run must carry on with: torch's global one (dropout) and the generator that
+    picks the batches (the data position), as ``{prefix}.torch`` and ``{prefix}.batches`` (uint8 tensors)."""
+    import torch
+
+    return {f"{prefix}.torch": torch.get_rng_state(), f"{prefix}.batches": batch_generator.get_state()}
+
+
+def restore_random_state(tensors: dict[str, Any], batch_generator: Any, prefix: str = "rng") -> bool:
+    """Put back what :func:`random_state_tensors` saved; False (nothing changed) when ``tensors`` has none."""
+    import numpy as np
+    import torch
+
+    if f"{prefix}.batches" not in tensors:
+        return False
+    torch.set_rng_state(torch.from_numpy(np.array(tensors[f"{prefix}.torch"], dtype=np.uint8)))
+    batch_generator.set_state(torch.from_numpy(np.array(tensors[f"{prefix}.batches"], dtype=np.uint8)))
+    return True

@@ -4,8 +4,10 @@ The output folder is a usable model folder at every checkpoint::
 
     out/config.json  out/model.safetensors   the model (engines.llm.gpt.save_gpt)
     out/tokenizer.json                       when the tokenizer can save itself
-    out/optimizer.safetensors                AdamW state (tensors) + its settings (metadata)
-    out/train_state.json                     step, losses, the TrainConfig: written last
+    out/optimizer.safetensors                AdamW state (tensors) + its settings (metadata), and the random
+                                             state (dropout, the batch picker), so a resumed run takes the very
+                                             steps the unbroken run would have taken
+    out/train_state.json                     step, losses, training time so far, the TrainConfig: written last
 
 Every file is written atomically. No pickle anywhere.
 """
@@ -23,7 +25,12 @@ import numpy as np
 
 from engines.core.jobs import CancelToken, Frame, Job, JobCancelled, Log, Progress
 from engines.core.model_io import atomic_write_json, load_tensors, save_tensors
-from engines.core.optimizer_state import optimizer_tensors, restore_optimizer
+from engines.core.optimizer_state import (
+    optimizer_tensors,
+    random_state_tensors,
+    restore_optimizer,
+    restore_random_state,
+)
 
 STATE_FILE = "train_state.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
@@ -149,8 +156,11 @@ def _loss(model, x, y):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-def save_optimizer(optimizer, path: Path) -> None:
+def save_optimizer(optimizer, path: Path, batch_generator=None) -> None:
+    """AdamW state, plus the random state (:func:`random_state_tensors`) when ``batch_generator`` is given."""
     tensors, groups = optimizer_tensors(optimizer, "state")
+    if batch_generator is not None:
+        tensors.update(random_state_tensors(batch_generator))
     save_tensors(path, tensors, metadata={"param_groups": json.dumps(groups)})
 
 
@@ -175,15 +185,18 @@ def _make_optimizer(model, config: TrainConfig):
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95))
 
 
-def save_checkpoint(folder: Path, model, optimizer, tokenizer, config: TrainConfig, step: int, metrics: dict) -> None:
-    """Model, tokenizer and optimizer first, then ``train_state.json`` (the marker of a whole checkpoint)."""
+def save_checkpoint(folder: Path, model, optimizer, tokenizer, config: TrainConfig, step: int, metrics: dict,
+                    batch_generator=None, elapsed_s: float = 0.0) -> None:
+    """Model, tokenizer and optimizer (and random state) first, then ``train_state.json`` (the marker of a whole
+    checkpoint; ``elapsed_s`` is the training time so far, which ``time_budget_s`` counts across resumes)."""
     from engines.llm.gpt import save_gpt
 
     save_gpt(model, folder, extra_config={"trained_steps": step, "train_preset": config.preset})
     if tokenizer is not None and hasattr(tokenizer, "save"):
         tokenizer.save(folder)
-    save_optimizer(optimizer, folder / OPTIMIZER_FILE)
-    atomic_write_json(folder / STATE_FILE, {"step": step, "metrics": metrics, "train_config": asdict(config)})
+    save_optimizer(optimizer, folder / OPTIMIZER_FILE, batch_generator)
+    atomic_write_json(folder / STATE_FILE, {"step": step, "metrics": metrics, "elapsed_s": round(elapsed_s, 3),
+                                            "train_config": asdict(config)})
 
 
 def read_train_state(folder: str | Path) -> dict[str, Any] | None:
@@ -288,8 +301,14 @@ def train_gpt(
         model = GPT(gpt_config)
     model.to(device).train()
     optimizer = _make_optimizer(model, config)
-    if state is not None and (out_dir / OPTIMIZER_FILE).is_file():
+    # The batch picker; a resumed run restores its state (and torch's, for dropout) from the checkpoint.
+    gen = torch.Generator().manual_seed(config.seed + 1000 + start_step)
+    if state is not None:
+        if not (out_dir / OPTIMIZER_FILE).is_file():
+            raise ValueError(f"the checkpoint in {out_dir} has no {OPTIMIZER_FILE}: a fresh optimizer would not "
+                             "continue the run; start a new run (init_from) instead")
         load_optimizer(optimizer, out_dir / OPTIMIZER_FILE)
+        restore_random_state(load_tensors(out_dir / OPTIMIZER_FILE), gen)  # older checkpoints: seeded by step
 
     eval_gen = torch.Generator().manual_seed(config.seed + 1)  # same validation windows every time
 
@@ -342,12 +361,12 @@ def train_gpt(
     metrics: dict[str, float] = {}
     last_good = start_step if state is not None else None
     if state is None:
-        save_checkpoint(out_dir, model, optimizer, tokenizer, config, 0, {})
+        save_checkpoint(out_dir, model, optimizer, tokenizer, config, 0, {}, gen)
         last_good = 0
-    gen = torch.Generator().manual_seed(config.seed + 1000 + start_step)
     prompt_ids = [int(train_ids[0])]
     tokens_per_step = config.batch_size * config.block_size
     started = time.perf_counter()
+    clock_start = started - float((state or {}).get("elapsed_s", 0.0))  # training time counts across resumes
     window_start, window_steps = time.perf_counter(), 0
     step = start_step
     val_loss = float(previous.get("val_loss", float("nan")))
@@ -361,7 +380,7 @@ def train_gpt(
     try:
         while step < config.max_steps and not out_of_time:
             cancel.raise_if_cancelled()
-            used = (time.perf_counter() - started) / config.time_budget_s if config.time_budget_s else 0.0
+            used = (time.perf_counter() - clock_start) / config.time_budget_s if config.time_budget_s else 0.0
             lr = config.lr_at(step, used)
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -369,7 +388,7 @@ def train_gpt(
                            train_doc_starts, config.doc_start_fraction)
             loss_value = yield from on_gpu_else_cpu(f"Training (step {step + 1})", train_step, batch)
             step += 1
-            out_of_time = bool(config.time_budget_s) and time.perf_counter() - started >= config.time_budget_s
+            out_of_time = bool(config.time_budget_s) and time.perf_counter() - clock_start >= config.time_budget_s
             window_steps += 1
             elapsed = time.perf_counter() - window_start
             tokens_per_s = window_steps * tokens_per_step / max(elapsed, 1e-9)
@@ -392,12 +411,14 @@ def train_gpt(
                                                     prompt_ids, config.sample_tokens, config.seed)
                 yield Frame({"step": step, "sample": sample, "loss": loss_value, "val_loss": val_loss}, step=step)
             if step % config.checkpoint_interval == 0 or step == config.max_steps or out_of_time:
-                save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics)
+                save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics, gen,
+                                time.perf_counter() - clock_start)
                 last_good = step
                 yield Log(f"Checkpoint saved at step {step} in {out_dir}")
     except (JobCancelled, GeneratorExit, KeyboardInterrupt):  # Ctrl-C may land anywhere in the loop
         if not diverged and step != last_good:
-            save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics)
+            save_checkpoint(out_dir, model, optimizer, tokenizer, config, step, metrics, gen,
+                            time.perf_counter() - clock_start)
         raise
     model.eval()
     return TrainResult(
