@@ -37,8 +37,9 @@ def _random_model_folder(clue: str = "learned") -> Path:
     from engines.diffusion.faces import caption_vocabulary
     from engines.diffusion.onnx_export import export_onnx
     from engines.diffusion.pipeline import build_modules, save_diffusion_model
-    from engines.diffusion.train import TrainConfig, model_config
+    from engines.diffusion.train import TrainConfig
     from engines.diffusion.train_data import TrainData
+    from engines.diffusion.train_setup import model_config
 
     vocab = caption_vocabulary()
     words = WordVectors(tuple(vocab), np.random.default_rng(0).normal(0, 0.5, (len(vocab), 50)).astype(np.float32),

@@ -27,8 +27,9 @@ import numpy as np
 from engines.core.jobs import CancelToken, Frame, Job, Log, Progress
 from engines.core.model_io import atomic_write_json, load_tensors, save_tensors
 from engines.core.optimizer_state import optimizer_tensors, restore_optimizer
-from engines.diffusion.captions import EncoderConfig, WordVectors, load_word_vectors
+from engines.diffusion.captions import WordVectors, load_word_vectors
 from engines.diffusion.train_data import TrainData, _ids, prepare_data  # noqa: F401 (_ids: tests/robustness imports it from here)
+from engines.diffusion.train_setup import default_out, model_config, schedule_betas, start_from
 
 CHECKPOINT_DIR = "checkpoint"
 
@@ -109,34 +110,6 @@ class TrainResult:
     cancelled: bool = False
 
 
-def _encoder_config(config: TrainConfig) -> EncoderConfig:
-    if config.word_source == "minilm":
-        from engines.diffusion.minilm_clue import MAX_PHRASES, MINILM_DIM
-
-        return EncoderConfig(word_dim=MINILM_DIM, d_model=config.d_model, layers=config.encoder_layers,
-                             max_words=MAX_PHRASES, input_norm=True)
-    return EncoderConfig(d_model=config.d_model, layers=config.encoder_layers)
-
-
-def model_config(config: TrainConfig, in_channels: int, words: WordVectors, data: TrainData) -> dict[str, Any]:
-    from engines.diffusion.unet import UNetConfig
-
-    return {
-        "name": (config.dataset + ("-minilm" if config.word_source == "minilm" else "")
-                 if config.dataset in ("faces", "digits") else Path(config.dataset).name),
-        "unet": UNetConfig(in_channels=in_channels, image_size=config.image_size, channels=tuple(config.channels),
-                           context_dim=config.d_model, time_dim=config.time_dim).to_dict(),
-        "encoder": _encoder_config(config).to_dict(),
-        "schedule": {"kind": config.schedule, "num_timesteps": config.num_timesteps},
-        "prediction": "epsilon",
-        "data": data.info,
-        "default_prompts": data.grid_prompts[:4],
-        "vocab": list(words.words),
-        "word_source": words.source,
-        "training": config.to_dict(),
-    }
-
-
 def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: TrainData | None = None) -> Job[TrainResult]:
     """Train a captioned diffusion model (see the module docstring). Returns :class:`TrainResult`."""
     import torch
@@ -155,7 +128,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
     if device.type == "cpu":
         set_cpu_threads(config.threads)
     yield Log(f"training on {device_info.name}" + (f" ({device_info.note})" if device_info.note else ""))
-    out = Path(config.out) if config.out else _default_out(config)
+    out = Path(config.out) if config.out else default_out(config)
     ckpt = out / CHECKPOINT_DIR
     torch.manual_seed(config.seed)
     if data is None:
@@ -177,7 +150,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         encoder.in_centre.copy_(torch.from_numpy(centre))
         encoder.in_scale.fill_(scale)
     if config.init_from and not (config.resume and (ckpt / "state.json").is_file()):
-        words = yield from _start_from(config.init_from, unet, encoder, words)
+        words = yield from start_from(config.init_from, unet, encoder, words)
         mconfig["init_from"] = str(config.init_from)
     table = torch.zeros(len(words.words) + 1, words.vectors.shape[1])
     table[1:] = torch.from_numpy(words.vectors)
@@ -213,7 +186,7 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         set_cpu_threads(config.threads)
         yield Log(out_of_memory_message("Copying the pictures to the GPU"), level="warning")
     N, K = ids_all.shape[:2]
-    abar = torch.from_numpy(np.cumprod(1 - _betas(mconfig))).float().to(device)
+    abar = torch.from_numpy(np.cumprod(1 - schedule_betas(mconfig))).float().to(device)
     T = len(abar)
     snr_weight = min_snr_weights(abar, config.min_snr_gamma)
     use_amp = config.amp and device.type == "cuda"
@@ -357,43 +330,3 @@ def train_job(config: TrainConfig, cancel: CancelToken | None = None, data: Trai
         yield Frame((yield from on_gpu_else_cpu("Sampling", snapshot, last_loss)), step=step)
     yield Log(f"saved {folder} after {step} steps ({elapsed():.0f} s)")
     return TrainResult(folder, step, last_loss, elapsed(), cancelled)
-
-
-def _start_from(folder: str, unet: Any, encoder: Any, words: WordVectors):
-    """Job helper: copy a trained model's weights into ``unet``/``encoder`` (fine-tuning); its word table
-    replaces ``words`` when it covers the same words. Shapes must match: a clear error says which do not."""
-    from engines.diffusion.pipeline import load_torch_modules
-
-    config, src_unet, src_encoder, src_words = load_torch_modules(folder)
-    want = {k: tuple(v.shape) for k, v in unet.state_dict().items()}
-    have = {k: tuple(v.shape) for k, v in src_unet.state_dict().items()}
-    if want != have:
-        differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))[:3]
-        raise ValueError(f"cannot start from {folder}: its UNet has other shapes ({', '.join(differ)} …); "
-                         f"use the same channels and sizes it was trained with")
-    unet.load_state_dict(src_unet.state_dict())
-    # the caption encoder: every tensor whose shape matches (all of it for the same clue; for another clue,
-    # e.g. MiniLM phrases instead of GloVe words, the input layer and positions start fresh)
-    mine, theirs = encoder.state_dict(), src_encoder.state_dict()
-    same = {k: v for k, v in theirs.items() if k in mine and tuple(mine[k].shape) == tuple(v.shape)}
-    fresh = sorted(set(mine) - set(same))
-    encoder.load_state_dict({**mine, **same})
-    if fresh:
-        yield Log(f"caption encoder: {len(same)} tensors copied, new: {', '.join(fresh)}")
-    if tuple(src_words.words) == tuple(words.words):
-        words = WordVectors(words.words, src_words.vectors.astype(np.float32), words.source)
-    yield Log(f"starting from the weights of {folder} ({config.get('trained_steps', '?')} steps trained)")
-    return words
-
-
-def _betas(mconfig: dict[str, Any]) -> np.ndarray:
-    from engines.diffusion.schedule import NoiseSchedule
-
-    return NoiseSchedule.from_config(mconfig["schedule"]).betas
-
-
-def _default_out(config: TrainConfig) -> Path:
-    from engines.core.paths import user_models_dir
-
-    name = config.dataset if config.dataset in ("faces", "digits") else Path(config.dataset).name
-    return user_models_dir() / "diffusion" / name
