@@ -4,6 +4,9 @@ Labels do not pile on each other: each one tries a few spots around its point (r
 left out when every spot is taken. No label covers another labelled point's dot, so each text sits next to its own.
 Labels asked for with ``force`` (the words a query is about) are placed first and always drawn; the rest fill the free
 room in the order they were given. A label pushed a line or more away from its point gets a thin leader line to it.
+Two labelled points on the same spot (two songs with the same numbers) get their labels on the same side, one under
+the other, so they read as two names, not as one phrase written across the dot. A big marker asks for a wider
+``margin`` between the point and its text.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class LabelSet:
     font: QFont
     force: bool = False
     centred: bool = False
+    margin: float = 8.0  # px from the point's centre to the text: clear of a 14-px marker
     drawn: list = field(default_factory=list, compare=False)  # (text, QRectF) drawn last time, on screen
     widths: list = field(default_factory=list, compare=False)  # each text's width in pixels, measured once
     shown: list = field(default_factory=list, compare=False)  # each text as drawn: cut to MAX_LABEL_PX with "…"
@@ -97,7 +101,8 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
             labels.widths = [metrics.horizontalAdvance(text) for text in labels.shown]
         labels.drawn = []
         for at, text, width in zip(ats, labels.shown, labels.widths):
-            spot = None if at is None else placer.place(metrics, at, width, labels.centred, labels.force)
+            spot = None if at is None else placer.place(metrics, at, width, labels.centred, labels.force,
+                                                        labels.margin)
             if spot is None:
                 continue
             if placer.far:  # a line or more away from its point: a faint leader line says whose label it is
@@ -127,14 +132,16 @@ class LabelGroups:
     """What a 3D scene and its 2D fallback share: named groups of labels (``clear``, ``add`` and ``font`` are theirs)."""
 
     def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
-               bold: bool = False, centred: bool = False, force: bool | None = None) -> LabelSet:
+               bold: bool = False, centred: bool = False, force: bool | None = None,
+               margin: float = 8.0) -> LabelSet:
         """Replace group ``key`` with texts at ``pos`` (n, 3). Bold labels are forced (always drawn, placed
-        first); the others are left out where they would cover another label."""
+        first); the others are left out where they would cover another label. ``margin``: px from each point's
+        centre to its text (more than half the marker's size)."""
         self.clear(key)
         font = QFont(self.font)
         font.setBold(bold)
         labels = LabelSet(np.asarray(pos, dtype=float).reshape(-1, 3), list(texts), colour or text_colour(), font,
-                          force=bold if force is None else force, centred=centred)
+                          force=bold if force is None else force, centred=centred, margin=margin)
         self.add(key, labels)
         return labels
 
@@ -147,6 +154,7 @@ class LabelPlacer:
         self.bounds = bounds
         self.gap = gap
         self.taken: list[QRectF] = []
+        self.sides: list[tuple[float, float, str]] = []  # (x, y, side) of each point whose label is placed
         self.dots = list(dots)  # on-screen centres of the labelled points: no label covers another one's dot
         self.dot_radius = dot_radius
         self.crowded = False  # the last forced label found no free spot
@@ -160,26 +168,31 @@ class LabelPlacer:
                    for dx, dy in self.dots)
 
     def place(self, metrics: QFontMetricsF, anchor: QPointF, width: float, centred: bool = False,
-              force: bool = False) -> QPointF | None:
+              force: bool = False, margin: float = 8.0) -> QPointF | None:
         """The baseline start for a text ``width`` pixels wide near ``anchor`` (None: no free spot and not
-        forced). A forced label also tries a column of spots up to five lines above and below before it settles,
-        crowded, beside it."""
+        forced), ``margin`` px from the point. A forced label also tries a column of spots up to five lines above
+        and below before it settles, crowded, beside it. A point on the spot of one already labelled tries that
+        label's side first (the two names one under the other)."""
         ascent, descent = metrics.ascent(), metrics.descent()
         self.crowded = self.far = False
         x, y = anchor.x(), anchor.y()
         if centred:
             spots = [(x - width / 2, y)]
         else:  # baseline starts: beside the point (right, then left), then over/under it, then a line further off
-            right, left, mid, half = x + 8, x - width - 8, x - width / 2, ascent / 2  # clear of a 14-px marker
+            right, left, mid, half = x + margin, x - width - margin, x - width / 2, ascent / 2
             spots = [(right, y + half - 2), (right, y + ascent), (right, y - 2), (left, y + half - 2),
-                     (left, y + ascent), (left, y - 2), (mid, y - 8), (mid, y + ascent + 8),
+                     (left, y + ascent), (left, y - 2), (mid, y - margin), (mid, y + ascent + margin),
                      (right, y + 2 * ascent + 2), (right, y - ascent - 4), (left, y + 2 * ascent + 2),
                      (left, y - ascent - 4)]
             if force:
                 line = ascent + descent + 2
                 spots += [(side, y + half - 2 + k * line) for k in (-2, 2, -3, 3, -4, 4, -5, 5)
                           for side in (right, left)]
-        for i, (sx, sy) in enumerate(spots):
+        sides = ["mid"] if centred else ["right" if sx == right else "left" if sx == left else "mid" for sx, _ in spots]
+        twin = next((side for tx, ty, side in self.sides if abs(tx - x) <= 1.5 and abs(ty - y) <= 1.5), None)
+        order = sorted(range(len(spots)), key=lambda i: sides[i] != twin)  # stable: the twin's side first
+        for i in order:
+            sx, sy = spots[i]
             if not centred and i in (6, 7):  # over/under the point: slid sideways to stay inside the picture
                 sx = max(self.bounds.left(), min(sx, self.bounds.right() - width))
             rect = QRectF(sx, sy - ascent, width, ascent + descent)
@@ -188,6 +201,7 @@ class LabelPlacer:
             grown = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
             if not any(grown.intersects(t) for t in self.taken) and (centred or not self._covers_a_dot(rect, x, y)):
                 self.taken.append(rect)
+                self.sides.append((x, y, sides[i]))
                 self.far = i >= 8  # the first eight spots touch the point; the rest are a line or more away
                 return QPointF(sx, sy)
         if force:

@@ -94,3 +94,28 @@ def test_a_label_of_thousands_of_letters_is_cut_short_with_an_ellipsis(qapp):
     (text, rect), = labels.drawn
     assert text.endswith("…") and len(text) < 100
     assert rect.width() <= MAX_LABEL_PX + 1
+
+
+def test_two_points_on_one_spot_get_their_names_one_under_the_other(qapp):
+    # Für Elise and Moonlight Sonata have the same three numbers: written left and right of the one dot they read
+    # as one phrase ("Moonlight Sonata • Für Elise"); on the same side, one under the other, they read as two names
+    points = np.array([[200.0, 150.0, 0.0], [200.0, 150.0, 0.0], [260.0, 150.0, 0.0]])
+    labels = LabelSet(points, ["Für Elise", "Moonlight Sonata", "Clair de Lune"], QColor("black"), QFont())
+    _draw([labels])
+    rects = {text: rect for text, rect in labels.drawn}
+    assert {"Für Elise", "Moonlight Sonata"} <= set(rects)
+    first, second = rects["Für Elise"], rects["Moonlight Sonata"]
+    assert (first.left() > 200) == (second.left() > 200), (first, second)  # the same side of the dot
+    near = (lambda r: r.left()) if first.left() > 200 else (lambda r: r.right())
+    assert abs(near(first) - near(second)) < 1  # the edges by the dot line up: a list, one name a line
+    assert not first.adjusted(-1, -1, 1, 1).intersects(second)
+
+
+def test_a_label_keeps_clear_of_a_big_marker(qapp):
+    # "your taste" on the Songs page: an 18-px marker; its label starts beyond the marker's edge, not on it
+    labels = LabelSet(np.array([[200.0, 150.0, 0.0]]), ["your taste"], QColor("black"), QFont(), force=True,
+                      margin=14)
+    _draw([labels])
+    (_, rect), = labels.drawn
+    marker = QRectF(200 - 9, 150 - 9, 18, 18)
+    assert not rect.adjusted(-3, -3, 3, 3).intersects(marker), rect

@@ -220,4 +220,4 @@ class SongsPage(LabPage):
         scene.arrows("recommend", np.repeat(self.taste[None], len(targets), axis=0), targets, RECOMMEND_COLOUR,
                      width=3.0, head=0.06)
         scene.points("taste", self.taste[None], np.array([rgba(TASTE_COLOUR)]), size=18)
-        scene.labels("taste_label", self.taste[None], ["your taste"], bold=True)
+        scene.labels("taste_label", self.taste[None], ["your taste"], bold=True, margin=14)  # clear of its 18-px dot
