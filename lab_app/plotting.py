@@ -38,17 +38,24 @@ def pg():
 
 def themed(widget):
     """Register a pyqtgraph widget (PlotWidget, GraphicsLayoutWidget…) to follow theme changes. Its axes write
-    the plain numbers (0.02, not 20 with a "(×0.001)" added to the axis name, which was cut off or missed)."""
+    the plain numbers (:func:`plain_numbers`)."""
     _themed.add(widget)
+    plain_numbers(widget)
+    restyle(widget, current_theme())
+    return widget
+
+
+def plain_numbers(widget):
+    """The axes of a pyqtgraph plot widget write the plain numbers: 0.02, not 20 with a "(×0.001)" added to the
+    axis name, which was cut off or missed. The one place the app turns pyqtgraph's SI prefixes off."""
     plot_item = widget.getPlotItem() if hasattr(widget, "getPlotItem") else None
     if plot_item is not None:
         for name in ("left", "bottom", "right", "top"):
             plot_item.getAxis(name).enableAutoSIPrefix(False)
-    _restyle(widget, current_theme())
     return widget
 
 
-def _restyle(widget, theme: str) -> None:
+def restyle(widget, theme: str) -> None:
     background, foreground = PLOT_COLORS[theme]
     if hasattr(widget, "setBackground"):
         widget.setBackground(background)
@@ -69,6 +76,6 @@ def on_theme_changed(theme: str) -> None:
 
     for widget in list(_themed):
         if isValid(widget):  # a closed window's plots may linger in Python after Qt deleted them
-            _restyle(widget, theme)
+            restyle(widget, theme)
         else:
             _themed.discard(widget)

@@ -85,13 +85,11 @@ class FlatScene(LabelGroups):
         self.notice.setStyleSheet("color: #b07d00")  # amber: readable on the light and the dark theme
         self.notice.setToolTip("The 3D views need OpenGL 2.1 or newer; without it they show the first two of "
                                "their three axes, with the same points, colours and labels.")
-        self.plot = themed(labelled_plot_class()())
+        self.plot = themed(labelled_plot_class()())  # themed: plain numbers, not "×0.001" rescaled ones
         self.plot.owner = self
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.hideButtons()
-        for side in ("bottom", "left"):  # plain numbers, not "×0.001" rescaled ones
-            self.plot.getAxis(side).enableAutoSIPrefix(False)
         layout.addWidget(self.notice)
         layout.addWidget(self.plot, 1)
         self.view.setMinimumSize(320, 240)

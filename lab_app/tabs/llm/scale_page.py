@@ -157,7 +157,6 @@ class ScalePage(LabPage):
             plot.setLabel("bottom", x_label)
             plot.setLabel("left", "validation loss")
             plot.setToolTip(f"Validation loss (lower is better) against {x_label}, both on log axes")
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plots.addWidget(plot, 1)
         layout.addLayout(plots, 5)
         self.table = QTableWidget()

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
-from lab_app.plotting import pg
+from lab_app.plotting import pg, plain_numbers, restyle
 from lab_app.tabs.neuralnet.playground_network import NetworkDiagram, grid_to_qimage
 from lab_app.theme import PLOT_COLORS
 from lab_app.widgets.accessibility import emphasise
@@ -106,10 +106,10 @@ class PlaygroundView(QWidget):
         self.loss_plot = lib.PlotWidget()
         for plot in (self.boundary_plot, self.loss_plot):
             plot.setMinimumSize(120, 100)  # the window must still fit 1280×800 with the explainer open
+            plain_numbers(plot)  # "loss (x0.001)" did not fit
         self.loss_plot.setMenuEnabled(False)
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
-        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" did not fit: plain numbers
         self.train_curve = self.loss_plot.plot(pen=lib.mkPen("#868e96", width=2), symbolSize=6,
                                                symbolBrush="#868e96", symbolPen=None)
         self.test_curve = self.loss_plot.plot(pen=lib.mkPen("#e8590c", width=2), symbolSize=6,
@@ -157,11 +157,7 @@ class PlaygroundView(QWidget):
         self.neurons.setBackground(background)
         self.network.set_foreground(foreground)
         for plot in (self.boundary_plot, self.loss_plot):
-            plot.setBackground(background)
-            for name in ("left", "bottom"):
-                axis = plot.getPlotItem().getAxis(name)
-                axis.setPen(foreground)
-                axis.setTextPen(foreground)
+            restyle(plot, theme)
 
     # -- drawing ------------------------------------------------------------------------------
     def set_rate(self, epochs_per_second: float | None) -> None:
