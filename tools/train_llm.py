@@ -4,6 +4,12 @@
     python tools/train_llm.py --model moby --device cuda
     python tools/train_llm.py --model all --device cpu --steps 200 --out /tmp/llm-smoke   # quick check
     python tools/train_llm.py --model story --device cpu --init-from-shipped   # fine-tune the shipped one
+    python tools/train_llm.py --model story --init-from-shipped --keep /work/ckpt/x --out /tmp/x   # kept run ...
+    python tools/train_llm.py --resume /work/ckpt/x          # ... stopped (Ctrl-C, SIGTERM) and continued later
+
+--keep DIR keeps the checkpoints, the corpus ids and the run's settings in DIR (engines/llm/run_folder.py);
+--resume DIR continues that run from its last checkpoint (optimizer, step, data position and random state),
+with the settings it started with (--steps may raise the step count; the cosine then stretches).
 
 --init-from-shipped starts from the shipped weights and tokenizer (same vocabulary) instead of random
 weights, and trains with the fine-tune recipe below: this is how story-gpt learned to be sure of
@@ -21,7 +27,9 @@ Only --out assets/llm (the default) records manifest entries.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import signal
 import shutil
 import sys
 import tempfile
@@ -156,13 +164,18 @@ def _watch_line(folder: Path, step: int) -> str:
 
 def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool,
               init_from_shipped: bool = False, name_match_weight: int = 0, watch_every: int = 0,
-              minutes: float = 0.0) -> dict[str, object]:
+              minutes: float = 0.0, lr: float | None = None, keep: Path | None = None, resume: bool = False,
+              cancel=None) -> dict[str, object]:
+    """Train (or with ``resume`` continue the run kept in ``keep``) and export to ``out_root``; a cancel stops
+    at a checkpoint (in ``keep`` when given) and returns ``{"stopped_at": step}`` without exporting."""
     import numpy as np
 
+    from engines.core.jobs import JobCancelled
     from engines.llm.gpt import load_gpt
     from engines.llm.model_store import load_model_tokenizer
     from engines.llm.onnx_runner import export_onnx
-    from engines.llm.train import TrainConfig, train_gpt
+    from engines.llm.run_folder import open_run, start_run
+    from engines.llm.train import TrainConfig, read_train_state, train_gpt
 
     recipe = {"warmup_steps": 100, **RECIPES[name]}
     folder_name = recipe.pop("folder")
@@ -173,24 +186,42 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
             raise SystemExit(f"--init-from-shipped has no recipe for {name}")
         recipe.update(FINETUNE[name])
         previous = _read_manifest_entry(f"llm/{folder_name}/model.safetensors")
+    if lr:
+        recipe["lr"] = lr
+    asked_steps = steps
     steps = steps or recipe.pop("max_steps")
     recipe.pop("max_steps", None)
-    text, tokenizer, provenance, licence = _corpus_and_tokenizer(
-        name, {**STORY_CORPUS.get(name, {}),
-               **({"name_match_weight": name_match_weight} if name_match_weight else {})})
     start_from = shipped
     grown_dir = tempfile.TemporaryDirectory()
-    if init_from_shipped:  # the shipped vocabulary (grown by the new words), so the old embeddings keep their meaning
-        tokenizer, start_from = _extend_vocabulary(shipped, load_model_tokenizer(shipped), text, Path(grown_dir.name))
-    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
-    config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
-                         checkpoint_interval=watch_every if name == "story" and watch_every else steps,
-                         sample_interval=max(100, steps // 5),
-                         preset=f"shipped-{name}" + ("-finetuned" if init_from_shipped else ""),
-                         time_budget_s=60.0 * minutes)
+    if resume:
+        run = open_run(keep)
+        ids, tokenizer, text = run.ids, run.tokenizer, None
+        provenance, licence = run.settings["provenance"], run.settings["licence"]
+        config = dataclasses.replace(run.config, max_steps=max(asked_steps or 0, run.config.max_steps))
+        steps = config.max_steps
+        print(f"{name}: continuing the run in {keep} from step {run.step} of {steps}", flush=True)
+    else:
+        text, tokenizer, provenance, licence = _corpus_and_tokenizer(
+            name, {**STORY_CORPUS.get(name, {}),
+                   **({"name_match_weight": name_match_weight} if name_match_weight else {})})
+        if init_from_shipped:  # the shipped vocabulary (grown by the new words): the old embeddings keep their meaning
+            tokenizer, start_from = _extend_vocabulary(shipped, load_model_tokenizer(shipped), text,
+                                                       Path(grown_dir.name))
+        ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+        config = TrainConfig(**recipe, max_steps=steps, device=device, seed=0, eval_interval=max(50, steps // 20),
+                             checkpoint_interval=watch_every if name == "story" and watch_every else steps,
+                             sample_interval=max(100, steps // 5),
+                             preset=f"shipped-{name}" + ("-finetuned" if init_from_shipped else ""),
+                             time_budget_s=60.0 * minutes)
+        if keep is not None:
+            start_run(keep, ids, {"model": name, "device": device, "init_from_shipped": init_from_shipped,
+                                  "name_match_weight": name_match_weight, "watch_every": watch_every,
+                                  "out": str(out_root), "provenance": provenance, "licence": licence})
     started = time.perf_counter()
     last: list[Progress] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(keep) if keep is not None else scratch
+
         def on_event(event):
             if isinstance(event, Progress):
                 last[:] = [event]
@@ -201,8 +232,15 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                 print(_watch_line(Path(tmp), last[0].step if last else 0), flush=True)
 
         job = train_gpt(ids, config, tmp, tokenizer=tokenizer, doc_starts=_doc_starts(ids, tokenizer),
-                        init_from=start_from if init_from_shipped else None)
-        result = run_job(job, on_event=on_event)
+                        init_from=start_from if init_from_shipped and not resume else None, resume=resume,
+                        cancel=cancel)
+        try:
+            result = run_job(job, on_event=on_event)
+        except JobCancelled:
+            stopped = int((read_train_state(tmp) or {}).get("step", 0))
+            where = f"; continue with: python tools/train_llm.py --resume {keep}" if keep is not None else ""
+            print(f"{name}: stopped at step {stopped} (checkpoint in {tmp}{where})", flush=True)
+            return {"stopped_at": stopped}
         wall = time.perf_counter() - started
         target = out_root / folder_name
         target.mkdir(parents=True, exist_ok=True)
@@ -234,6 +272,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
             command += " --init-from-shipped"
         if name_match_weight:
             command += f" --name-match-weight {name_match_weight}"
+        if config.lr != {**RECIPES[name], **(FINETUNE[name] if init_from_shipped else {})}["lr"]:
+            command += f" --lr {config.lr:g}"
         if steps != RECIPES[name]["max_steps"]:
             command += f" --steps {steps}"
         if minutes:
@@ -296,7 +336,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="story: checkpoint every N steps and print the flagship families and teaching examples")
     parser.add_argument("--minutes", type=float, default=0.0,
                         help="stop training after this many minutes (the learning-rate schedule follows the clock)")
+    parser.add_argument("--lr", type=float, default=None, help="override the recipe's peak learning rate")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the checkpoints, corpus ids and settings in this folder, to continue later")
+    parser.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                        help="continue the run kept in DIR (--keep) from its last checkpoint, with its settings")
     args = parser.parse_args(argv)
+    if args.resume is not None:
+        from engines.llm.run_folder import RUN_FILE
+
+        settings = json.loads((args.resume / RUN_FILE).read_text(encoding="utf-8"))
+        args.model, args.device, args.keep = settings["model"], settings["device"], args.resume
+        args.init_from_shipped, args.name_match_weight = settings["init_from_shipped"], settings["name_match_weight"]
+        args.watch_every, args.out = settings["watch_every"], Path(settings["out"])
+    if args.keep is not None and args.model == "all":
+        parser.error("--keep and --resume take one model (--model story or moby)")
+    from engines.core.jobs import CancelToken
+
+    cancel = CancelToken()  # SIGTERM (e.g. from `timeout`) stops at the next step with a checkpoint, like Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: cancel.cancel())
     import torch
 
     torch.manual_seed(0)
@@ -306,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     names = ("story", "moby") if args.model == "all" else (args.model,)
     for name in names:
         train_one(name, args.out, args.device, args.steps, record, args.init_from_shipped, args.name_match_weight,
-                  args.watch_every, args.minutes)
+                  args.watch_every, args.minutes, args.lr, args.keep, args.resume is not None, cancel)
     return 0
 
 
