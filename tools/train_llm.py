@@ -126,42 +126,6 @@ def _corpus_and_tokenizer(name: str, corpus_options: dict | None = None):
     return text, BPETokenizer.train(text, vocab_size=2000), provenance, "CC0 1.0 (training text); MIT (weights)"
 
 
-def _variant_score(folder: Path, text: str | None, backend: str = "onnx") -> dict[str, object]:
-    from engines.llm.model_store import load_model_tokenizer
-    from engines.llm.runners import load_runner
-    from engines.llm.teaching_eval import make_variants, score_variants
-
-    runner = load_runner(folder, backend, "cpu", threads=1)
-    scores = score_variants(runner, load_model_tokenizer(folder), make_variants(seed=1, per_family=40), text)
-    return {"flagship_variants": scores}
-
-
-def _teaching_score(folder: Path, backend: str = "onnx") -> dict[str, object]:
-    from engines.llm.generate import next_token_distribution
-    from engines.llm.model_store import load_model_tokenizer
-    from engines.llm.runners import load_runner
-    from engines.llm.storyworld import TEACHING_EXAMPLES
-
-    runner = load_runner(folder, backend, "cpu", threads=1)
-    tokenizer = load_model_tokenizer(folder)
-    results = {}
-    for prompt, expected in TEACHING_EXAMPLES:
-        best = next_token_distribution(runner, tokenizer, prompt, top=1)["candidates"][0]
-        results[prompt] = {"expected": expected, "got": best["text"].strip(), "prob": round(float(best["prob"]), 3)}
-    passed = sum(r["got"] == r["expected"] for r in results.values())
-    return {"teaching_examples_passed": f"{passed}/{len(results)}", "teaching_examples": results}
-
-
-def _watch_line(folder: Path, step: int) -> str:
-    """One line for a checkpoint: each flagship family's mean probability / share >= 0.9, and the teaching examples."""
-    families = _variant_score(folder, None, "torch")["flagship_variants"]["families"]
-    teaching = _teaching_score(folder, "torch")
-    low = min(r["prob"] if r["got"] == r["expected"] else 0.0 for r in teaching["teaching_examples"].values())
-    return (f"watch step {step}: " + "  ".join(f"{f} {s['mean_prob']:.3f}/{s['share_at_least_0.9']:.2f}"
-                                             for f, s in families.items())
-            + f"  teaching {teaching['teaching_examples_passed']} (lowest right prob {low:.2f})")
-
-
 def train_one(name: str, out_root: Path, device: str, steps: int | None, record: bool,
               init_from_shipped: bool = False, name_match_weight: int = 0, watch_every: int = 0,
               minutes: float = 0.0, lr: float | None = None, keep: Path | None = None, resume: bool = False,
@@ -175,6 +139,7 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
     from engines.llm.model_store import load_model_tokenizer
     from engines.llm.onnx_runner import export_onnx
     from engines.llm.run_folder import open_run, start_run
+    from engines.llm.teaching_eval import flagship_scores, teaching_scores, watch_line
     from engines.llm.train import TrainConfig, read_train_state, train_gpt
 
     recipe = {"warmup_steps": 100, **RECIPES[name]}
@@ -229,7 +194,7 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                     print(f"{name}: step {event.step}/{steps} " + " ".join(f"{k}={v:.4g}" for k, v in
                                                                          event.metrics.items()), flush=True)
             elif isinstance(event, Log) and event.text.startswith("Checkpoint saved") and watch_every:
-                print(_watch_line(Path(tmp), last[0].step if last else 0), flush=True)
+                print(watch_line(Path(tmp), last[0].step if last else 0), flush=True)
 
         job = train_gpt(ids, config, tmp, tokenizer=tokenizer, doc_starts=_doc_starts(ids, tokenizer),
                         init_from=start_from if init_from_shipped and not resume else None, resume=resume,
@@ -255,8 +220,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
                                   "steps": result.steps, "parameters": result.parameters,
                                   "tokens": int(len(ids)), "device": device}
     if name == "story":
-        metrics.update(_teaching_score(target))
-        metrics.update(_variant_score(target, text))
+        metrics.update(teaching_scores(target))
+        metrics["flagship_variants"] = flagship_scores(target, text)
     if previous is not None:
         old = previous.get("metrics", {})
         metrics["started_from"] = {"made_by": previous.get("made_by"), "wall_time_s": previous.get("wall_time_s"),

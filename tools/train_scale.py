@@ -26,12 +26,9 @@ from engines.core.jobs import Log, Progress, run_job  # noqa: E402
 
 
 def _variant_score(folder: Path, text: str) -> dict:
-    from engines.llm.model_store import load_model_tokenizer
-    from engines.llm.runners import load_runner
-    from engines.llm.teaching_eval import make_variants, score_variants
+    from engines.llm.teaching_eval import flagship_scores
 
-    runner = load_runner(folder, "torch", "cpu", threads=1)
-    scores = score_variants(runner, load_model_tokenizer(folder), make_variants(seed=1, per_family=40), text)
+    scores = flagship_scores(folder, text, "torch")
     return {k: scores[k] for k in ("overall", "families", "unseen")}
 
 

@@ -100,3 +100,41 @@ def score_variants(runner, tokenizer, variants: list[Variant], training_text: st
     result["worst"] = [{k: r[k] for k in ("prompt", "expected", "prob", "top1")}
                        for r in sorted(rows, key=lambda r: r["prob"])[:5]]
     return result
+
+
+def flagship_scores(folder, training_text: str | None = None, backend: str = "onnx") -> dict[str, Any]:
+    """:func:`score_variants` of the model saved in ``folder`` on the 160 variants of seed 1 (40 per family)."""
+    from engines.llm.model_store import load_model_tokenizer
+    from engines.llm.runners import load_runner
+
+    runner = load_runner(folder, backend, "cpu", threads=1)
+    return score_variants(runner, load_model_tokenizer(folder), make_variants(seed=1, per_family=40), training_text)
+
+
+def teaching_scores(folder, backend: str = "onnx") -> dict[str, Any]:
+    """The top next word and its probability for each of storyworld.TEACHING_EXAMPLES, and how many are right."""
+    from engines.llm.generate import next_token_distribution
+    from engines.llm.model_store import load_model_tokenizer
+    from engines.llm.runners import load_runner
+    from engines.llm.storyworld import TEACHING_EXAMPLES
+
+    runner = load_runner(folder, backend, "cpu", threads=1)
+    tokenizer = load_model_tokenizer(folder)
+    results = {}
+    for prompt, expected in TEACHING_EXAMPLES:
+        best = next_token_distribution(runner, tokenizer, prompt, top=1)["candidates"][0]
+        results[prompt] = {"expected": expected, "got": best["text"].strip(), "prob": round(float(best["prob"]), 3)}
+    passed = sum(r["got"] == r["expected"] for r in results.values())
+    return {"teaching_examples_passed": f"{passed}/{len(results)}", "teaching_examples": results}
+
+
+def watch_line(folder, step: int) -> str:
+    """One line for a training checkpoint: each family's mean probability / share >= 0.9, then each teaching
+    example's top word and probability ("-" before it when wrong)."""
+    families = flagship_scores(folder, None, "torch")["families"]
+    teaching = teaching_scores(folder, "torch")
+    examples = " ".join(f"{'' if r['got'] == r['expected'] else '-'}{r['got']} {r['prob']:.2f}"
+                        for r in teaching["teaching_examples"].values())
+    return (f"watch step {step}: " + "  ".join(f"{f} {s['mean_prob']:.3f}/{s['share_at_least_0.9']:.2f}"
+                                             for f, s in families.items())
+            + f"  teaching {teaching['teaching_examples_passed']}: {examples}")

@@ -97,3 +97,18 @@ def test_a_run_can_start_from_a_trained_model(tmp_path):
     bigger = TrainConfig(**{**config.__dict__, "n_embd": 64})
     with pytest.raises(ValueError, match="different shape"):
         collect(train_gpt(ids, bigger, tmp_path / "c", tok, init_from=tmp_path / "a"))
+
+
+def test_the_training_watch_line_reports_every_family_and_teaching_example():
+    import re
+
+    from engines.llm.teaching_eval import flagship_scores, watch_line
+
+    line = watch_line(STORY_GPT, 123)
+    assert line.startswith("watch step 123: ")
+    means = {f: float(re.search(rf" {f} ([01]\.\d+)/", line).group(1)) for f in FAMILIES}
+    onnx = flagship_scores(STORY_GPT)["families"]  # the exported graph scores like the torch weights
+    assert all(abs(means[f] - onnx[f]["mean_prob"]) < 0.01 for f in FAMILIES), (line, onnx)
+    words = re.findall(r"(-?[a-z]+) ([01]\.\d\d)", line.split("teaching ")[1])
+    assert [w for w, _ in words] == [expected for _, expected in TEACHING_EXAMPLES], line
+    assert f"teaching {len(TEACHING_EXAMPLES)}/{len(TEACHING_EXAMPLES)}: " in line
