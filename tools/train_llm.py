@@ -83,9 +83,10 @@ STORY_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
 # (lowest 0.94). Not shipped; whether many more steps (a GPU run) or other data or a bigger model bring it is untested.
 # A longer fine-tune did bring it (kept run, /work/ckpt/story-ft: --init-from-shipped --name-match-weight 30
 # --lr 7e-4 --steps 20000 --watch-every 600 --keep ..., CPU, one nice-19 thread, ~1 s a step): second character
-# 0.556 / 0.653 / 0.642 / 0.753 / 0.930 at steps 600 / 1200 / 1800 / 2400 / 3000 (share >= 0.9: 0.88, top guess 0.97;
-# held-out seed 7: 0.903), a late jump like the one at ~1,300 steps before; the other families stayed 0.92-0.99 and
-# the teaching examples 6/6. Not shipped (the coordinator decides; assistants must follow: tools/train_assistant.py).
+# 0.556 / 0.653 / 0.642 / 0.753 / 0.930 / 0.975 at steps 600 / 1200 / 1800 / 2400 / 3000 / 3600 (at 3600: share >= 0.9
+# 0.93, top guess 1.00; held-out seed 7: 0.983; ONNX export the same): the look-back by name came late, after ~2,400
+# steps; the other families stayed 0.92-0.998 and the teaching examples 6/6 (lowest 0.98 at 3600). Not shipped (the
+# coordinator decides; the assistants must follow: tools/train_assistant.py).
 # With --name-match-weight these prompts (teaching_eval.make_variants(seed, per_family)) are kept out of the text
 # (every story holding one is left out), so the flagship metrics and the tests measure prompts the model never saw.
 HELD_OUT_VARIANTS = ((1, 40), (7, 15))
