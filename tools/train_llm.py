@@ -217,6 +217,8 @@ def train_one(name: str, out_root: Path, device: str, steps: int | None, record:
             print(f"{name}: stopped at step {stopped} (checkpoint in {tmp}{where})", flush=True)
             return {"stopped_at": stopped}
         wall = time.perf_counter() - started
+        if keep is not None:  # a kept run may span sessions: its training time so far, as its checkpoint counts it
+            wall = float((read_train_state(tmp) or {}).get("elapsed_s", wall))
         target = out_root / folder_name
         target.mkdir(parents=True, exist_ok=True)
         for item in Path(tmp).iterdir():

@@ -15,7 +15,6 @@ torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 
 STORY_GPT = assets_dir() / "llm" / "story-gpt"
-SECOND_CHARACTER_TOP1 = 0.75
 
 
 def test_variants_are_reproducible_and_cover_every_family():
@@ -51,19 +50,17 @@ def test_shipped_story_gpt_is_sure_of_the_teaching_examples(story_runner):
 
 
 def test_shipped_story_gpt_is_sure_on_variants_it_was_not_tuned_on(story_runner):
-    """Any name, any relation word, sentences in between, another way to introduce: the right game ≥ 0.9.
+    """Any name, any relation word, sentences in between, another way to introduce, a second character introduced
+    first ("my friend's name is max. my dog's name is coco. coco likes to play"): the right game >= 0.9.
 
-    With a second character introduced as well the model is right most of the time but not yet sure (the
-    target of 0.9 is not reached there; the recorded metrics give the numbers): that family has its own floor.
+    The variants of seed 7 were left out of the training stories, like those of seed 1 that the metrics record.
     """
     runner, tokenizer = story_runner
     result = score_variants(runner, tokenizer, make_variants(seed=7, per_family=15))
     for family, summary in result["families"].items():
-        if family == "second character":
-            assert summary["top1_right"] >= SECOND_CHARACTER_TOP1, (summary, result["worst"])
-            continue
-        assert summary["top1_right"] >= 0.9, (family, summary, result["worst"])
+        assert summary["top1_right"] == 1.0, (family, summary, result["worst"])
         assert summary["mean_prob"] >= 0.9, (family, summary, result["worst"])
+        assert summary["share_at_least_0.9"] >= 0.9, (family, summary, result["worst"])
 
 
 def test_document_start_windows_begin_where_documents_begin():
