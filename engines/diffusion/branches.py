@@ -27,6 +27,7 @@ from engines.core.jobs import CancelToken, Frame, Job
 
 TILE_PAD = 2
 GUTTER = 6  # left of the first column: room for the lines from a parent row down to its branches
+BACKGROUND, LINE = 235, 60  # grey levels of :func:`tree_image`'s empty area and of its lines between rows
 
 
 @dataclass
@@ -182,7 +183,7 @@ def columns_that_fit(width_px: float, size: int, frame_px: int) -> int:
 
 
 def tree_image(tree: BranchTree, max_columns: int = 26, show: str = "x0",
-               background: int = 235) -> tuple[np.ndarray, list[Cell]]:
+               background: int = BACKGROUND) -> tuple[np.ndarray, list[Cell]]:
     """The tree as one uint8 (H, W, 3) picture and the frame cells (for clicks).
 
     One row per branch (:meth:`BranchTree.order`), one column per step of :func:`tree_columns`; a row starts
@@ -219,6 +220,20 @@ def tree_image(tree: BranchTree, max_columns: int = 26, show: str = "x0",
             c = cols.index(b.start)
             x = gutter + TILE_PAD + c * step_px - 2
             top = TILE_PAD + row_of[b.parent] * step_px + size // 2
-            img[top:y + size // 2 + 1, x] = 60
-            img[y + size // 2, x:x + 2] = 60
+            img[top:y + size // 2 + 1, x] = LINE
+            img[y + size // 2, x:x + 2] = LINE
     return img, cells
+
+
+def recolour_tree(image: np.ndarray, cells: list[Cell], background, line) -> np.ndarray:
+    """A copy of a :func:`tree_image` picture with everything outside its frames in ``background`` and the lines
+    between rows in ``line`` (RGB triples): a view puts the tree on its theme's colours (light grey on a dark
+    page showed every empty cell as a bright block)."""
+    out = np.array(image, np.uint8, copy=True)
+    empty = np.ones(out.shape[:2], bool)
+    for c in cells:
+        empty[c.y:c.y + c.size, c.x:c.x + c.size] = False
+    lines = empty & (out == LINE).all(axis=2)
+    out[empty] = background
+    out[lines] = line
+    return out

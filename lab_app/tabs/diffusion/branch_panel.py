@@ -7,11 +7,12 @@ into "branch from here"; :func:`tree_job` runs one row of the tree (the page own
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QWidget
 
 from engines.core.jobs import Frame
-from engines.diffusion.branches import columns_that_fit
+from engines.diffusion.branches import columns_that_fit, recolour_tree
 from engines.diffusion.model_store import get_model
 from lab_app.errors import warn_could_not_save
 from lab_app.tabs.diffusion.common import backend_for
@@ -99,10 +100,23 @@ class BranchPanel(QWidget):
         self._draw()
         self.save_button.setEnabled(True)
 
+    def theme_colours(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """The tree's empty area in the page's own colour, its lines 70 % of the way to the text colour."""
+        window = self.palette().color(QPalette.ColorRole.Window)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        back = (window.red(), window.green(), window.blue())
+        line = tuple(round(0.3 * b + 0.7 * t) for b, t in zip(back, (text.red(), text.green(), text.blue())))
+        return back, line
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: redraw on its colours
+            self._draw()
+        super().changeEvent(event)
+
     def _draw(self) -> None:
         if self.image is None:
             return
-        image = self.image.copy()
+        image = recolour_tree(self.image, self.cells, *self.theme_colours())
         cell = next((c for c in self.cells if (c.branch, c.step) == self.picked), None)
         if cell is not None:  # a frame around the picked frame
             y0, y1, x0, x1 = cell.y - 1, cell.y + cell.size, cell.x - 1, cell.x + cell.size

@@ -95,3 +95,24 @@ def test_a_paused_row_goes_on_from_where_it_stopped(tiny_model_folder):
     assert row.last == 4 and not row.done
     run_job(tree.run_job(model, row.id))
     assert np.array_equal(row.states[8], whole)
+
+
+def test_the_tree_picture_can_take_a_themes_colours(tiny_model_folder):
+    from engines.diffusion.branches import BACKGROUND, LINE, recolour_tree
+    from engines.diffusion.pipeline import load_diffusion_model
+
+    model = load_diffusion_model(tiny_model_folder, "onnx")
+    tree = BranchTree()
+    trunk = tree.trunk(SampleSettings(("a red square",), seed=1, steps=6, guidance=3.0), model.image_shape)
+    run_job(tree.run_job(model, trunk.id))
+    run_job(tree.run_job(model, tree.branch(0, 3, prompt="a blue circle").id))
+    img, cells = tree_image(tree)
+    dark, light = (30, 31, 34), (200, 201, 202)
+    on = recolour_tree(img, cells, dark, light)
+    inside = np.zeros(img.shape[:2], bool)
+    for c in cells:
+        inside[c.y:c.y + c.size, c.x:c.x + c.size] = True
+    assert np.array_equal(on[inside], img[inside])  # the frames are untouched
+    was_line = ~inside & (img == LINE).all(axis=2)
+    assert was_line.sum() > 10 and (on[was_line] == light).all()  # the line from the trunk down to the branch
+    assert ((img[~inside & ~was_line] == BACKGROUND).all() and (on[~inside & ~was_line] == dark).all())

@@ -189,3 +189,25 @@ def test_at_1280x800_the_tree_frames_are_big_enough_to_see(window, qtbot):
     assert {c.branch for c in page.branches.cells} == {0, 1}
     assert _frame_px(page.branches) >= 56, _frame_px(page.branches)
     assert page.explainer.text_fully_visible()
+
+
+def test_the_tree_sits_on_the_themes_colours(window, qtbot):
+    # on the dark theme the tree's empty cells and gutter were a light grey block (235) around the frames; they now
+    # take the page's own colour, and follow a switch of theme; the frames themselves are untouched
+    window.ctx.settings.update(theme="dark")
+    page = page_of(window, 1)
+    page.steps_box.setValue(6)
+    run_and_wait(page, qtbot)
+    panel = page.branches
+    shown, raw = panel.view.image, panel.image
+    empty = np.ones(shown.shape[:2], bool)
+    for c in panel.cells:
+        empty[c.y - 1:c.y + c.size + 1, c.x - 1:c.x + c.size + 1] = False  # the frame and the picked frame's border
+    window_colour = panel.palette().color(panel.palette().ColorRole.Window)
+    assert window_colour.lightness() < 80
+    assert shown[empty].max() < 80, shown[empty].max()  # no light grey left around the frames
+    assert tuple(shown[0, 0]) == (window_colour.red(), window_colour.green(), window_colour.blue())
+    c = panel.cells[0]
+    assert np.array_equal(shown[c.y:c.y + c.size, c.x:c.x + c.size], raw[c.y:c.y + c.size, c.x:c.x + c.size])
+    window.ctx.settings.update(theme="light")
+    qtbot.waitUntil(lambda: panel.view.image[0, 0].min() > 200, timeout=3000)
