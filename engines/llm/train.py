@@ -9,113 +9,34 @@ The output folder is a usable model folder at every checkpoint::
                                              steps the unbroken run would have taken
     out/train_state.json                     step, losses, training time so far, the TrainConfig: written last
 
-Every file is written atomically. No pickle anywhere.
+Every file is written atomically. No pickle anywhere. The run's settings are :mod:`engines.llm.train_config`, its
+checkpoint on disk :mod:`engines.llm.train_checkpoint`; this module is the loop.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from engines.core.jobs import CancelToken, Frame, Job, JobCancelled, Log, Progress
-from engines.core.model_io import atomic_write_json, load_tensors, save_tensors
-from engines.core.optimizer_state import (
-    optimizer_tensors,
-    random_state_tensors,
-    restore_optimizer,
-    restore_random_state,
+from engines.core.model_io import load_tensors
+from engines.core.optimizer_state import restore_random_state
+from engines.llm.train_checkpoint import (  # noqa: F401  (importers of engines.llm.train use these names)
+    OPTIMIZER_FILE,
+    STATE_FILE,
+    load_optimizer,
+    read_train_state,
+    save_checkpoint,
+    save_optimizer,
 )
-
-STATE_FILE = "train_state.json"
-OPTIMIZER_FILE = "optimizer.safetensors"
-
-# Model and schedule sizes. "tiny" trains in seconds on a laptop CPU; "small" is
-# close to nanoGPT's CPU shakespeare_char recipe (about 3 minutes there).
-PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(n_layer=2, n_head=2, n_embd=64, block_size=64, batch_size=16, max_steps=500, lr=3e-3),
-    "small": dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, max_steps=2000, lr=1e-3),
-    "medium": dict(n_layer=6, n_head=6, n_embd=192, block_size=128, batch_size=24, max_steps=4000, lr=6e-4),
-    "large": dict(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=32, max_steps=5000, lr=6e-4),
-}
+from engines.llm.train_config import PRESETS, TrainConfig, TrainResult, with_overrides  # noqa: F401
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is left on disk."""
-
-
-@dataclass
-class TrainConfig:
-    """Everything a training run needs besides the data. Build one with :meth:`preset`."""
-
-    n_layer: int = 2
-    n_head: int = 2
-    n_embd: int = 64
-    block_size: int = 64
-    dropout: float = 0.0
-    bias: bool = True
-    batch_size: int = 16
-    max_steps: int = 500
-    lr: float = 3e-3
-    min_lr_ratio: float = 0.1
-    schedule: str = "cosine"  # "cosine" or "const"
-    warmup_steps: int = 20
-    weight_decay: float = 0.1
-    grad_clip: float = 1.0
-    val_fraction: float = 0.1
-    eval_interval: int = 100
-    eval_batches: int = 4
-    sample_interval: int = 200
-    sample_tokens: int = 40
-    checkpoint_interval: int = 250
-    # Share of each batch's windows that begin where a document begins (needs ``doc_starts``): a prompt typed
-    # into the app sits at position 0, so the model must have seen texts open there, not only mid-stream.
-    doc_start_fraction: float = 0.0
-    # Wall-clock bound (0: none): training stops after this many seconds, and the cosine schedule follows whichever of
-    # steps or time is further along, so a run on a busy CPU still ends at the low learning rate.
-    time_budget_s: float = 0.0
-    seed: int = 1337
-    device: str = "cpu"
-    preset: str = "custom"
-
-    @classmethod
-    def preset_config(cls, name: str, **overrides: Any) -> TrainConfig:
-        if name not in PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-        return cls(**{**PRESETS[name], "preset": name, **overrides})
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def lr_at(self, step: int, time_fraction: float = 0.0) -> float:
-        """Learning rate for ``step`` (0-based): linear warm-up, then constant or cosine down to ``min_lr_ratio``;
-        ``time_fraction`` (share of ``time_budget_s`` used) moves the cosine on when it is ahead of the steps."""
-        if self.warmup_steps and step < self.warmup_steps:
-            return self.lr * (step + 1) / self.warmup_steps
-        if self.schedule == "const":
-            return self.lr
-        span = max(1, self.max_steps - self.warmup_steps)
-        progress = min(1.0, max((step - self.warmup_steps) / span, time_fraction))
-        low = self.lr * self.min_lr_ratio
-        return low + 0.5 * (1.0 + math.cos(math.pi * progress)) * (self.lr - low)
-
-
-@dataclass
-class TrainResult:
-    folder: Path
-    steps: int
-    loss: float
-    val_loss: float
-    tokens_per_s: float
-    parameters: int
-    elapsed_s: float
 
 
 def split_ids(ids: np.ndarray, block_size: int, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -156,23 +77,6 @@ def _loss(model, x, y):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-def save_optimizer(optimizer, path: Path, batch_generator=None) -> None:
-    """AdamW state, plus the random state (:func:`random_state_tensors`) when ``batch_generator`` is given."""
-    tensors, groups = optimizer_tensors(optimizer, "state")
-    if batch_generator is not None:
-        tensors.update(random_state_tensors(batch_generator))
-    save_tensors(path, tensors, metadata={"param_groups": json.dumps(groups)})
-
-
-def load_optimizer(optimizer, path: Path) -> None:
-    """Restore AdamW state saved by :func:`save_optimizer` (safetensors; no pickle)."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="numpy") as fh:
-        meta = fh.metadata() or {}
-    restore_optimizer(optimizer, load_tensors(path), json.loads(meta["param_groups"]), "state")
-
-
 def _make_optimizer(model, config: TrainConfig):
     import torch
 
@@ -183,27 +87,6 @@ def _make_optimizer(model, config: TrainConfig):
         {"params": no_decay, "weight_decay": 0.0},
     ]
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95))
-
-
-def save_checkpoint(folder: Path, model, optimizer, tokenizer, config: TrainConfig, step: int, metrics: dict,
-                    batch_generator=None, elapsed_s: float = 0.0) -> None:
-    """Model, tokenizer and optimizer (and random state) first, then ``train_state.json`` (the marker of a whole
-    checkpoint; ``elapsed_s`` is the training time so far, which ``time_budget_s`` counts across resumes)."""
-    from engines.llm.gpt import save_gpt
-
-    save_gpt(model, folder, extra_config={"trained_steps": step, "train_preset": config.preset})
-    if tokenizer is not None and hasattr(tokenizer, "save"):
-        tokenizer.save(folder)
-    save_optimizer(optimizer, folder / OPTIMIZER_FILE, batch_generator)
-    atomic_write_json(folder / STATE_FILE, {"step": step, "metrics": metrics, "elapsed_s": round(elapsed_s, 3),
-                                            "train_config": asdict(config)})
-
-
-def read_train_state(folder: str | Path) -> dict[str, Any] | None:
-    path = Path(folder) / STATE_FILE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _sample_text(model, tokenizer, prompt_ids: list[int], n_tokens: int, seed: int) -> str:
@@ -431,7 +314,3 @@ def train_gpt(
         parameters=model.num_parameters(),
         elapsed_s=time.perf_counter() - started,
     )
-
-
-def with_overrides(config: TrainConfig, **overrides: Any) -> TrainConfig:
-    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
