@@ -44,12 +44,14 @@ class Scene3D(LabelGroups):
         self.view.paint_overlay = self._paint_labels
         self.view.on_resize = self._reframe
         self._groups: dict[str, list] = {}
+        self._lines: dict[str, np.ndarray] = {}  # each group's arrow strokes: labels keep off them
         self._frame: tuple[tuple[float, float, float], float] | None = None
         self.font = QFont()
         self.font.setPointSize(10)
 
     # -- item groups -------------------------------------------------------------------------
     def clear(self, key: str) -> None:
+        self._lines.pop(key, None)
         for item in self._groups.pop(key, []):
             if not isinstance(item, LabelSet):
                 self.view.removeItem(item)
@@ -78,6 +80,7 @@ class Scene3D(LabelGroups):
         """Straight arrows from each start to each end, with a small two-stroke head at the end."""
         self.clear(key)
         segments = arrow_segments(starts, ends, head)
+        self._lines[key] = segments
         if len(segments):
             self.add(key, gl().GLLinePlotItem(pos=segments, color=rgba(colour), width=width, mode="lines",
                                               antialias=True, glOptions="translucent"))
@@ -154,5 +157,5 @@ class Scene3D(LabelGroups):
         device.setDevicePixelRatio(ratio)
         painter = QPainter(device)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        draw_label_sets(painter, sets, to_screen, QRectF(0, 0, rw, rh))
+        draw_label_sets(painter, sets, to_screen, QRectF(0, 0, rw, rh), self.arrow_lines())
         painter.end()

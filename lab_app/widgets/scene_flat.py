@@ -29,15 +29,17 @@ def labelled_plot_class():
 
             def drawForeground(self, painter, rect) -> None:  # noqa: N802 - Qt override
                 super().drawForeground(painter, rect)
-                if self.owner is not None:
-                    paint_plot_labels(self, self.owner.label_sets(), painter)
+                if self.owner is not None:  # a scene's labels keep off its arrows (a plain owner has none)
+                    lines = self.owner.arrow_lines() if hasattr(self.owner, "arrow_lines") else None
+                    paint_plot_labels(self, self.owner.label_sets(), painter, lines)
 
         _plot_class = LabelledPlot
     return _plot_class
 
 
-def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter) -> None:
-    """Draw ``sets`` (positions in the plot's data coordinates, first two numbers) over ``plot``'s view box."""
+def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter, lines: np.ndarray | None = None) -> None:
+    """Draw ``sets`` (positions in the plot's data coordinates, first two numbers) over ``plot``'s view box, off
+    the arrows' ``lines`` (line pairs (2m, 3))."""
     if not sets:
         return
     box = plot.getPlotItem().vb
@@ -49,7 +51,7 @@ def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter) -> None
     painter.save()
     painter.setClipRect(bounds)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-    draw_label_sets(painter, sets, to_screen, bounds)
+    draw_label_sets(painter, sets, to_screen, bounds, lines)
     painter.restore()
 
 
@@ -94,12 +96,14 @@ class FlatScene(LabelGroups):
         layout.addWidget(self.plot, 1)
         self.view.setMinimumSize(320, 240)
         self._groups: dict[str, list] = {}
+        self._lines: dict[str, np.ndarray] = {}  # each group's arrow strokes: labels keep off them
         self.font = QFont()
         self.font.setPointSize(10)
         self.frame(centre, distance / 2)  # about what a 3D camera at ``distance`` shows across
 
     # -- item groups -------------------------------------------------------------------------
     def clear(self, key: str) -> None:
+        self._lines.pop(key, None)
         for item in self._groups.pop(key, []):
             if not isinstance(item, LabelSet):
                 self.plot.removeItem(item)
@@ -128,6 +132,7 @@ class FlatScene(LabelGroups):
         self.clear(key)
         flat = [np.asarray(p, dtype=float).reshape(-1, 3) * (1.0, 1.0, 0.0) for p in (starts, ends)]
         segments = arrow_segments(flat[0], flat[1], head)  # heads drawn in the picture's plane
+        self._lines[key] = segments
         if len(segments):
             self.add(key, pg().PlotCurveItem(segments[:, 0], segments[:, 1], connect="pairs",
                                              pen=pg().mkPen(colour, width=width)))

@@ -6,7 +6,8 @@ Labels asked for with ``force`` (the words a query is about) are placed first an
 room in the order they were given. A label pushed a line or more away from its point gets a thin leader line to it.
 Two labelled points on the same spot (two songs with the same numbers) get their labels on the same side, one under
 the other, so they read as two names, not as one phrase written across the dot. A big marker asks for a wider
-``margin`` between the point and its text.
+``margin`` between the point and its text. Labels keep off the scene's arrows where any spot allows (Songs' green
+arrows ran under "your taste"); where none does, they sit as if there were no arrows.
 """
 
 from __future__ import annotations
@@ -82,15 +83,19 @@ class LabelSet:
         return len(self.drawn)
 
 
-def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, bounds: QRectF) -> None:
+def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, bounds: QRectF,
+                    lines: np.ndarray | None = None) -> None:
     """Draw every set with ``painter``; ``to_screen`` maps (n, 3) positions to a list of QPointF in the painter's
     coordinates (None for a point that is behind the camera or off the picture). Forced texts get a thin halo of
-    the background colour, so they stay readable over a dense cloud."""
+    the background colour, so they stay readable over a dense cloud. ``lines``: line pairs (2m, 3) of the arrows
+    the labels keep off."""
     ordered = sorted(sets, key=lambda s: not s.force)  # stable: forced sets first, then in the given order
     anchors = [to_screen(labels.positions) for labels in ordered]
     dots = [(at.x(), at.y()) for labels, ats in zip(ordered, anchors) if not labels.centred for at in ats
             if at is not None]
-    placer = LabelPlacer(bounds, dots=dots)
+    ends = to_screen(np.asarray(lines, float).reshape(-1, 3)) if lines is not None and len(lines) else []
+    strokes = [(a.x(), a.y(), b.x(), b.y()) for a, b in zip(ends[0::2], ends[1::2]) if a is not None and b is not None]
+    placer = LabelPlacer(bounds, dots=dots, lines=strokes)
     halo = QColor(PLOT_COLORS[current_theme()][0])
     for labels, ats in zip(ordered, anchors):
         metrics = QFontMetricsF(labels.font)
@@ -129,7 +134,13 @@ def _draw_leader(painter: QPainter, at: QPointF, rect: QRectF, colour: QColor) -
 
 
 class LabelGroups:
-    """What a 3D scene and its 2D fallback share: named groups of labels (``clear``, ``add`` and ``font`` are theirs)."""
+    """What a 3D scene and its 2D fallback share: named groups of labels (``clear``, ``add`` and ``font`` are theirs)
+    and the arrows' strokes the labels keep off (``_lines``: group key → line pairs (2m, 3), kept by ``arrows``)."""
+
+    def arrow_lines(self) -> np.ndarray:
+        """Every arrow's strokes now in the scene, as line pairs (2m, 3)."""
+        lines = [segments for segments in getattr(self, "_lines", {}).values() if len(segments)]
+        return np.concatenate(lines) if lines else np.zeros((0, 3), np.float32)
 
     def labels(self, key: str, pos: np.ndarray, texts: Sequence[str], colour: QColor | None = None,
                bold: bool = False, centred: bool = False, force: bool | None = None,
@@ -150,8 +161,9 @@ class LabelPlacer:
     """Finds a free spot for each label's text near its point, remembering the room already taken."""
 
     def __init__(self, bounds: QRectF, gap: float = 3.0, dots: Sequence[tuple[float, float]] = (),
-                 dot_radius: float = 5.0) -> None:
+                 dot_radius: float = 5.0, lines: Sequence[tuple[float, float, float, float]] = ()) -> None:
         self.bounds = bounds
+        self.lines = np.asarray(lines, float).reshape(-1, 4)  # on-screen strokes (x0, y0, x1, y1) labels keep off
         self.gap = gap
         self.taken: list[QRectF] = []
         self.sides: list[tuple[float, float, str]] = []  # (x, y, side) of each point whose label is placed
@@ -167,12 +179,28 @@ class LabelPlacer:
         return any(left < dx < right and top < dy < bottom and (abs(dx - x) > 1.5 or abs(dy - y) > 1.5)
                    for dx, dy in self.dots)
 
+    def _crosses_a_line(self, rect: QRectF, pad: float = 2.0) -> bool:
+        """Whether any stroke of :attr:`lines` runs through ``rect`` grown by ``pad`` (clipped, Liang–Barsky)."""
+        x0, y0, x1, y1 = self.lines.T
+        dx, dy = x1 - x0, y1 - y0
+        lo, hi = np.zeros(len(x0)), np.ones(len(x0))
+        inside = np.ones(len(x0), bool)
+        edges = ((-dx, x0 - rect.left() + pad), (dx, rect.right() + pad - x0),
+                 (-dy, y0 - rect.top() + pad), (dy, rect.bottom() + pad - y0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for p, q in edges:
+                inside &= ~((p == 0) & (q < 0))  # parallel to this edge and outside it
+                t = q / p
+                lo = np.where(p < 0, np.maximum(lo, t), lo)
+                hi = np.where(p > 0, np.minimum(hi, t), hi)
+        return bool(np.any(inside & (lo <= hi)))
+
     def place(self, metrics: QFontMetricsF, anchor: QPointF, width: float, centred: bool = False,
               force: bool = False, margin: float = 8.0) -> QPointF | None:
         """The baseline start for a text ``width`` pixels wide near ``anchor`` (None: no free spot and not
         forced), ``margin`` px from the point. A forced label also tries a column of spots up to five lines above
         and below before it settles, crowded, beside it. A point on the spot of one already labelled tries that
-        label's side first (the two names one under the other)."""
+        label's side first (the two names one under the other). Spots clear of the arrows' strokes come first."""
         ascent, descent = metrics.ascent(), metrics.descent()
         self.crowded = self.far = False
         x, y = anchor.x(), anchor.y()
@@ -191,12 +219,15 @@ class LabelPlacer:
         sides = ["mid"] if centred else ["right" if sx == right else "left" if sx == left else "mid" for sx, _ in spots]
         twin = next((side for tx, ty, side in self.sides if abs(tx - x) <= 1.5 and abs(ty - y) <= 1.5), None)
         order = sorted(range(len(spots)), key=lambda i: sides[i] != twin)  # stable: the twin's side first
-        for i in order:
+        passes = (True, False) if len(self.lines) and not centred else (False,)  # off the arrows, then anywhere
+        for i, off_lines in ((i, off) for off in passes for i in order):
             sx, sy = spots[i]
             if not centred and i in (6, 7):  # over/under the point: slid sideways to stay inside the picture
                 sx = max(self.bounds.left(), min(sx, self.bounds.right() - width))
             rect = QRectF(sx, sy - ascent, width, ascent + descent)
             if not centred and not self.bounds.contains(rect):
+                continue
+            if off_lines and self._crosses_a_line(rect):
                 continue
             grown = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
             if not any(grown.intersects(t) for t in self.taken) and (centred or not self._covers_a_dot(rect, x, y)):

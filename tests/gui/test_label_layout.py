@@ -119,3 +119,45 @@ def test_a_label_keeps_clear_of_a_big_marker(qapp):
     (_, rect), = labels.drawn
     marker = QRectF(200 - 9, 150 - 9, 18, 18)
     assert not rect.adjusted(-3, -3, 3, 3).intersects(marker), rect
+
+
+def _crosses(rect: QRectF, lines: np.ndarray) -> bool:
+    """Whether any stroke (line pairs) passes through ``rect`` (checked at every half pixel along it)."""
+    for a, b in zip(lines[0::2], lines[1::2]):
+        for t in np.linspace(0, 1, int(np.hypot(*(b - a)[:2]) * 2) + 2):
+            p = a + t * (b - a)
+            if rect.contains(QPointF(p[0], p[1])):
+                return True
+    return False
+
+
+def test_a_label_keeps_off_the_arrows(qapp):
+    # Songs: the green arrows from "your taste" to its recommendations ran under the label written beside the dot
+    taste = np.array([200.0, 150.0, 0.0])
+    ends = np.array([[320.0, 152.0, 0.0], [300.0, 110.0, 0.0], [110.0, 140.0, 0.0]])
+    lines = np.array([p for end in ends for p in (taste, end)])
+    labels = LabelSet(taste[None], ["your taste"], QColor("black"), QFont(), force=True, margin=14)
+    image = QImage(400, 300, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    to_screen = lambda positions: [QPointF(x, y) for x, y, _ in positions]  # noqa: E731
+    draw_label_sets(painter, [labels], to_screen, QRectF(0, 0, 400, 300))
+    (_, beside), = labels.drawn
+    assert _crosses(beside, lines)  # with no arrows given, the label sits where the arrow to the right runs
+    draw_label_sets(painter, [labels], to_screen, QRectF(0, 0, 400, 300), lines)
+    painter.end()
+    (_, rect), = labels.drawn
+    assert not _crosses(rect, lines), rect
+    assert not rect.adjusted(-3, -3, 3, 3).intersects(QRectF(200 - 9, 150 - 9, 18, 18))  # still clear of its marker
+
+
+def test_a_label_with_arrows_all_round_is_still_written(qapp):
+    # where every spot near the point crosses an arrow, the label sits as if there were none (not left out)
+    centre = np.array([200.0, 150.0, 0.0])
+    angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    lines = np.array([p for a in angles for p in (centre, centre + 140 * np.array([np.cos(a), np.sin(a), 0]))])
+    labels = LabelSet(centre[None], ["a song"], QColor("black"), QFont())
+    image = QImage(400, 300, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    draw_label_sets(painter, [labels], lambda ps: [QPointF(x, y) for x, y, _ in ps], QRectF(0, 0, 400, 300), lines)
+    painter.end()
+    assert labels.placed == 1

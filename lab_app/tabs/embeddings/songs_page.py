@@ -207,11 +207,15 @@ class SongsPage(LabPage):
         scene.axes("axes", 1.2, [f"{g} →" for g in GENRES])
         scene.points("songs", pos, np.array([rgba(GENRE_COLOURS[s.genre], 0.9) for s in self.songs]), size=11)
         liked = set(self.liked())
-        scene.labels("titles", pos, [s.title for s in self.songs])
         if self.taste is None:
-            for key in ("taste", "taste_label", "spokes", "recommend"):
+            scene.labels("titles", pos, [s.title for s in self.songs])
+            for key in ("taste", "taste_label", "spokes", "recommend", "story_titles"):
                 scene.clear(key)
             return
+        # the songs the picture is about (liked, recommended) always get their names; the rest fill the room left
+        story = liked | {r.title for r in self.recommendations}
+        rest = [i for i, s in enumerate(self.songs) if s.title not in story]
+        scene.labels("titles", pos[rest], [self.songs[i].title for i in rest])
         liked_pos = np.array([pos[i] for i, s in enumerate(self.songs) if s.title in liked])
         scene.arrows("spokes", liked_pos, np.repeat(self.taste[None], len(liked_pos), axis=0), TASTE_COLOUR,
                      width=1.5, head=0.04)
@@ -221,3 +225,5 @@ class SongsPage(LabPage):
                      width=3.0, head=0.06)
         scene.points("taste", self.taste[None], np.array([rgba(TASTE_COLOUR)]), size=18)
         scene.labels("taste_label", self.taste[None], ["your taste"], bold=True, margin=14)  # clear of its 18-px dot
+        named = [i for i, s in enumerate(self.songs) if s.title in story]  # placed after "your taste", before the rest
+        scene.labels("story_titles", pos[named], [self.songs[i].title for i in named], force=True)

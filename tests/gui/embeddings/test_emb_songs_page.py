@@ -73,3 +73,13 @@ def test_learned_mode_trains_live_and_recommends(page, qtbot, tmp_path):
     learned.set_source(bad)
     qtbot.waitUntil(lambda: learned.status.text().startswith("Could not train"), timeout=30_000)
     assert "binary" in learned.status.text()
+
+
+def test_the_liked_and_recommended_songs_always_get_their_names(page):
+    # the songs the picture is about keep their names in a crowd (at 1280x800, with "your taste" kept off the green
+    # arrows, the liked Here Comes the Sun and the recommended Spring lost theirs to the room it took)
+    page.scene.render_array(420, 300)  # paints, which places the labels
+    named = {text for key in ("titles", "story_titles", "taste_label") for labels in page.scene.items(key)
+             for text, _ in labels.drawn}
+    story = set(page.liked()) | {r.title for r in page.recommendations}
+    assert len(story) == 5 and story | {"your taste"} <= named, story - named
