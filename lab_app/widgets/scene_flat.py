@@ -1,6 +1,7 @@
 """The 2D fallback of :class:`lab_app.widgets.scene3d.Scene3D` for machines without a usable OpenGL: the same
 groups of points, labels, arrows and axes drawn flat on their first two axes (same colours, labels and highlights),
 under a one-line notice that says why there is no 3D and how to get it. Made by :func:`scene3d.new_scene`.
+:class:`PlotLabels` gives any :func:`labelled_plot_class` plot named points whose labels keep off its curves.
 """
 
 from __future__ import annotations
@@ -35,6 +36,33 @@ def labelled_plot_class():
 
         _plot_class = LabelledPlot
     return _plot_class
+
+
+class PlotLabels:
+    """The ``owner`` of a :func:`labelled_plot_class` plot: texts at points of the plot and the curves they keep off
+    (in the view's coordinates: log10 of the values on log axes), placed afresh at every paint, so a resize or a
+    zoom moves them too (a fixed offset from the point sat on a curve at one size or another)."""
+
+    def __init__(self) -> None:
+        self.sets: list[LabelSet] = []
+        self._lines: list[np.ndarray] = []
+
+    def add(self, text: str, x: float, y: float, colour: str) -> LabelSet:
+        labels = LabelSet(np.array([[x, y, 0.0]]), [text], QColor(colour), QFont(), force=True)
+        self.sets.append(labels)
+        return labels
+
+    def keep_off(self, xs, ys) -> None:
+        """A curve through the points (xs, ys) that no label may sit on (where any spot allows)."""
+        pts = np.c_[np.asarray(xs, float), np.asarray(ys, float), np.zeros(len(xs))]
+        if len(pts) >= 2:
+            self._lines.append(np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3))
+
+    def label_sets(self) -> list[LabelSet]:
+        return self.sets
+
+    def arrow_lines(self) -> np.ndarray:
+        return np.concatenate(self._lines) if self._lines else np.zeros((0, 3))
 
 
 def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter, lines: np.ndarray | None = None) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
 from engines.llm import scale
 from lab_app.plotting import pg, themed
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.scene_flat import PlotLabels, labelled_plot_class
 
 COLOURS = ("#9b59b6", "#2e86de", "#16a085", "#e67e22")
 LIVE_COLOUR = "#c0392b"
@@ -147,11 +148,12 @@ class ScalePage(LabPage):
         layout = QVBoxLayout(host)
         layout.setContentsMargins(0, 0, 0, 0)
         plots = QHBoxLayout()
-        self.params_plot = themed(g.PlotWidget(title="Loss vs parameters"))
+        self.params_plot = themed(labelled_plot_class()(title="Loss vs parameters"))
         self.params_plot.setObjectName("scalePlotParameters")
-        self.flops_plot = themed(g.PlotWidget(title="Loss vs compute while training"))
+        self.flops_plot = themed(labelled_plot_class()(title="Loss vs compute while training"))
         self.flops_plot.setObjectName("scalePlotCompute")
         for plot, x_label in ((self.params_plot, "parameters"), (self.flops_plot, "FLOPs ≈ 6 × parameters × tokens")):
+            plot.owner = PlotLabels()  # the size names, placed off the curves at every paint
             plot.setLogMode(x=True, y=True)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", x_label)
@@ -199,6 +201,8 @@ class ScalePage(LabPage):
             if curve:
                 self.flops_plot.plot([p["flops"] for p in curve], [p["val_loss"] for p in curve],
                                      pen=g.mkPen(colour, width=2))
+                self.flops_plot.owner.keep_off(np.log10([p["flops"] for p in curve]),
+                                               np.log10([p["val_loss"] for p in curve]))
                 self._label(self.flops_plot, run["size"], curve[-1]["flops"], curve[-1]["val_loss"], colour)
         all_flops = [p["flops"] for r in self.runs for p in r.get("curve", [])] or list(flops)
         all_loss = [p["val_loss"] for r in self.runs for p in r.get("curve", [])] or list(loss)
@@ -207,22 +211,22 @@ class ScalePage(LabPage):
                 fit = scale.fit_power_law(x, loss)
                 xs = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
                 plot.plot(xs, fit(xs), pen=g.mkPen("#888888", width=2, style=g.QtCore.Qt.PenStyle.DashLine))
+                plot.owner.keep_off(np.log10(xs), np.log10(fit(xs)))
         # Log axes take log10 ranges; set them from the data (autorange missed the later points).
         self.params_plot.setXRange(np.log10(params.min() / 2), np.log10(params.max() * 2), padding=0)
         # only the powers of ten, in words: the automatic in-between labels ran into each other
         self.params_plot.getAxis("bottom").setTicks([[(np.log10(v), _fmt(v)) for v in (1e3, 1e4, 1e5, 1e6)], []])
         self.params_plot.setYRange(np.log10(loss.min() * 0.9), np.log10(loss.max() * 1.15), padding=0)
         self.flops_plot.setXRange(np.log10(min(all_flops) / 1.5), np.log10(max(all_flops) * 2.5), padding=0)
-        self.flops_plot.setYRange(np.log10(min(all_loss) * 0.9), np.log10(max(all_loss) * 1.1), padding=0)
+        # room under the curve ends for their names (they come down onto the dashed fit from above)
+        self.flops_plot.setYRange(np.log10(min(all_loss) * 0.75), np.log10(max(all_loss) * 1.1), padding=0)
         self._fill_table()
 
     @staticmethod
     def _label(plot, text: str, x: float, y: float, colour: str) -> None:
-        # above and right of the point: the curves come down from the upper left and the dashed fit runs on to
-        # the lower right, so a label beside the point sat on a line ("L" and "M" were crossed out)
-        item = pg().TextItem(text, color=colour, anchor=(-0.1, 1.0))
-        item.setPos(np.log10(x), np.log10(y))  # log axes place items by log10 of the value
-        plot.addItem(item)
+        # placed at every paint on a free spot beside the point, off the curves and the dashed fit: a fixed offset
+        # sat on a line at one size or another ("S" on M's curve, "XS" on S's at 1920x1080)
+        plot.owner.add(text, np.log10(x), np.log10(y), colour)  # log axes: the view's coordinates are log10
 
     def _fill_table(self) -> None:
         runs = list(self.runs)

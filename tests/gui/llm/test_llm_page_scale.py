@@ -72,3 +72,27 @@ def test_explainer_names_story_gpts_size_from_its_folder_and_why_xs_is_under_a_h
     tops = [cell["top"] for cell in runs[0]["skill"]]
     word = max(set(tops), key=tops.count)
     assert f"XS says “{word}” in {tops.count(word)} of the {len(tops)} rows" in text
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_the_size_names_sit_off_the_curves(window, page, qtbot, size):
+    # "S" sat on M's curve and "XS" on S's (a fixed offset from each point): every name is written, and no curve,
+    # the dashed fit included, runs through it, at either window size
+    from PySide6.QtCore import QPointF
+
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
+    for plot in (page.params_plot, page.flops_plot):
+        plot.grab()  # paints, which places the names
+        box = plot.getPlotItem().vb
+        names = [(text, rect) for labels in plot.owner.label_sets() for text, rect in labels.drawn]
+        assert sorted(text for text, _ in names) == ["L", "M", "S", "XS"]
+        for item in plot.getPlotItem().listDataItems():
+            xs, ys = item.getData()
+            if item.opts.get("pen") is None or xs is None or len(xs) < 2:
+                continue  # the points themselves (the names sit beside them), the empty live curve
+            for i in range(len(xs) - 1):
+                for t in np.linspace(0, 1, 40):
+                    at = box.mapViewToScene(QPointF(xs[i] + t * (xs[i + 1] - xs[i]), ys[i] + t * (ys[i + 1] - ys[i])))
+                    for text, rect in names:
+                        assert not rect.contains(at), f"{text} sits on a curve at {size}"
