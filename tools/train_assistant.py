@@ -34,7 +34,10 @@ SFT = {"steps": 400, "batch_size": 24, "lr": 5e-4}
 # Gentle on purpose: at lr 2e-4 for 250 steps DPO pushed the margin to ~100 nats and the model forgot its facts
 # (held-out accuracy 0.03). A small SFT term on the chosen answers (sft_weight) keeps them likely.
 DPO = {"steps": 100, "batch_size": 16, "lr": 1.5e-5, "beta": 0.1, "sft_weight": 1.0}
-REWARD = {"questions": 400, "held_out_questions": 100, "samples": 4, "temperature": 1.0, "steps": 300,
+# 900 steps: with the decisive story-gpt (issue 23) its SFT samples rarely name the wrong game, so the pairs of
+# "what does X like to play?" answers differ in subtler ways; at 300 steps the judge had not learned them (held-out
+# order 0.77, those questions 0.68; at 900: 0.90 and 0.995; one other setting tried).
+REWARD = {"questions": 400, "held_out_questions": 100, "samples": 4, "temperature": 1.0, "steps": 900,
           "batch_size": 32, "lr": 1e-4}
 # RL prompts hold more harmful requests (harm_weight 40: about 29 %) than the rating questions, so that the few
 # refusals the SFT model samples (it was shown 15 %) come up often enough to be reinforced within 150 steps.
