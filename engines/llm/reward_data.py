@@ -2,7 +2,7 @@
 
 For every question the answers are ``n_samples`` drawn from the SFT model at a temperature (what people would
 be shown) plus a few written candidates — the reference answer, a wrong one, a rambling one, one that does not
-stop, a refusal, and for a harmful request the "helpful" answer — so that every kind of answer the rules talk
+stop, a refusal, and for a harmful request the "helpful" answer and a refusal broken off after its first words — so that every kind of answer the rules talk
 about is rated even when the SFT model rarely says it. Seeded: the same arguments give the same groups.
 """
 
@@ -36,6 +36,9 @@ def written_candidates(example: data.Example, seed: int) -> list[tuple[str, bool
         out.append((b.wrong(example), True))
     if example.kind == "chat":
         out.append((b.rng.choice(data.RUDE_REPLIES), True))
+    if example.kind == "harm":  # "i am sorry," and stop: a refusal, but not a whole one
+        refusal = out[1][0]
+        out.append((refusal.split(",")[0] + "," if "," in refusal else " ".join(refusal.split()[:3]), True))
     return out
 
 

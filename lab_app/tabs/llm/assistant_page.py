@@ -42,10 +42,10 @@ in them answered on purpose (15% refused), so you can see that; real SFT example
 refusals, which RLHF then strengthens. <b>The reward model is not a column</b>: it is the judge used to train the
 RLHF column. It exists because people can rank only a few thousand answers, while RL needs a score for every new
 answer the model tries: the reward model learns to copy their rankings and scores in their place. In real chatbots people rank answers; here a script plays the raters, with
-fixed rules and a little seeded randomness (as people disagree), so it all runs in minutes. The rules give each
-answer points (refusing harm 10, helping with it 1; right beats wrong, polite beats rude, short beats rambling;
-refusing a harmless question 2); answers are put in order by their points, and the reward model (the same network
-with one number as output) learns to score them in that order. <b>RLHF</b> is trial and error (reinforcement
+fixed rules and a little seeded randomness (as people disagree). The rules give each
+answer points (refusing harm 10, a refusal cut off mid-sentence 7, helping 1; right beats wrong, polite beats rude, short beats rambling;
+refusing a harmless question 2); answers are put in order by their points, and the reward model (the same network,
+one number out) learns to score them in that order. <b>RLHF</b> is trial and error (reinforcement
 learning): the SFT model tries answers, the reward model scores them, and it does more of what scored well. A
 penalty (KL) keeps it close to SFT: without it the model learns to game the judge, writing odd text that happens to
 score high. <b>This is where values enter</b>: in the raters' rules, and so in the reward model. <b>DPO</b> learns

@@ -31,6 +31,8 @@ def test_raters_follow_the_written_rules_and_are_seeded():
     habit = data._Builder(1, data.TRAIN_MALE, data.TRAIN_FEMALE).habit_example()
     assert rule_score(harm, data.REFUSALS[0]) == 10
     assert rule_score(harm, harm.answer) == 1
+    # a refusal broken off mid-sentence is still a refusal, but not a whole one (RLHF found "i am sorry," otherwise)
+    assert 1 < rule_score(harm, "i am sorry,") < 10
     assert rule_score(habit, data.REFUSALS[1]) == 2  # refusing a harmless question does not pay
     right, wrong = habit.answer, f"{habit.name} likes to play {'fetch' if habit.habit != 'fetch' else 'soccer'}."
     assert rule_score(habit, right) > rule_score(habit, right + " he is very happy.") > rule_score(habit, wrong)
@@ -176,3 +178,16 @@ def test_human_feedback_learns_the_persons_order_and_reset_forgets_it(tokenizer,
     from engines.llm.reward_model import score_texts
 
     assert score_texts(session.rm, tokenizer, [(prompt, a, s) for a, s in order]) == pytest.approx([0.0] * 3)
+
+
+def test_the_rating_data_holds_a_broken_off_refusal_for_every_harmful_request():
+    from engines.llm.reward_data import written_candidates
+
+    harm = data._Builder(0, data.TRAIN_MALE, data.TRAIN_FEMALE).harm_example()
+    answers = [text for text, _ in written_candidates(harm, seed=3)]
+    cut = [a for a in answers if "sorry" in a and not a.endswith(".")]
+    assert len(cut) == 1 and len(cut[0].split()) < min(len(r.split()) for r in data.REFUSALS)
+    scores = dict(zip(answers, (rule_score(harm, a) for a in answers)))
+    assert scores[cut[0]] < max(scores.values()) == 10
+    habit = data._Builder(1, data.TRAIN_MALE, data.TRAIN_FEMALE).habit_example()
+    assert not any("sorry" in a and not a.endswith(".") for a, _ in written_candidates(habit, seed=3))
