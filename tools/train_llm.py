@@ -67,26 +67,12 @@ FINETUNE = {"story": dict(batch_size=32, lr=5e-4, max_steps=800, doc_start_fract
 # model is fine-tuned on it instead of trained again from scratch (hours on a CPU).
 # A run from scratch uses the same corpus, and its vocabulary holds the assistant's refusals too (as the grown one did).
 STORY_CORPUS: dict[str, dict] = {"story": {"harm_weight": 3}}
-# Issue 23 (not shipped): the second-character prompts fail because story-gpt never learned to look back by name:
-# after "my dog's name is ben. my brother's name is sam." it gives about the same odds for "ben likes to play" and "sam
-# likes to play" (fetch 0.26 and 0.20). The corpus already tells the first or the second character 50/50, but only
-# about 5 % of its stories do so with two different games. --name-match-weight adds such stories
-# (storyworld.name_match_story). Fine-tuning the shipped model on them, CPU, 1 thread: weight 30, lr 1e-3: second
-# character 0.60 at step 400 of 1000 (stopped); weight 150 (57 % of the stories), lr 1.5e-3: 0.55 at step 180,
-# 0.62 at 360, 0.56 at 540, 0.60 at 720 of 900 (stopped), the answer now following the first character introduced,
-# not the name, and the plain prompts down to 0.90; 600 more steps at a constant 1.5e-3: 0.66 at +450 (share >= 0.9:
-# 0.18, the first sign of the name mattering), 0.63 at +600, plain 0.88. The 0.9 target needs a much longer run.
-# From scratch (this recipe, --name-match-weight 50: about 31 % of the stories; --steps 10000 --minutes 65, CPU, one
-# shared thread: 3401 steps): second character 0.50 (share >= 0.9: 0.0, top guess right 0.55), still just the odds
-# between the two games mentioned, whichever character is asked about (0.53 first introduced, 0.47 second); it
-# stayed at 0.41-0.56 at every 400-step check. Plain 0.93, other intro 0.94, in between 0.99, teaching examples 6/6
-# (lowest 0.94). Not shipped; whether many more steps (a GPU run) or other data or a bigger model bring it is untested.
-# A longer fine-tune did bring it (kept run, /work/ckpt/story-ft: --init-from-shipped --name-match-weight 30
-# --lr 7e-4 --steps 20000 --watch-every 600 --keep ..., CPU, one nice-19 thread, ~1 s a step): second character
-# 0.556 / 0.653 / 0.642 / 0.753 / 0.930 / 0.975 at steps 600 / 1200 / 1800 / 2400 / 3000 / 3600 (at 3600: share >= 0.9
-# 0.93, top guess 1.00; held-out seed 7: 0.983; ONNX export the same): the look-back by name came late, after ~2,400
-# steps; the other families stayed 0.92-0.998 and the teaching examples 6/6 (lowest 0.98 at 3600). Not shipped (the
-# coordinator decides; the assistants must follow: tools/train_assistant.py).
+# Issue 23: the second-character prompts ("my dog's name is ben. my brother's name is sam. sam likes to play") need
+# the model to look back by name; --name-match-weight adds stories that tell one of two characters with different
+# games (storyworld.name_match_story). Shipped: the shipped model fine-tuned with weight 30, lr 7e-4 (cosine over
+# 20,000 steps, stopped at 9,871 with --keep/--resume across sessions; CPU, one thread, 6,755 s): second character
+# 0.556 / 0.930 / 1.000 at steps 600 / 3,000 / 9,871 -- the look-back by name came late, after ~2,400 steps. Shorter
+# fine-tunes (<= 1,000 steps, lr up to 1.5e-3, weights up to 150) and 3,401 steps from scratch stayed at 0.50-0.66.
 # With --name-match-weight these prompts (teaching_eval.make_variants(seed, per_family)) are kept out of the text
 # (every story holding one is left out), so the flagship metrics and the tests measure prompts the model never saw.
 HELD_OUT_VARIANTS = ((1, 40), (7, 15))
