@@ -46,6 +46,7 @@ class PlotLabels:
     def __init__(self) -> None:
         self.sets: list[LabelSet] = []
         self._lines: list[np.ndarray] = []
+        self._items: list = []  # curves whose data may change (a live run): read again at every paint
 
     def add(self, text: str, x: float, y: float, colour: str) -> LabelSet:
         labels = LabelSet(np.array([[x, y, 0.0]]), [text], QColor(colour), QFont(), force=True)
@@ -58,11 +59,21 @@ class PlotLabels:
         if len(pts) >= 2:
             self._lines.append(np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3))
 
+    def keep_off_item(self, item) -> None:
+        """A plot curve that no label may sit on, wherever its data go later (a run drawn as it trains)."""
+        self._items.append(item)
+
     def label_sets(self) -> list[LabelSet]:
         return self.sets
 
     def arrow_lines(self) -> np.ndarray:
-        return np.concatenate(self._lines) if self._lines else np.zeros((0, 3))
+        lines = list(self._lines)
+        for item in self._items:  # getData: the drawn data, log10 on log axes like the view's coordinates
+            xs, ys = item.getData()
+            if xs is not None and len(xs) >= 2:
+                pts = np.c_[np.asarray(xs, float), np.asarray(ys, float), np.zeros(len(xs))]
+                lines.append(np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3))
+        return np.concatenate(lines) if lines else np.zeros((0, 3))
 
 
 def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter, lines: np.ndarray | None = None) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
 from engines.llm import scale
 from lab_app.plotting import pg, themed
 from lab_app.tabs.page import LabPage
+from lab_app.widgets.log_axis import spaced_log_axis
 from lab_app.widgets.scene_flat import PlotLabels, labelled_plot_class
 
 COLOURS = ("#9b59b6", "#2e86de", "#16a085", "#e67e22")
@@ -148,9 +149,13 @@ class ScalePage(LabPage):
         layout = QVBoxLayout(host)
         layout.setContentsMargins(0, 0, 0, 0)
         plots = QHBoxLayout()
-        self.params_plot = themed(labelled_plot_class()(title="Loss vs parameters"))
+        # log axes that write only the numbers with room (1, 0.9, 0.8, 0.7, 0.6 ran into each other)
+        self.params_plot = themed(labelled_plot_class()(title="Loss vs parameters",
+                                                        axisItems={"left": spaced_log_axis("left")}))
         self.params_plot.setObjectName("scalePlotParameters")
-        self.flops_plot = themed(labelled_plot_class()(title="Loss vs compute while training"))
+        self.flops_plot = themed(labelled_plot_class()(title="Loss vs compute while training",
+                                                       axisItems={"left": spaced_log_axis("left"),
+                                                                  "bottom": spaced_log_axis("bottom")}))
         self.flops_plot.setObjectName("scalePlotCompute")
         for plot, x_label in ((self.params_plot, "parameters"), (self.flops_plot, "FLOPs ≈ 6 × parameters × tokens")):
             plot.owner = PlotLabels()  # the size names, placed off the curves at every paint
@@ -188,6 +193,7 @@ class ScalePage(LabPage):
     def _draw_shipped(self) -> None:
         g = pg()
         self.live_item = self.flops_plot.plot([], [], pen=g.mkPen(LIVE_COLOUR, width=3), name="XS, yours")
+        self.flops_plot.owner.keep_off_item(self.live_item)  # the size names keep off a retrained curve too
         if not self.runs:
             return
         params = np.array([r["parameters"] for r in self.runs], dtype=float)
