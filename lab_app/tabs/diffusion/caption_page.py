@@ -241,9 +241,11 @@ class CaptionPage(SteerTree, ClueCompare, CaptionWalk, LabPage):
 
     # -- drawing ------------------------------------------------------------------------------
     def _mosaic(self, images: np.ndarray) -> np.ndarray:
+        """The pictures 2 px apart on mid grey, with no frame around them (a lone picture's thick grey frame was a
+        bright block on the dark theme)."""
         images = np.asarray(images)
         columns = len(images) if self.mode in ("compare", "strip") else int(np.ceil(np.sqrt(len(images))))
-        return image_grid(images, columns, pad=2, fill=150)
+        return image_grid(images, columns, pad=2, fill=150)[2:-2, 2:-2]
 
     def show_frame(self, frame: Frame) -> None:
         if self.mode == "tree":

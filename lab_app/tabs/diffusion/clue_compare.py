@@ -42,7 +42,7 @@ class ClueCompare:
         """Two mosaics side by side (GloVe left, MiniLM right) and how each clue read the new words."""
         names = list(result["images"])
         mosaics = [self._mosaic(result["images"][n]) for n in names]
-        gap = np.full((mosaics[0].shape[0], 6, 3), 255, np.uint8)
+        gap = np.full((mosaics[0].shape[0], 6, 3), 150, np.uint8)  # the grey between pictures (white glared on dark)
         self.grid_view.set_image(np.concatenate([mosaics[0], gap, mosaics[1]], axis=1))
         self.grid_view.set_title(f"Same noise: {names[0]} (left), {names[1]} (right)")
         self.words_label.setText(clue_readings_html(result["readings"]))

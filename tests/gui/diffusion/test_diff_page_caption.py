@@ -40,18 +40,18 @@ def test_guidance_prompt_grid_compare_and_save(window, qtbot, tmp_path):
     page.grid_box.setCurrentIndex(1)
     grid = generate(page, qtbot)
     assert grid.shape == (4, 3, 32, 32)
-    assert page.grid_view.image.shape == (70, 70, 3)  # 2 × 2 pictures with 2-pixel frames
+    assert page.grid_view.image.shape == (66, 66, 3)  # 2 × 2 pictures, 2 pixels apart, no frame around them
 
     pair = generate(page, qtbot, page.compare_button)
     assert pair.shape == (2, 3, 32, 32)
-    assert page.grid_view.image.shape == (36, 70, 3)
+    assert page.grid_view.image.shape == (32, 66, 3)
 
     path = tmp_path / "out.png"
     meta = page.save_png(str(path))
     image, text = read_png(path)
     assert text["prompt"] == meta["prompt"] and "red hat" in text["prompt"]
     assert text["seed"] == "7" and text["steps"] == "8" and text["guidance"] == "3.0"
-    assert image.shape == (36 * 4, 70 * 4, 3)
+    assert image.shape == (32 * 4, 66 * 4, 3)
 
 
 def strip_titles(page):
@@ -179,7 +179,7 @@ def test_both_clues_side_by_side(window, qtbot):
         page.clues_button.click()
     images = page.result["images"]
     assert set(images) == {"GloVe words", "MiniLM phrases"}
-    assert page.grid_view.image.shape == (36, 2 * 36 + 6, 3)  # two pictures, a gap between
+    assert page.grid_view.image.shape == (32, 2 * 32 + 6, 3)  # two pictures, a gap between
     text = page.words_label.text()
     assert "<i>crimson</i> →" in text and "<i>wearing a crimson hat</i> → <b>wearing a red hat</b>" in text
 
@@ -197,3 +197,18 @@ def test_after_a_tree_run_the_pictures_save_button_is_off_the_tree_has_its_own(w
     assert not page.save_button.isEnabled()
     with pytest.raises(ValueError):
         page.save_png("/tmp/never-written.png")
+
+
+def test_a_lone_picture_is_shown_without_a_frame(window, qtbot):
+    # the one finished picture of a tree run (and of a 1 × 1 batch) sat in a thick grey frame (2 of its 32 pixels on
+    # each side, grey 150), a bright block on the dark theme: now the view shows the picture itself
+    from engines.diffusion.sample import to_uint8
+
+    page = page_of(window, 2)
+    page.steps_box.setValue(4)
+    page.grid_box.setCurrentIndex(0)
+    images = generate(page, qtbot)
+    assert np.array_equal(page.grid_view.image, to_uint8(images)[0])
+    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+        page.tree_button.click()
+    assert np.array_equal(page.grid_view.image, to_uint8(page.result["images"])[0])
