@@ -7,7 +7,9 @@ room in the order they were given. A label pushed a line or more away from its p
 Two labelled points on the same spot (two songs with the same numbers) get their labels on the same side, one under
 the other, so they read as two names, not as one phrase written across the dot. A big marker asks for a wider
 ``margin`` between the point and its text. Labels keep off the scene's arrows where any spot allows (Songs' green
-arrows ran under "your taste"); where none does, they sit as if there were no arrows.
+arrows ran under "your taste"); where none does, they sit as if there were no arrows. Two close points whose names
+came out crosswise (each as near the other's dot as its own) get their two spots chosen again together
+(:mod:`lab_app.widgets.label_placer`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from lab_app.theme import PLOT_COLORS, current_theme
+from lab_app.widgets.label_placer import LabelPlacer
 
 MAX_LABEL_PX = 260  # a longer label (a pasted paragraph, a 5,000-letter 'word') is cut with "…"
 GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -96,32 +99,41 @@ def draw_label_sets(painter: QPainter, sets: Sequence[LabelSet], to_screen, boun
     ends = to_screen(np.asarray(lines, float).reshape(-1, 3)) if lines is not None and len(lines) else []
     strokes = [(a.x(), a.y(), b.x(), b.y()) for a, b in zip(ends[0::2], ends[1::2]) if a is not None and b is not None]
     placer = LabelPlacer(bounds, dots=dots, lines=strokes)
-    halo = QColor(PLOT_COLORS[current_theme()][0])
+    placed = []  # (labels, point, text, index in placer.taken, a line or more away, crowded): all placed, then drawn
     for labels, ats in zip(ordered, anchors):
         metrics = QFontMetricsF(labels.font)
-        painter.setFont(labels.font)
         if len(labels.widths) != len(labels.texts):
             cut = Qt.TextElideMode.ElideRight
             labels.shown = [metrics.elidedText(text, cut, MAX_LABEL_PX) for text in labels.texts]
             labels.widths = [metrics.horizontalAdvance(text) for text in labels.shown]
-        labels.drawn = []
         for at, text, width in zip(ats, labels.shown, labels.widths):
             spot = None if at is None else placer.place(metrics, at, width, labels.centred, labels.force,
                                                         labels.margin)
-            if spot is None:
-                continue
-            if placer.far:  # a line or more away from its point: a faint leader line says whose label it is
-                _draw_leader(painter, at, placer.taken[-1], labels.colour)
-            colour = QColor(labels.colour)
-            if placer.crowded:  # a forced label with no free room left: faded, so a pile stays readable
-                colour.setAlphaF(0.45)
-            elif labels.force:  # a halo keeps the words a query is about readable over the cloud: the text in the
-                painter.setPen(halo)  # background colour nudged one pixel four ways (4 more texts: ~0.25 ms each
-                for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):  # under software GL, so not for every label)
-                    painter.drawText(QPointF(spot.x() + dx, spot.y() + dy), text)
-            painter.setPen(colour)
-            painter.drawText(spot, text)
-            labels.drawn.append((text, placer.taken[-1]))
+            if spot is not None:
+                placed.append((labels, at, text, len(placer.taken) - 1, placer.far, placer.crowded))
+    placer.untangle()  # two close points' names written crosswise are placed again, together
+    halo = QColor(PLOT_COLORS[current_theme()][0])
+    for labels in ordered:
+        labels.drawn = []
+    for labels, at, text, index, far, crowded in placed:
+        rect = placer.taken[index]
+        if index in placer.placed:  # untangle may have moved it
+            spot = placer.placed[index]
+            far = spot.boxes[spot.index][2]
+        painter.setFont(labels.font)
+        baseline = QPointF(rect.left(), rect.top() + QFontMetricsF(labels.font).ascent())
+        if far:  # a line or more away from its point: a faint leader line says whose label it is
+            _draw_leader(painter, at, rect, labels.colour)
+        colour = QColor(labels.colour)
+        if crowded:  # a forced label with no free room left: faded, so a pile stays readable
+            colour.setAlphaF(0.45)
+        elif labels.force:  # a halo keeps the words a query is about readable over the cloud: the text in the
+            painter.setPen(halo)  # background colour nudged one pixel four ways (4 more texts: ~0.25 ms each
+            for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):  # under software GL, so not for every label)
+                painter.drawText(QPointF(baseline.x() + dx, baseline.y() + dy), text)
+        painter.setPen(colour)
+        painter.drawText(baseline, text)
+        labels.drawn.append((text, rect))
 
 
 def _draw_leader(painter: QPainter, at: QPointF, rect: QRectF, colour: QColor) -> None:
@@ -155,89 +167,3 @@ class LabelGroups:
                           force=bold if force is None else force, centred=centred, margin=margin)
         self.add(key, labels)
         return labels
-
-
-class LabelPlacer:
-    """Finds a free spot for each label's text near its point, remembering the room already taken."""
-
-    def __init__(self, bounds: QRectF, gap: float = 3.0, dots: Sequence[tuple[float, float]] = (),
-                 dot_radius: float = 5.0, lines: Sequence[tuple[float, float, float, float]] = ()) -> None:
-        self.bounds = bounds
-        self.lines = np.asarray(lines, float).reshape(-1, 4)  # on-screen strokes (x0, y0, x1, y1) labels keep off
-        self.gap = gap
-        self.taken: list[QRectF] = []
-        self.sides: list[tuple[float, float, str]] = []  # (x, y, side) of each point whose label is placed
-        self.dots = list(dots)  # on-screen centres of the labelled points: no label covers another one's dot
-        self.dot_radius = dot_radius
-        self.crowded = False  # the last forced label found no free spot
-        self.far = False  # the last label sits a line or more away from its point
-
-    def _covers_a_dot(self, rect: QRectF, x: float, y: float) -> bool:
-        """Whether ``rect`` covers the dot of a labelled point other than the one at (x, y)."""
-        r = self.dot_radius
-        left, top, right, bottom = rect.left() - r, rect.top() - r, rect.right() + r, rect.bottom() + r
-        return any(left < dx < right and top < dy < bottom and (abs(dx - x) > 1.5 or abs(dy - y) > 1.5)
-                   for dx, dy in self.dots)
-
-    def _crosses_a_line(self, rect: QRectF, pad: float = 2.0) -> bool:
-        """Whether any stroke of :attr:`lines` runs through ``rect`` grown by ``pad`` (clipped, Liang–Barsky)."""
-        x0, y0, x1, y1 = self.lines.T
-        dx, dy = x1 - x0, y1 - y0
-        lo, hi = np.zeros(len(x0)), np.ones(len(x0))
-        inside = np.ones(len(x0), bool)
-        edges = ((-dx, x0 - rect.left() + pad), (dx, rect.right() + pad - x0),
-                 (-dy, y0 - rect.top() + pad), (dy, rect.bottom() + pad - y0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for p, q in edges:
-                inside &= ~((p == 0) & (q < 0))  # parallel to this edge and outside it
-                t = q / p
-                lo = np.where(p < 0, np.maximum(lo, t), lo)
-                hi = np.where(p > 0, np.minimum(hi, t), hi)
-        return bool(np.any(inside & (lo <= hi)))
-
-    def place(self, metrics: QFontMetricsF, anchor: QPointF, width: float, centred: bool = False,
-              force: bool = False, margin: float = 8.0) -> QPointF | None:
-        """The baseline start for a text ``width`` pixels wide near ``anchor`` (None: no free spot and not
-        forced), ``margin`` px from the point. A forced label also tries a column of spots up to five lines above
-        and below before it settles, crowded, beside it. A point on the spot of one already labelled tries that
-        label's side first (the two names one under the other). Spots clear of the arrows' strokes come first."""
-        ascent, descent = metrics.ascent(), metrics.descent()
-        self.crowded = self.far = False
-        x, y = anchor.x(), anchor.y()
-        if centred:
-            spots = [(x - width / 2, y)]
-        else:  # baseline starts: beside the point (right, then left), then over/under it, then a line further off
-            right, left, mid, half = x + margin, x - width - margin, x - width / 2, ascent / 2
-            spots = [(right, y + half - 2), (right, y + ascent), (right, y - 2), (left, y + half - 2),
-                     (left, y + ascent), (left, y - 2), (mid, y - margin), (mid, y + ascent + margin),
-                     (right, y + 2 * ascent + 2), (right, y - ascent - 4), (left, y + 2 * ascent + 2),
-                     (left, y - ascent - 4)]
-            if force:
-                line = ascent + descent + 2
-                spots += [(side, y + half - 2 + k * line) for k in (-2, 2, -3, 3, -4, 4, -5, 5)
-                          for side in (right, left)]
-        sides = ["mid"] if centred else ["right" if sx == right else "left" if sx == left else "mid" for sx, _ in spots]
-        twin = next((side for tx, ty, side in self.sides if abs(tx - x) <= 1.5 and abs(ty - y) <= 1.5), None)
-        order = sorted(range(len(spots)), key=lambda i: sides[i] != twin)  # stable: the twin's side first
-        passes = (True, False) if len(self.lines) and not centred else (False,)  # off the arrows, then anywhere
-        for i, off_lines in ((i, off) for off in passes for i in order):
-            sx, sy = spots[i]
-            if not centred and i in (6, 7):  # over/under the point: slid sideways to stay inside the picture
-                sx = max(self.bounds.left(), min(sx, self.bounds.right() - width))
-            rect = QRectF(sx, sy - ascent, width, ascent + descent)
-            if not centred and not self.bounds.contains(rect):
-                continue
-            if off_lines and self._crosses_a_line(rect):
-                continue
-            grown = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
-            if not any(grown.intersects(t) for t in self.taken) and (centred or not self._covers_a_dot(rect, x, y)):
-                self.taken.append(rect)
-                self.sides.append((x, y, sides[i]))
-                self.far = i >= 8  # the first eight spots touch the point; the rest are a line or more away
-                return QPointF(sx, sy)
-        if force:
-            sx, sy = spots[0]
-            self.taken.append(QRectF(sx, sy - ascent, width, ascent + descent))
-            self.crowded = True
-            return QPointF(sx, sy)
-        return None

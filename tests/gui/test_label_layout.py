@@ -161,3 +161,32 @@ def test_a_label_with_arrows_all_round_is_still_written(qapp):
     draw_label_sets(painter, [labels], lambda ps: [QPointF(x, y) for x, y, _ in ps], QRectF(0, 0, 400, 300), lines)
     painter.end()
     assert labels.placed == 1
+
+
+def _gap_to(rect: QRectF, x: float, y: float) -> float:
+    return float(np.hypot(max(rect.left() - x, 0, x - rect.right()), max(rect.top() - y, 0, y - rect.bottom())))
+
+
+def test_two_close_points_do_not_get_their_names_crosswise(qapp):
+    # Sentences map at 1920x1080 (MiniLM): placed one by one, S5's name went above-left, onto S4's dot's side, and
+    # S4's below-right, onto S5's: each name as near the other's dot as its own (8 vs 9-10 px), so a reader could
+    # swap them. Now each name is clearly nearer its own dot, and the other points' names stay where they were
+    points = np.array([[201.5, 165.2, 0.0], [240.4, 133.5, 0.0], [248.2, 364.8, 0.0], [531.9, 217.6, 0.0],
+                       [546.9, 207.4, 0.0]])
+    texts = ["S1 lion is the king of the…", "S2 the tiger hunts in this…", "S3 everybody loves new york",
+             "S4 dog bites man", "S5 man bites dog"]
+    labels = LabelSet(points, texts, QColor("black"), QFont(), force=True)
+    bounds = QRectF(53.6, 31.0, 600.9, 373.9)
+    image = QImage(700, 420, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    draw_label_sets(painter, [labels], lambda ps: [QPointF(x, y) for x, y, _ in ps], bounds)
+    painter.end()
+    rects = dict(labels.drawn)
+    assert len(rects) == 5 and _overlaps(list(rects.values())) == 0
+    for own, other in ((3, 4), (4, 3)):
+        rect = rects[texts[own]]
+        mine, theirs = _gap_to(rect, *points[own][:2]), _gap_to(rect, *points[other][:2])
+        assert mine + 4 <= theirs, f"{texts[own]}: {mine:.0f} px from its dot, {theirs:.0f} px from the other"
+        assert mine <= 10 and bounds.contains(rect)  # still beside its own point
+    for i in range(3):  # S1-S3 keep their first spots, right of their dots
+        assert 0 < rects[texts[i]].left() - points[i][0] <= 10
