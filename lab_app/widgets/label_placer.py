@@ -146,13 +146,13 @@ class LabelPlacer:
         points = np.array([(self.placed[k].x, self.placed[k].y) for k in keys])
         rects = np.array([(self.taken[k].left(), self.taken[k].top(), self.taken[k].right(), self.taken[k].bottom())
                           for k in keys])
-        # far[i, j]: how far name i's box is from point j (0 inside)
+        # distance[i, j]: how far name i's box is from point j (0 inside), as _distance, for all pairs at once
         dx = np.maximum.reduce([rects[:, None, 0] - points[None, :, 0], np.zeros((len(keys),) * 2),
                                 points[None, :, 0] - rects[:, None, 2]])
         dy = np.maximum.reduce([rects[:, None, 1] - points[None, :, 1], np.zeros((len(keys),) * 2),
                                 points[None, :, 1] - rects[:, None, 3]])
-        far = np.hypot(dx, dy)
-        unclear = far < np.diag(far)[:, None] + CLEAR_PX
+        distance = np.hypot(dx, dy)
+        unclear = distance < np.diag(distance)[:, None] + CLEAR_PX  # [i, j]: _unclear(name i, own i, other j)
         twins = (np.abs(points[:, None] - points[None]) <= 1.5).all(axis=2)  # one under the other is their layout
         moved = []
         for n, m in zip(*np.nonzero(np.triu(unclear & unclear.T & ~twins, 1))):
@@ -160,8 +160,7 @@ class LabelPlacer:
             pa, pb = self.placed[a], self.placed[b]
             if pa.boxes[pa.index][2] or pb.boxes[pb.index][2]:
                 continue  # a name a line away has a leader line that says whose it is
-            if a in moved or b in moved or not (self._unclear(self.taken[a], pa, pb)
-                                                and self._unclear(self.taken[b], pb, pa)):
+            if a in moved or b in moved:
                 continue
             best = self._pair_spots(a, b)
             if best is not None:

@@ -55,9 +55,8 @@ class PlotLabels:
 
     def keep_off(self, xs, ys) -> None:
         """A curve through the points (xs, ys) that no label may sit on (where any spot allows)."""
-        pts = np.c_[np.asarray(xs, float), np.asarray(ys, float), np.zeros(len(xs))]
-        if len(pts) >= 2:
-            self._lines.append(np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3))
+        if len(xs) >= 2:
+            self._lines.append(_curve_segments(xs, ys))
 
     def keep_off_item(self, item) -> None:
         """A plot curve that no label may sit on, wherever its data go later (a run drawn as it trains)."""
@@ -71,9 +70,14 @@ class PlotLabels:
         for item in self._items:  # getData: the drawn data, log10 on log axes like the view's coordinates
             xs, ys = item.getData()
             if xs is not None and len(xs) >= 2:
-                pts = np.c_[np.asarray(xs, float), np.asarray(ys, float), np.zeros(len(xs))]
-                lines.append(np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3))
+                lines.append(_curve_segments(xs, ys))
         return np.concatenate(lines) if lines else np.zeros((0, 3))
+
+
+def _curve_segments(xs, ys) -> np.ndarray:
+    """A curve through (xs, ys) as line pairs (2m, 3), the form the label placer takes arrows in."""
+    pts = np.c_[np.asarray(xs, float), np.asarray(ys, float), np.zeros(len(xs))]
+    return np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 3)
 
 
 def paint_plot_labels(plot, sets: Sequence[LabelSet], painter: QPainter, lines: np.ndarray | None = None) -> None:
